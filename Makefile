@@ -1,0 +1,39 @@
+# MonoPix Studio. `make studio` installs what is missing, builds and opens the studio on a bundled sample;
+# `make test` runs the whole suite (optimized: the numeric tests need it).
+SWIFT      ?= swift
+APT_PKGS   := pkg-config libncursesw5-dev libopenblas-dev libpng-dev libsixel-dev libjpeg62-turbo-dev tmux
+BIN        := .build/release/monopix
+
+.PHONY: all deps build test studio bench clean fixtures
+
+all: build
+
+# Installs only what dpkg does not already have, so a ready machine pays nothing.
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install the Swift 6 toolchain (swift.org) and put it on PATH"; exit 1; }
+
+build: deps
+	$(SWIFT) build -c release --product monopix
+
+test: deps
+	$(SWIFT) build -c release --product monopix
+	$(SWIFT) test -c release
+
+studio: build
+	$(BIN) studio
+
+bench: build
+	$(BIN) bench
+
+# Regenerates the golden fixtures from real PyTorch (by hand, not in CI: needs `pip install torch`).
+fixtures:
+	python3 scripts/make_fixtures.py
+
+clean:
+	rm -rf .build

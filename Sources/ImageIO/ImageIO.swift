@@ -1,0 +1,1 @@
+// The ImageIO module: see README.md, Architecture.

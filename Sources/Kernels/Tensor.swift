@@ -1,0 +1,60 @@
+/// The four dimensions of an activation, in PyTorch's NCHW order.
+public struct Shape: Hashable, Sendable, CustomStringConvertible {
+    public var n: Int, c: Int, h: Int, w: Int
+
+    public init(n: Int = 1, c: Int, h: Int, w: Int) {
+        self.n = n; self.c = c; self.h = h; self.w = w
+    }
+
+    public var count: Int { n * c * h * w }
+    public var plane: Int { h * w }
+    public var description: String { "[\(n), \(c), \(h), \(w)]" }
+}
+
+/// A dense float32 tensor in NCHW layout: the one activation type every kernel reads and writes.
+///
+/// Storage is a Swift array, so copies are cheap until written (copy-on-write) and the type is `Sendable`.
+public struct Tensor: Sendable, Equatable {
+    public private(set) var shape: Shape
+    public var scalars: [Float]
+
+    /// A tensor of the given shape, filled with `value`.
+    public init(shape: Shape, repeating value: Float = 0) {
+        self.shape = shape
+        self.scalars = [Float](repeating: value, count: shape.count)
+    }
+
+    /// A tensor wrapping `scalars`, whose count must equal `shape.count`.
+    public init(shape: Shape, scalars: [Float]) {
+        precondition(scalars.count == shape.count, "Tensor: \(scalars.count) scalars for shape \(shape)")
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// A tensor whose scalars are written by `body` before anyone reads them (no zero-fill pass).
+    public init(uninitializedShape shape: Shape, _ body: (UnsafeMutableBufferPointer<Float>) -> Void) {
+        self.shape = shape
+        self.scalars = [Float](unsafeUninitializedCapacity: shape.count) { buffer, count in
+            body(buffer)
+            count = shape.count
+        }
+    }
+
+    public subscript(n: Int, c: Int, y: Int, x: Int) -> Float {
+        get { scalars[((n * shape.c + c) * shape.h + y) * shape.w + x] }
+        set { scalars[((n * shape.c + c) * shape.h + y) * shape.w + x] = newValue }
+    }
+
+    /// The same scalars seen with another shape of equal count.
+    public func reshaped(_ newShape: Shape) -> Tensor {
+        Tensor(shape: newShape, scalars: scalars)
+    }
+
+    /// The largest absolute element-wise difference, for fidelity checks.
+    public func maxAbsDifference(_ other: Tensor) -> Float {
+        precondition(shape == other.shape, "maxAbsDifference: \(shape) vs \(other.shape)")
+        var m: Float = 0
+        for i in scalars.indices { m = max(m, abs(scalars[i] - other.scalars[i])) }
+        return m
+    }
+}

@@ -1,0 +1,1 @@
+// The Studio module: see README.md, Architecture.
