@@ -1,1 +1,0 @@
-// The ImageIO module: see README.md, Architecture.
