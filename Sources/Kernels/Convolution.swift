@@ -1,0 +1,159 @@
+import CBLAS
+
+/// A 2-D convolution layer's parameters: `weight` is [outChannels, inChannels, kernel, kernel] in
+/// PyTorch's layout, i.e. a row-major `outChannels x (inChannels * kernel * kernel)` matrix.
+public struct Convolution: Sendable {
+    public let outChannels: Int
+    public let inChannels: Int
+    public let kernel: Int
+    public let stride: Int
+    public let padding: Int
+    public var weight: [Float]
+    public var bias: [Float]
+
+    public init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int,
+                weight: [Float], bias: [Float]) {
+        precondition(weight.count == outChannels * inChannels * kernel * kernel, "Convolution: weight count")
+        precondition(bias.count == outChannels, "Convolution: bias count")
+        self.outChannels = outChannels; self.inChannels = inChannels; self.kernel = kernel
+        self.stride = stride; self.padding = padding; self.weight = weight; self.bias = bias
+    }
+
+    var reduction: Int { inChannels * kernel * kernel }
+
+    public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
+        ((height + 2 * padding - kernel) / stride + 1, (width + 2 * padding - kernel) / stride + 1)
+    }
+}
+
+/// What happens to each output element right after the GEMM, while it is still in cache:
+/// `v = acc + bias; v = activation(v); v = v * scale[c] + shift[c]` (the last step is an eval-mode batch norm).
+public struct Epilogue: Sendable {
+    public var leakySlope: Float?
+    public var scale: [Float]?
+    public var shift: [Float]?
+
+    public init(leakySlope: Float? = nil, scale: [Float]? = nil, shift: [Float]? = nil) {
+        self.leakySlope = leakySlope; self.scale = scale; self.shift = shift
+    }
+
+    public static let none = Epilogue()
+}
+
+extension Convolution {
+    /// Output columns (pixels) per im2col tile: the tile, `reduction x columns` floats, should stay within
+    /// about 1 MiB so that the GEMM reads it back from cache.
+    static let tileBudget = 256 * 1024
+    /// Below this many output pixels a layer is one GEMM on every BLAS thread; above, our workers split rows.
+    static let splitThreshold = 2048
+
+    /// Applies the convolution: x [N, inChannels, H, W] → [N, outChannels, H', W'].
+    public func callAsFunction(_ x: Tensor, epilogue: Epilogue = .none) -> Tensor {
+        precondition(x.shape.c == inChannels, "Convolution: input has \(x.shape.c) channels, layer wants \(inChannels)")
+        let (ho, wo) = outputSize(height: x.shape.h, width: x.shape.w)
+        let outShape = Shape(n: x.shape.n, c: outChannels, h: ho, w: wo)
+        return Tensor(uninitializedShape: outShape) { out in
+            x.scalars.withUnsafeBufferPointer { input in
+                for n in 0..<x.shape.n {
+                    let src = input.baseAddress! + n * x.shape.c * x.shape.plane
+                    let dst = out.baseAddress! + n * outShape.c * outShape.plane
+                    forward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue)
+                }
+            }
+        }
+    }
+
+    private func forward(_ src: UnsafePointer<Float>, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
+                         ho: Int, wo: Int, epilogue: Epilogue) {
+        let pixels = ho * wo
+        let pointwise = kernel == 1 && stride == 1 && padding == 0
+        let rowsPerTile = max(1, Self.tileBudget / max(1, reduction * wo))
+        let tiles = (ho + rowsPerTile - 1) / rowsPerTile
+        let workers = (pixels >= Self.splitThreshold && tiles > 1) ? min(ThreadPolicy.workerCount, tiles) : 1
+        ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
+        weight.withUnsafeBufferPointer { wt in
+            ThreadPolicy.split(workers) { index, count in
+                let myTiles = ThreadPolicy.share(tiles, index, count)
+                guard !myTiles.isEmpty else { return }
+                let colCapacity = pointwise ? 0 : reduction * rowsPerTile * wo
+                let col = UnsafeMutablePointer<Float>.allocate(capacity: max(1, colCapacity))
+                defer { col.deallocate() }
+                for t in myTiles {
+                    let y0 = t * rowsPerTile, y1 = min(ho, y0 + rowsPerTile)
+                    let columns = (y1 - y0) * wo
+                    let b: UnsafePointer<Float>
+                    let ldb: Int
+                    if pointwise {
+                        b = src + y0 * wo; ldb = pixels
+                    } else {
+                        im2col(src, h: h, w: w, rows: y0..<y1, wo: wo, into: col)
+                        b = UnsafePointer(col); ldb = columns
+                    }
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                                Int32(outChannels), Int32(columns), Int32(reduction),
+                                1, wt.baseAddress!, Int32(reduction), b, Int32(ldb),
+                                0, dst + y0 * wo, Int32(pixels))
+                    applyEpilogue(epilogue, to: dst + y0 * wo, columns: columns, stride: pixels)
+                }
+            }
+        }
+    }
+
+    /// Lays out the receptive fields of output rows `rows` as a `reduction x (rows.count * wo)` matrix.
+    private func im2col(_ src: UnsafePointer<Float>, h: Int, w: Int, rows: Range<Int>, wo: Int,
+                        into col: UnsafeMutablePointer<Float>) {
+        let columns = rows.count * wo
+        var r = 0
+        for ci in 0..<inChannels {
+            let plane = src + ci * h * w
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let line = col + r * columns
+                    for (j, oy) in rows.enumerated() {
+                        let out = line + j * wo
+                        let iy = oy * stride - padding + ky
+                        if iy < 0 || iy >= h {
+                            out.update(repeating: 0, count: wo)
+                            continue
+                        }
+                        let row = plane + iy * w
+                        if stride == 1 {
+                            // ix = ox - padding + kx: a shifted copy with zeros where it leaves the row.
+                            let shift = kx - padding
+                            let lo = max(0, -shift), hi = min(wo, w - shift)
+                            if lo > 0 { out.update(repeating: 0, count: min(lo, wo)) }
+                            if hi > lo { out.advanced(by: lo).update(from: row + lo + shift, count: hi - lo) }
+                            if hi < wo { out.advanced(by: max(hi, 0)).update(repeating: 0, count: wo - max(hi, 0)) }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * stride - padding + kx
+                                out[ox] = (ix >= 0 && ix < w) ? row[ix] : 0
+                            }
+                        }
+                    }
+                    r += 1
+                }
+            }
+        }
+    }
+
+    private func applyEpilogue(_ e: Epilogue, to base: UnsafeMutablePointer<Float>, columns: Int, stride: Int) {
+        for co in 0..<outChannels {
+            let p = base + co * stride
+            let b = bias[co]
+            let scale = e.scale?[co] ?? 1, shift = e.shift?[co] ?? 0
+            let affine = e.scale != nil || e.shift != nil
+            if let slope = e.leakySlope {
+                if affine {
+                    for i in 0..<columns { var v = p[i] + b; v = v > 0 ? v : v * slope; p[i] = v * scale + shift }
+                } else {
+                    for i in 0..<columns { let v = p[i] + b; p[i] = v > 0 ? v : v * slope }
+                }
+            } else if affine {
+                for i in 0..<columns { p[i] = (p[i] + b) * scale + shift }
+            } else {
+                for i in 0..<columns { p[i] += b }
+            }
+        }
+    }
+}

@@ -1,0 +1,31 @@
+import CBLAS
+import Dispatch
+import Foundation
+
+/// How the kernels share the machine's cores. Our own workers and OpenBLAS's threads are never both
+/// running at full width: a kernel either splits its work over `workerCount` of our threads (each calling
+/// single-threaded BLAS) or makes one BLAS call that may use every core.
+public enum ThreadPolicy {
+    /// The number of workers a kernel splits into; defaults to the cores this process may use.
+    public static var workerCount: Int = {
+        if let s = ProcessInfo.processInfo.environment["MONOPIX_THREADS"], let n = Int(s), n > 0 { return n }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Runs `body(index, count)` on `count` workers and waits for all of them.
+    static func split(_ count: Int, _ body: (Int, Int) -> Void) {
+        if count <= 1 { body(0, 1); return }
+        DispatchQueue.concurrentPerform(iterations: count) { body($0, count) }
+    }
+
+    /// Sets how many threads OpenBLAS may use for the next calls (cheap: a global setter).
+    static func blasThreads(_ n: Int) {
+        openblas_set_num_threads(Int32(n))
+    }
+
+    /// The half-open share `[lo, hi)` of `0..<total` that worker `index` of `count` takes.
+    static func share(_ total: Int, _ index: Int, _ count: Int) -> Range<Int> {
+        let lo = total * index / count, hi = total * (index + 1) / count
+        return lo..<hi
+    }
+}

@@ -1,0 +1,72 @@
+import Kernels
+
+/// The MonoPix generator with its weights, ready to run: the reference's `Unet_resize_conv` in eval mode.
+public struct Generator: Sendable {
+    public let options: GeneratorOptions
+    public let graph: GeneratorGraph
+    /// Convolutions by parameter name (`conv1_1`, `LReLU1_1.1`, `deconv5`, …).
+    let convolutions: [String: Convolution]
+    /// Eval-mode batch norms folded to a per-channel scale and shift, by name (`norm1_1`, …).
+    let foldedNorms: [String: (scale: [Float], shift: [Float])]
+
+    /// The intensity that drives the modulation.
+    public enum Intensity: Sendable {
+        /// One level per sample, broadcast over the image.
+        case levels([Float])
+        /// A per-pixel map [N, 1, H, W] at the image's (unpadded) size.
+        case map(Tensor)
+    }
+
+    /// Runs the generator on images [N, 3, H, W] in [-1, 1]; returns the output and the latent, cropped back to H x W.
+    /// `noise`, needed when `options.useNoise`, is [N, 1, H', W'] at the padded size (multiples of 16).
+    public func callAsFunction(_ image: Tensor, intensity: Intensity, noise: Tensor? = nil) -> (output: Tensor, latent: Tensor) {
+        let inputs = prepareInputs(image, intensity: intensity, noise: noise)
+        let (out, latent) = GraphExecutor(generator: self).run(inputs.values)
+        return (crop(out, inputs.padding), crop(latent, inputs.padding))
+    }
+
+    /// The padded input tensors the graph's input nodes read, and the padding to undo afterwards.
+    public func prepareInputs(_ image: Tensor, intensity: Intensity, noise: Tensor?) -> (values: [GeneratorGraph.Input: Tensor], padding: Insets) {
+        let s = image.shape
+        precondition(s.c == 3, "Generator: the image must have 3 channels, not \(s.c)")
+        let padding = Insets.toMultiple(of: 16, height: s.h, width: s.w)
+        let padded = reflectionPad(image, padding)
+        var values: [GeneratorGraph.Input: Tensor] = [.image: padded]
+        if options.relativeControl {
+            switch intensity {
+            case .levels(let levels):
+                precondition(levels.count == s.n, "Generator: \(levels.count) levels for \(s.n) images")
+                var t = Tensor(shape: Shape(n: s.n, c: 1, h: padded.shape.h, w: padded.shape.w))
+                let plane = padded.shape.plane
+                for n in 0..<s.n { for i in 0..<plane { t.scalars[n * plane + i] = levels[n] } }
+                values[.intensity] = t
+            case .map(let m):
+                precondition(m.shape == Shape(n: s.n, c: 1, h: s.h, w: s.w), "Generator: map \(m.shape) for image \(s)")
+                values[.intensity] = reflectionPad(m, padding)
+            }
+        }
+        if options.useNoise {
+            let want = Shape(n: s.n, c: 1, h: padded.shape.h, w: padded.shape.w)
+            let n = noise ?? Tensor(shape: want)
+            precondition(n.shape == want, "Generator: noise \(n.shape), expected \(want)")
+            values[.noise] = n
+        }
+        if options.selfAttention { values[.gray] = reflectionPad(Self.attentionMap(image), padding) }
+        return (values, padding)
+    }
+
+    /// The low-light task's gray attention: `1 - (0.299 r + 0.587 g + 0.114 b) / 2` with r, g, b = x + 1.
+    public static func attentionMap(_ image: Tensor) -> Tensor {
+        let s = image.shape
+        var gray = Tensor(shape: Shape(n: s.n, c: 1, h: s.h, w: s.w))
+        for n in 0..<s.n {
+            for i in 0..<s.plane {
+                let r = image.scalars[(n * 3) * s.plane + i] + 1
+                let g = image.scalars[(n * 3 + 1) * s.plane + i] + 1
+                let b = image.scalars[(n * 3 + 2) * s.plane + i] + 1
+                gray.scalars[n * s.plane + i] = 1 - (0.299 * r + 0.587 * g + 0.114 * b) / 2
+            }
+        }
+        return gray
+    }
+}

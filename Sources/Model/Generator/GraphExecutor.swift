@@ -1,0 +1,61 @@
+import Kernels
+
+/// Runs a generator's graph over whole tensors, freeing each intermediate after its last use.
+struct GraphExecutor {
+    let generator: Generator
+
+    func run(_ inputs: [GeneratorGraph.Input: Tensor]) -> (output: Tensor, latent: Tensor) {
+        let graph = generator.graph
+        var lastUse = [Int](repeating: -1, count: graph.nodes.count)
+        for (i, node) in graph.nodes.enumerated() { for j in node.inputs { lastUse[j] = i } }
+        lastUse[graph.output] = Int.max
+        lastUse[graph.latent] = Int.max
+
+        var values = [Tensor?](repeating: nil, count: graph.nodes.count)
+        for (i, node) in graph.nodes.enumerated() {
+            let args = node.inputs.map { values[$0]! }
+            values[i] = evaluate(node.op, args, inputs)
+            for j in node.inputs where lastUse[j] == i { values[j] = nil }
+        }
+        return (values[graph.output]!, values[graph.latent]!)
+    }
+
+    func evaluate(_ op: GeneratorGraph.Op, _ args: [Tensor], _ inputs: [GeneratorGraph.Input: Tensor]) -> Tensor {
+        switch op {
+        case .input(let which):
+            return inputs[which]!
+        case .concat:
+            return concatChannels(args)
+        case let .conv(name, _, _, _, slope, norm):
+            return generator.convolve(args[0], name: name, leakySlope: slope, norm: norm)
+        case .pool:
+            return (generator.options.useAveragePooling ? Pooling.average : Pooling.max)(args[0])
+        case .maxPool:
+            return Pooling.max(args[0])
+        case .upsample:
+            return upsampleBilinear2x(args[0])
+        case .multiplyByMap:
+            return multiplyBroadcastingChannels(args[0], args[1])
+        case .tanh:
+            return Kernels.tanh(args[0])
+        case .skip(let factor):
+            return add(args[0], leadingChannels(args[1], 3), scaledBy: factor)
+        }
+    }
+}
+
+extension Generator {
+    /// One conv node: the convolution, its activation and its norm, fused where the norm is an affine map.
+    func convolve(_ x: Tensor, name: String, leakySlope: Float?, norm: String?) -> Tensor {
+        let conv = convolutions[name]!
+        switch (norm, options.norm) {
+        case (let n?, .batch):
+            let folded = foldedNorms[n]!
+            return conv(x, epilogue: Epilogue(leakySlope: leakySlope, scale: folded.scale, shift: folded.shift))
+        case (_?, .instance):
+            return instanceNorm(conv(x, epilogue: Epilogue(leakySlope: leakySlope)))
+        case (nil, _), (_?, .identity):
+            return conv(x, epilogue: Epilogue(leakySlope: leakySlope))
+        }
+    }
+}

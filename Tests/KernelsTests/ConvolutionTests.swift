@@ -1,0 +1,57 @@
+import XCTest
+import Kernels
+
+/// Deterministic pseudo-random values for kernel tests.
+struct TestRandom {
+    var state: UInt64
+    mutating func next() -> Float {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Float(Int64(bitPattern: state >> 11) % 2001 - 1000) / 1000
+    }
+    mutating func tensor(_ shape: Shape) -> Tensor {
+        Tensor(shape: shape, scalars: (0..<shape.count).map { _ in next() })
+    }
+    mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
+}
+
+final class ConvolutionTests: XCTestCase {
+    func check(n: Int = 1, inC: Int, outC: Int, h: Int, w: Int, kernel: Int, stride: Int = 1, padding: Int,
+               epilogue: Epilogue = .none, file: StaticString = #filePath, line: UInt = #line) {
+        var rng = TestRandom(state: UInt64(inC * 1000 + outC * 10 + h + w + kernel))
+        let conv = Convolution(outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding,
+                               weight: rng.array(outC * inC * kernel * kernel), bias: rng.array(outC))
+        let x = rng.tensor(Shape(n: n, c: inC, h: h, w: w))
+        let fast = conv(x, epilogue: epilogue)
+        let slow = conv.reference(x, epilogue: epilogue)
+        XCTAssertEqual(fast.shape, slow.shape, file: file, line: line)
+        XCTAssertLessThan(fast.maxAbsDifference(slow), 1e-4, "conv \(inC)->\(outC) \(h)x\(w) k\(kernel) s\(stride)", file: file, line: line)
+    }
+
+    func testThreeByThreeOnOddShapes() {
+        check(inC: 3, outC: 5, h: 7, w: 9, kernel: 3, padding: 1)
+        check(n: 2, inC: 6, outC: 4, h: 13, w: 5, kernel: 3, padding: 1)
+        check(inC: 1, outC: 1, h: 1, w: 1, kernel: 3, padding: 1)
+        check(inC: 2, outC: 3, h: 2, w: 17, kernel: 3, padding: 1)
+    }
+
+    func testSplitAcrossWorkersAndTiles() {
+        // Large enough to take the multi-tile, multi-worker path.
+        check(inC: 40, outC: 8, h: 70, w: 66, kernel: 3, padding: 1)
+    }
+
+    func testPointwise() {
+        check(inC: 7, outC: 3, h: 5, w: 11, kernel: 1, padding: 0)
+        check(inC: 32, outC: 32, h: 60, w: 64, kernel: 1, padding: 0)
+    }
+
+    func testDiscriminatorStrideTwoPaddingTwo() {
+        check(inC: 3, outC: 4, h: 11, w: 14, kernel: 4, stride: 2, padding: 2)
+        check(inC: 4, outC: 2, h: 9, w: 9, kernel: 4, stride: 1, padding: 2)
+    }
+
+    func testFusedEpilogue() {
+        check(inC: 4, outC: 6, h: 9, w: 10, kernel: 3, padding: 1, epilogue: Epilogue(leakySlope: 0.2))
+        check(inC: 4, outC: 3, h: 9, w: 10, kernel: 3, padding: 1,
+              epilogue: Epilogue(leakySlope: 0.2, scale: [0.5, -2, 1.5], shift: [0.1, 0, -0.3]))
+    }
+}

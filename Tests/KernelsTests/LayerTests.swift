@@ -1,0 +1,80 @@
+import XCTest
+import Kernels
+
+final class LayerTests: XCTestCase {
+    func testPoolingDropsOddEdgesLikePyTorch() {
+        let x = Tensor(shape: Shape(c: 1, h: 3, w: 5), scalars: (0..<15).map(Float.init))
+        XCTAssertEqual(Pooling.max(x).scalars, [6, 8])
+        XCTAssertEqual(Pooling.average(x).scalars, [3, 5])
+    }
+
+    /// Direct transcription of PyTorch's upsample_bilinear2d (align_corners=False) for one plane.
+    func naiveUpsample(_ x: Tensor) -> Tensor {
+        let s = x.shape
+        var out = Tensor(shape: Shape(n: s.n, c: s.c, h: 2 * s.h, w: 2 * s.w))
+        func source(_ d: Int, _ size: Int) -> (Int, Int, Float) {
+            let real = max(0, Float(0.5) * (Float(d) + 0.5) - 0.5)
+            let i0 = Int(real)
+            let i1 = i0 + (i0 < size - 1 ? 1 : 0)
+            return (i0, i1, real - Float(i0))
+        }
+        for n in 0..<s.n { for c in 0..<s.c { for oy in 0..<2 * s.h { for ox in 0..<2 * s.w {
+            let (y0, y1, ly) = source(oy, s.h), (x0, x1, lx) = source(ox, s.w)
+            out[n, c, oy, ox] = (1 - ly) * ((1 - lx) * x[n, c, y0, x0] + lx * x[n, c, y0, x1])
+                + ly * ((1 - lx) * x[n, c, y1, x0] + lx * x[n, c, y1, x1])
+        } } } }
+        return out
+    }
+
+    func testBilinearUpsampleMatchesTheDefinition() {
+        var rng = TestRandom(state: 7)
+        for (h, w) in [(1, 1), (3, 5), (4, 4), (7, 2)] {
+            let x = rng.tensor(Shape(n: 2, c: 3, h: h, w: w))
+            XCTAssertLessThan(upsampleBilinear2x(x).maxAbsDifference(naiveUpsample(x)), 1e-6)
+        }
+        // A known case: [0, 1] upsamples to [0, 0.25, 0.75, 1].
+        let x = Tensor(shape: Shape(c: 1, h: 1, w: 2), scalars: [0, 1])
+        XCTAssertEqual(upsampleBilinear2x(x).scalars, [0, 0.25, 0.75, 1, 0, 0.25, 0.75, 1])
+    }
+
+    func testReflectionPadAndCropAreInverse() {
+        let x = Tensor(shape: Shape(c: 1, h: 2, w: 4), scalars: [1, 2, 3, 4, 5, 6, 7, 8])
+        let p = reflectionPad(x, Insets(top: 1, bottom: 1, left: 2, right: 1))
+        XCTAssertEqual(p.shape, Shape(c: 1, h: 4, w: 7))
+        // Row 0 mirrors row 1 of the source; columns mirror without repeating the edge.
+        XCTAssertEqual(Array(p.scalars[0..<7]), [7, 6, 5, 6, 7, 8, 7])
+        XCTAssertEqual(Array(p.scalars[7..<14]), [3, 2, 1, 2, 3, 4, 3])
+        XCTAssertEqual(crop(p, Insets(top: 1, bottom: 1, left: 2, right: 1)), x)
+    }
+
+    func testPaddingToMultipleOfSixteenSplitsLikeTheReference() {
+        XCTAssertEqual(Insets.toMultiple(of: 16, height: 29, width: 37), Insets(top: 1, bottom: 2, left: 5, right: 6))
+        XCTAssertTrue(Insets.toMultiple(of: 16, height: 32, width: 256).isZero)
+    }
+
+    func testInstanceNormGivesZeroMeanUnitVariance() {
+        var rng = TestRandom(state: 3)
+        let y = instanceNorm(rng.tensor(Shape(n: 2, c: 3, h: 5, w: 7)))
+        for plane in 0..<6 {
+            let v = y.scalars[plane * 35..<(plane + 1) * 35].map(Double.init)
+            let mean = v.reduce(0, +) / 35
+            let variance = v.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 35
+            XCTAssertEqual(mean, 0, accuracy: 1e-5)
+            XCTAssertEqual(variance, 1, accuracy: 1e-3)
+        }
+    }
+
+    func testFoldedBatchNormEqualsTheFormula() {
+        let (scale, shift) = foldBatchNorm(weight: [2], bias: [0.5], runningMean: [1], runningVar: [4])
+        let x: Float = 3
+        XCTAssertEqual(x * scale[0] + shift[0], (x - 1) / (4 + 1e-5).squareRoot() * 2 + 0.5, accuracy: 1e-6)
+    }
+
+    func testConcatAndBroadcastMultiply() {
+        let a = Tensor(shape: Shape(n: 2, c: 1, h: 1, w: 2), scalars: [1, 2, 3, 4])
+        let b = Tensor(shape: Shape(n: 2, c: 2, h: 1, w: 2), scalars: [5, 6, 7, 8, 9, 10, 11, 12])
+        XCTAssertEqual(concatChannels([a, b]).scalars, [1, 2, 5, 6, 7, 8, 3, 4, 9, 10, 11, 12])
+        XCTAssertEqual(multiplyBroadcastingChannels(b, a).scalars, [5, 12, 7, 16, 27, 40, 33, 48])
+        XCTAssertEqual(leadingChannels(b, 1).scalars, [5, 6, 9, 10])
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import XCTest
+import Model
+
+/// The repository root, found from this file's path, so tests read the committed configs and fixtures.
+let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+final class ConfigTests: XCTestCase {
+    func config(_ name: String) throws -> MonoPixConfig {
+        try MonoPixConfig(contentsOf: repositoryRoot.appendingPathComponent("configs/\(name).yaml"))
+    }
+
+    func testTheReferenceConfigsLoadWithTheirOptions() throws {
+        let lowlight = try config("MonoPix_LowLight_Default")
+        XCTAssertEqual(lowlight.string("model"), "cycleCtrl_lowlight")
+        XCTAssertEqual(lowlight.int("batchSize"), 16)
+        XCTAssertEqual(lowlight.number("margin"), 0.33)
+        XCTAssertFalse(lowlight.flag("out_tanh"))
+        let g = try GeneratorOptions(config: lowlight)
+        XCTAssertEqual(g.norm, .batch)
+        XCTAssertTrue(g.selfAttention && g.timesResidual && g.relativeControl)
+        XCTAssertEqual(g.inputChannels, 5)
+
+        let season = try config("MonoPix_SummerWinter_Default")
+        XCTAssertTrue(season.flag("out_tanh"), "absent keys take the reference's default (out_tanh 1)")
+        XCTAssertEqual(season.number("skip"), 1)
+        XCTAssertEqual(try GeneratorOptions(config: season).norm, .identity)
+        XCTAssertEqual(try GeneratorOptions(config: config("MonoPix_SummerWinter_InsNorm")).norm, .instance)
+        XCTAssertEqual(try GeneratorOptions(config: config("MonoPix_Noise_Default")).inputChannels, 5)
+        XCTAssertEqual(try config("MonoPix_CatDog_Default").string("Dnorm"), "instance")
+    }
+
+    func testUnknownKeysAreKeptAndListed() throws {
+        let c = try MonoPixConfig(yaml: "name: x\nmy_extra: 3\nIsRelativeCtrl: 1\n", source: "x.yaml")
+        XCTAssertEqual(c.unknownKeys, ["my_extra"])
+        XCTAssertEqual(c.int("my_extra"), 3)
+    }
+
+    func testAWrongTypeNamesTheKeyAndTheFile() {
+        XCTAssertThrowsError(try MonoPixConfig(yaml: "batchSize: many\n", source: "bad.yaml")) { error in
+            let text = "\(error)"
+            XCTAssertTrue(text.contains("bad.yaml") && text.contains("batchSize") && text.contains("integer"), text)
+        }
+        XCTAssertThrowsError(try GeneratorOptions(config: MonoPixConfig(yaml: "which_model_netG: sid_unet_resize_ctrl\nGnorm: group\n", source: "g.yaml"))) {
+            XCTAssertTrue("\($0)".contains("Gnorm"))
+        }
+    }
+
+    func testReferenceWidthsHaveTheKnownParameterCount() {
+        var o = GeneratorOptions()
+        o.relativeControl = true
+        XCTAssertEqual(Generator.parameterCount(o), 8_630_851)
+    }
+
+    func testReleasedKeyNamesAreNormalized() {
+        XCTAssertEqual(Generator.normalizedKey("module.bn1_2.running_mean"), "norm1_2.running_mean")
+        XCTAssertEqual(Generator.normalizedKey("conv1_1.weight"), "conv1_1.weight")
+        XCTAssertEqual(Generator.normalizedKey("norm3_1.weight"), "norm3_1.weight")
+    }
+}
