@@ -25,6 +25,30 @@ public struct Generator: Sendable {
         return (crop(out, inputs.padding), crop(latent, inputs.padding))
     }
 
+    /// Runs the padded graph once, calling `observer(node, output)` after every node (for per-layer timing).
+    public func profile(_ image: Tensor, intensity: Intensity, noise: Tensor? = nil, observer: @escaping (Int, Tensor) -> Void) {
+        let inputs = prepareInputs(image, intensity: intensity, noise: noise)
+        _ = GraphExecutor(generator: self, observer: observer).run(inputs.values)
+    }
+
+    /// Floating-point operations of one forward pass at a padded size (multiply-adds count 2; convolutions only).
+    public func flops(height: Int, width: Int, batch: Int = 1) -> Double {
+        var sizes: [Int: (Int, Int)] = [:]
+        var total = 0.0
+        for (i, node) in graph.nodes.enumerated() {
+            let (h, w) = node.inputs.first.map { sizes[$0]! } ?? (height, width)
+            switch node.op {
+            case .pool, .maxPool: sizes[i] = (h / 2, w / 2)
+            case .upsample: sizes[i] = (h * 2, w * 2)
+            case let .conv(_, inC, outC, k, _, _):
+                sizes[i] = (h, w)
+                total += 2 * Double(inC * outC * k * k) * Double(h * w)
+            default: sizes[i] = (h, w)
+            }
+        }
+        return total * Double(batch)
+    }
+
     /// The padded input tensors the graph's input nodes read, and the padding to undo afterwards.
     public func prepareInputs(_ image: Tensor, intensity: Intensity, noise: Tensor?) -> (values: [GeneratorGraph.Input: Tensor], padding: Insets) {
         let s = image.shape

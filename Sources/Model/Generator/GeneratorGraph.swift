@@ -114,3 +114,20 @@ public struct GeneratorGraph: Sendable {
         self.output = out
     }
 }
+
+extension GeneratorGraph {
+    /// A short label for node `index`, for profiles and error messages.
+    public func describe(_ index: NodeID) -> String {
+        switch nodes[index].op {
+        case .input(let i): return "input \(i)"
+        case .concat: return "concat"
+        case let .conv(name, i, o, k, _, norm): return "\(name) \(k)x\(k) \(i)->\(o)" + (norm.map { " +\($0)" } ?? "")
+        case .pool: return "pool"
+        case .maxPool: return "maxpool (attention)"
+        case .upsample: return "upsample x2"
+        case .multiplyByMap: return "x attention"
+        case .tanh: return "tanh"
+        case .skip: return "skip"
+        }
+    }
+}

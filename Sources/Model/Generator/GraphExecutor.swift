@@ -3,6 +3,8 @@ import Kernels
 /// Runs a generator's graph over whole tensors, freeing each intermediate after its last use.
 struct GraphExecutor {
     let generator: Generator
+    /// Called after each node with its index and its output, for per-layer profiling.
+    var observer: ((Int, Tensor) -> Void)? = nil
 
     func run(_ inputs: [GeneratorGraph.Input: Tensor]) -> (output: Tensor, latent: Tensor) {
         let graph = generator.graph
@@ -15,6 +17,7 @@ struct GraphExecutor {
         for (i, node) in graph.nodes.enumerated() {
             let args = node.inputs.map { values[$0]! }
             values[i] = evaluate(node.op, args, inputs)
+            observer?(i, values[i]!)
             for j in node.inputs where lastUse[j] == i { values[j] = nil }
         }
         return (values[graph.output]!, values[graph.latent]!)
