@@ -32,9 +32,10 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO"], swiftSettings: fast),
+        .target(name: "Evaluation", dependencies: ["ImageIO"], swiftSettings: fast),
         .target(name: "Studio", dependencies: ["Engine", "ImageIO", "CNCurses", "CSixel"], swiftSettings: fast),
         .executableTarget(name: "monopix", dependencies: [
-            "Engine", "Model", "Kernels", "ImageIO", "Studio",
+            "Engine", "Model", "Kernels", "ImageIO", "Studio", "Evaluation",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
@@ -42,6 +43,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ImageIO"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine", "ImageIO"]),
     ],
     swiftLanguageModes: [.v5]
