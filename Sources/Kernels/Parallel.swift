@@ -13,18 +13,18 @@ public enum ThreadPolicy {
     }()
 
     /// Runs `body(index, count)` on `count` workers and waits for all of them.
-    static func split(_ count: Int, _ body: (Int, Int) -> Void) {
+    public static func split(_ count: Int, _ body: (Int, Int) -> Void) {
         if count <= 1 { body(0, 1); return }
         DispatchQueue.concurrentPerform(iterations: count) { body($0, count) }
     }
 
     /// Sets how many threads OpenBLAS may use for the next calls (cheap: a global setter).
-    static func blasThreads(_ n: Int) {
+    public static func blasThreads(_ n: Int) {
         openblas_set_num_threads(Int32(n))
     }
 
     /// The half-open share `[lo, hi)` of `0..<total` that worker `index` of `count` takes.
-    static func share(_ total: Int, _ index: Int, _ count: Int) -> Range<Int> {
+    public static func share(_ total: Int, _ index: Int, _ count: Int) -> Range<Int> {
         let lo = total * index / count, hi = total * (index + 1) / count
         return lo..<hi
     }

@@ -1,0 +1,114 @@
+import Kernels
+
+/// A scalar loss and its gradient with respect to the tensor it was computed from.
+struct LossValue {
+    var value: Float
+    var gradient: Tensor
+
+    /// The same term weighted by `factor` (value and gradient).
+    func scaled(_ factor: Float) -> LossValue {
+        var g = gradient
+        if factor != 1 { g.scalars.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= factor } } }
+        return LossValue(value: value * factor, gradient: g)
+    }
+}
+
+/// The training losses of the reference, each with its gradient (the mean reductions PyTorch uses).
+/// Sums run in Double; values are reported as Float like PyTorch's float32 `.item()`.
+enum Losses {
+    /// LSGAN (`GANLoss(use_lsgan=True)`): `mean((x - target)²)`, target 1 for real and 0 for fake.
+    /// d/dx = 2 (x - target) / count.
+    static func leastSquares(_ x: Tensor, target: Float) -> LossValue {
+        let count = Float(x.shape.count)
+        var sum = 0.0
+        var g = x
+        g.scalars.withUnsafeMutableBufferPointer { b in
+            for i in b.indices { let d = b[i] - target; sum += Double(d * d); b[i] = 2 * d / count }
+        }
+        return LossValue(value: Float(sum / Double(count)), gradient: g)
+    }
+
+    /// `L1Loss`: `mean(|x - target|)`. d/dx = sign(x - target) / count (0 where equal, as PyTorch).
+    static func l1(_ x: Tensor, target: Tensor) -> LossValue {
+        precondition(x.shape == target.shape, "l1: \(x.shape) vs \(target.shape)")
+        let count = Float(x.shape.count)
+        var sum = 0.0
+        var g = x
+        g.scalars.withUnsafeMutableBufferPointer { b in
+            target.scalars.withUnsafeBufferPointer { t in
+                for i in b.indices {
+                    let d = b[i] - t[i]
+                    sum += Double(abs(d))
+                    b[i] = d > 0 ? 1 / count : (d < 0 ? -1 / count : 0)
+                }
+            }
+        }
+        return LossValue(value: Float(sum / Double(count)), gradient: g)
+    }
+
+    /// `mean((a - b)²)` with the gradient for `a` (that for b is its negative).
+    static func meanSquaredError(_ a: Tensor, _ b: Tensor) -> LossValue {
+        precondition(a.shape == b.shape, "meanSquaredError: \(a.shape) vs \(b.shape)")
+        let count = Float(a.shape.count)
+        var sum = 0.0
+        var g = a
+        g.scalars.withUnsafeMutableBufferPointer { p in
+            b.scalars.withUnsafeBufferPointer { q in
+                for i in p.indices { let d = p[i] - q[i]; sum += Double(d * d); p[i] = 2 * d / count }
+            }
+        }
+        return LossValue(value: Float(sum / Double(count)), gradient: g)
+    }
+
+    /// The monotonicity loss on scores of a batch laid out as contrastive pairs (rows 2i, 2i+1 hold intensities
+    /// c1, c2 with c2 closer to the target): `mean(clamp(margin - (s[1::2] - s[::2]), 0, 100)²)`.
+    /// With `domainFidelity` the roles swap: `mean(clamp(margin - (s[::2] - s[1::2]), 0, 100)²)`.
+    /// d/ds follows clamp's PyTorch backward (gradient passes where 0 <= d <= 100).
+    static func monotonicity(_ s: Tensor, margin: Float, domainFidelity: Bool = false) -> LossValue {
+        precondition(s.shape.n % 2 == 0, "monotonicity: the batch \(s.shape) is not made of pairs")
+        let row = s.shape.c * s.shape.plane
+        let pairs = s.shape.n / 2
+        let count = Float(pairs * row)
+        var g = Tensor(shape: s.shape)
+        var sum = 0.0
+        s.scalars.withUnsafeBufferPointer { v in
+            g.scalars.withUnsafeMutableBufferPointer { d in
+                for p in 0..<pairs {
+                    let even = v.baseAddress! + 2 * p * row, odd = even + row
+                    let dEven = d.baseAddress! + 2 * p * row, dOdd = dEven + row
+                    for i in 0..<row {
+                        // hi should exceed lo by the margin.
+                        let (hi, lo) = domainFidelity ? (even[i], odd[i]) : (odd[i], even[i])
+                        let diff = margin - (hi - lo)
+                        let clamped = min(max(diff, 0), 100)
+                        sum += Double(clamped * clamped)
+                        let gd = (diff >= 0 && diff <= 100) ? 2 * clamped / count : 0
+                        if domainFidelity { dEven[i] = -gd; dOdd[i] = gd } else { dOdd[i] = -gd; dEven[i] = gd }
+                    }
+                }
+            }
+        }
+        return LossValue(value: Float(sum / Double(count)), gradient: g)
+    }
+
+    /// The noise model's colour loss (`which_res_loss: C2N`): `L1(mean_hw(real - fake), 0)` over the [N, C]
+    /// per-image, per-channel means. Gradient with respect to `fake`.
+    static func colour(real: Tensor, fake: Tensor) -> LossValue {
+        precondition(real.shape == fake.shape, "colour: \(real.shape) vs \(fake.shape)")
+        let s = fake.shape
+        let groups = Float(s.n * s.c)
+        var g = Tensor(shape: s)
+        var sum = 0.0
+        for plane in 0..<(s.n * s.c) {
+            var m = 0.0
+            for i in 0..<s.plane { m += Double(real.scalars[plane * s.plane + i] - fake.scalars[plane * s.plane + i]) }
+            let mean = Float(m / Double(s.plane))
+            sum += Double(abs(mean))
+            // d loss / d mean = sign(mean) / groups; d mean / d fake = -1 / plane.
+            let gm: Float = mean > 0 ? 1 : (mean < 0 ? -1 : 0)
+            let v = -gm / groups / Float(s.plane)
+            for i in 0..<s.plane { g.scalars[plane * s.plane + i] = v }
+        }
+        return LossValue(value: Float(sum / Double(groups)), gradient: g)
+    }
+}

@@ -1,0 +1,109 @@
+import Kernels
+
+/// A trainable array of a network (a conv weight, a bias, a batch-norm scale), with its gradient.
+/// Reference semantics: the networks, the tape's rules and the optimizer all update the same storage.
+public final class Parameter {
+    /// The state-dict name, e.g. `conv1_1.weight` or `model.0.bias`.
+    public let name: String
+    public let shape: [Int]
+    public internal(set) var value: [Float]
+    /// Accumulated by backward passes; zeroed by the optimizer's `zeroGradients`.
+    public internal(set) var grad: [Float]
+    /// A frozen parameter gets no gradient (the discriminators during the generator step; VGG always).
+    var frozen = false
+
+    init(name: String, shape: [Int], value: [Float]) {
+        precondition(value.count == shape.reduce(1, *), "Parameter \(name): \(value.count) values for \(shape)")
+        self.name = name; self.shape = shape; self.value = value
+        self.grad = [Float](repeating: 0, count: value.count)
+    }
+
+    var count: Int { value.count }
+
+    func zeroGradient() {
+        grad.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+
+    /// Runs `body` with the gradient storage, for backward kernels that accumulate into it.
+    func accumulateGradient(_ body: (UnsafeMutablePointer<Float>) -> Void) {
+        grad.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+    }
+}
+
+/// A value recorded on a `Tape`.
+struct Variable: Hashable {
+    let id: Int
+}
+
+/// A reverse-mode autodiff tape over whole tensors (micrograd's idea at tensor granularity).
+///
+/// Each op computes its forward with the Kernels, stores the output, and records a rule that maps the output's
+/// gradient to its inputs' gradients (accumulating parameter gradients on the way). `backward()` walks the records
+/// in reverse creation order, which is a topological order. Rules are written next to their forwards in
+/// `Tape+Ops.swift`, the one place that holds the derivative rules.
+final class Tape {
+    /// Returns the gradient of each input (nil where the input needs none), accumulating parameter gradients.
+    typealias Rule = (_ outputGradient: Tensor) -> [Tensor?]
+
+    private var values: [Tensor] = []
+    private var needs: [Bool] = []
+    private var inputs: [[Variable]] = []
+    private var rules: [Rule?] = []
+    private var grads: [Tensor?] = []
+
+    /// Batch norms use batch statistics and update their running statistics while true.
+    var training: Bool
+
+    init(training: Bool = true) { self.training = training }
+
+    /// The forward value of `v`.
+    func value(_ v: Variable) -> Tensor { values[v.id] }
+
+    /// Whether a gradient flows to `v` from the loss (it or something upstream is trainable).
+    func needsGradient(_ v: Variable) -> Bool { needs[v.id] }
+
+    /// A tensor that no gradient reaches (data, intensities, noise).
+    func constant(_ t: Tensor) -> Variable {
+        append(t, inputs: [], needs: false, rule: nil)
+    }
+
+    /// A tensor whose gradient the caller wants to read after `backward()` (tests, the generator's input).
+    func leaf(_ t: Tensor) -> Variable {
+        append(t, inputs: [], needs: true, rule: nil)
+    }
+
+    /// Records an op's output. The output needs a gradient when any input does or `parameters` holds an unfrozen one.
+    func record(_ output: Tensor, inputs: [Variable], parameters: [Parameter] = [], rule: @escaping Rule) -> Variable {
+        let need = inputs.contains { needs[$0.id] } || parameters.contains { !$0.frozen }
+        return append(output, inputs: inputs, needs: need, rule: need ? rule : nil)
+    }
+
+    private func append(_ t: Tensor, inputs ins: [Variable], needs need: Bool, rule: Rule?) -> Variable {
+        values.append(t); needs.append(need); inputs.append(ins); rules.append(rule); grads.append(nil)
+        return Variable(id: values.count - 1)
+    }
+
+    /// Adds `g` to the gradient of `v` (the seed of a loss term, or a rule's result).
+    func accumulate(_ v: Variable, _ g: Tensor) {
+        guard needs[v.id] else { return }
+        precondition(g.shape == values[v.id].shape, "Tape: gradient \(g.shape) for value \(values[v.id].shape)")
+        if let existing = grads[v.id] { grads[v.id] = Kernels.add(existing, g) } else { grads[v.id] = g }
+    }
+
+    /// Propagates the accumulated gradients to every input and parameter. Intermediate values and gradients are
+    /// released as the walk passes them; leaves keep their gradients for `gradient(of:)`.
+    func backward() {
+        for id in stride(from: values.count - 1, through: 0, by: -1) {
+            guard let g = grads[id], let rule = rules[id] else { continue }
+            let inputGrads = rule(g)
+            precondition(inputGrads.count == inputs[id].count, "Tape: a rule returned \(inputGrads.count) gradients")
+            for (v, ig) in zip(inputs[id], inputGrads) { if let ig { accumulate(v, ig) } }
+            grads[id] = nil
+            rules[id] = nil
+            values[id] = Tensor(shape: Shape(n: 0, c: 0, h: 0, w: 0))
+        }
+    }
+
+    /// The gradient accumulated at `v` (a leaf, after `backward()`), or nil if none reached it.
+    func gradient(of v: Variable) -> Tensor? { grads[v.id] }
+}

@@ -1,0 +1,220 @@
+import Kernels
+
+/// The gradients of `y = conv(x, W) + b` given `dy`: the weight and bias gradients (added into `dWeight`/`dBias`)
+/// and, when asked, the input gradient.
+///
+/// Through GEMM, per sample and per tile of output rows: `dW += dY · colᵀ`, `dX = col2im(Wᵀ · dY)`, where `col` is
+/// the im2col matrix of the input (`reduction x pixels`, reduction = inChannels * kernel * kernel).
+/// Samples are split over our workers (each with single-threaded BLAS and its own dW accumulator); a single
+/// sample gets every BLAS thread instead.
+struct ConvolutionBackward {
+    let conv: Convolution
+
+    /// Output pixels per im2col tile, bounded like the forward so the tile stays near the cache.
+    static let tileBudget = 256 * 1024
+
+    var reduction: Int { conv.inChannels * conv.kernel * conv.kernel }
+    var pointwise: Bool { conv.kernel == 1 && conv.stride == 1 && conv.padding == 0 }
+
+    /// x [N, Cin, H, W], dy [N, Cout, Ho, Wo] → dx [N, Cin, H, W] (when `inputGradient`).
+    /// `dWeight` [Cout * Cin * k * k] and `dBias` [Cout] are accumulated into when non-nil.
+    func callAsFunction(x: Tensor, dy: Tensor, inputGradient: Bool,
+                        dWeight: UnsafeMutablePointer<Float>?, dBias: UnsafeMutablePointer<Float>?) -> Tensor? {
+        let (ho, wo) = conv.outputSize(height: x.shape.h, width: x.shape.w)
+        precondition(dy.shape == Shape(n: x.shape.n, c: conv.outChannels, h: ho, w: wo),
+                     "ConvolutionBackward: dy \(dy.shape) for x \(x.shape)")
+        let n = x.shape.n
+        let pixels = ho * wo
+        if let dBias {
+            dy.scalars.withUnsafeBufferPointer { g in
+                for s in 0..<n {
+                    for co in 0..<conv.outChannels {
+                        let p = g.baseAddress! + (s * conv.outChannels + co) * pixels
+                        var acc: Float = 0
+                        for i in 0..<pixels { acc += p[i] }
+                        dBias[co] += acc
+                    }
+                }
+            }
+        }
+        guard inputGradient || dWeight != nil else { return nil }
+
+        let workers = min(ThreadPolicy.workerCount, n)
+        ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
+        let weightCount = conv.outChannels * reduction
+        // One dW accumulator per extra worker; worker 0 writes straight into dWeight.
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(1, (workers - 1) * weightCount))
+        partials.initialize(repeating: 0, count: max(1, (workers - 1) * weightCount))
+        defer { partials.deallocate() }
+        var dx: Tensor? = nil
+        let inPlane = x.shape.c * x.shape.plane
+        let body: (UnsafeMutablePointer<Float>?) -> Void = { dxBase in
+            x.scalars.withUnsafeBufferPointer { xb in
+                dy.scalars.withUnsafeBufferPointer { gb in
+                    conv.weight.withUnsafeBufferPointer { wb in
+                        ThreadPolicy.split(workers) { index, count in
+                            let mine = ThreadPolicy.share(n, index, count)
+                            guard !mine.isEmpty else { return }
+                            let dw: UnsafeMutablePointer<Float>? = dWeight == nil ? nil
+                                : (index == 0 ? dWeight! : partials + (index - 1) * weightCount)
+                            for s in mine {
+                                sample(x: xb.baseAddress! + s * inPlane, h: x.shape.h, w: x.shape.w,
+                                       dy: gb.baseAddress! + s * conv.outChannels * pixels, ho: ho, wo: wo,
+                                       weight: wb.baseAddress!, dw: dw, dx: dxBase.map { $0 + s * inPlane })
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if inputGradient {
+            dx = Tensor(shape: x.shape)
+            dx!.scalars.withUnsafeMutableBufferPointer { body($0.baseAddress!) }
+        } else {
+            body(nil)
+        }
+        if let dWeight, workers > 1 {
+            for wkr in 0..<(workers - 1) {
+                let p = partials + wkr * weightCount
+                for i in 0..<weightCount { dWeight[i] += p[i] }
+            }
+        }
+        return dx
+    }
+
+    /// One sample: tiles of output rows, each im2col'd, multiplied, and scattered back.
+    private func sample(x: UnsafePointer<Float>, h: Int, w: Int, dy: UnsafePointer<Float>, ho: Int, wo: Int,
+                        weight: UnsafePointer<Float>, dw: UnsafeMutablePointer<Float>?, dx: UnsafeMutablePointer<Float>?) {
+        let pixels = ho * wo
+        let k = reduction
+        if pointwise {
+            // col is x itself: dW += dY · xᵀ, dX = Wᵀ · dY.
+            if let dw {
+                GEMM.multiply(transposeB: true, m: conv.outChannels, n: k, k: pixels, a: dy, lda: pixels,
+                              b: x, ldb: pixels, beta: 1, c: dw, ldc: k)
+            }
+            if let dx {
+                GEMM.multiply(transposeA: true, m: k, n: pixels, k: conv.outChannels, a: weight, lda: k,
+                              b: dy, ldb: pixels, beta: 1, c: dx, ldc: pixels)
+            }
+            return
+        }
+        let rowsPerTile = max(1, Self.tileBudget / max(1, k * wo))
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: k * min(ho, rowsPerTile) * wo)
+        defer { col.deallocate() }
+        var y0 = 0
+        while y0 < ho {
+            let y1 = min(ho, y0 + rowsPerTile)
+            let columns = (y1 - y0) * wo
+            let g = dy + y0 * wo
+            if let dw {
+                Im2col.gather(x, channels: conv.inChannels, h: h, w: w, kernel: conv.kernel, stride: conv.stride,
+                              padding: conv.padding, rows: y0..<y1, wo: wo, into: col)
+                GEMM.multiply(transposeB: true, m: conv.outChannels, n: k, k: columns, a: g, lda: pixels,
+                              b: col, ldb: columns, beta: 1, c: dw, ldc: k)
+            }
+            if let dx {
+                GEMM.multiply(transposeA: true, m: k, n: columns, k: conv.outChannels, a: weight, lda: k,
+                              b: g, ldb: pixels, beta: 0, c: col, ldc: columns)
+                Im2col.scatterAdd(col, channels: conv.inChannels, h: h, w: w, kernel: conv.kernel, stride: conv.stride,
+                                  padding: conv.padding, rows: y0..<y1, wo: wo, into: dx)
+            }
+            y0 = y1
+        }
+    }
+}
+
+/// The im2col layout shared by the backward pass: row `(ci, ky, kx)` of the matrix holds, for each output pixel of
+/// the tile, the input value under that kernel tap (0 in the padding).
+enum Im2col {
+    static func gather(_ src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int, padding: Int,
+                       rows: Range<Int>, wo: Int, into col: UnsafeMutablePointer<Float>) {
+        let columns = rows.count * wo
+        var r = 0
+        for ci in 0..<channels {
+            let plane = src + ci * h * w
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let line = col + r * columns
+                    for (j, oy) in rows.enumerated() {
+                        let out = line + j * wo
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0, iy < h else { out.update(repeating: 0, count: wo); continue }
+                        let row = plane + iy * w
+                        for ox in 0..<wo {
+                            let ix = ox * stride - padding + kx
+                            out[ox] = (ix >= 0 && ix < w) ? row[ix] : 0
+                        }
+                    }
+                    r += 1
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `gather`: adds each column entry back onto the input pixel it was read from.
+    static func scatterAdd(_ col: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int, padding: Int,
+                           rows: Range<Int>, wo: Int, into dst: UnsafeMutablePointer<Float>) {
+        let columns = rows.count * wo
+        var r = 0
+        for ci in 0..<channels {
+            let plane = dst + ci * h * w
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let line = col + r * columns
+                    for (j, oy) in rows.enumerated() {
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0, iy < h else { continue }
+                        let src = line + j * wo
+                        let row = plane + iy * w
+                        if stride == 1 {
+                            let shift = kx - padding
+                            let lo = max(0, -shift), hi = min(wo, w - shift)
+                            if hi > lo { for ox in lo..<hi { row[ox + shift] += src[ox] } }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * stride - padding + kx
+                                if ix >= 0 && ix < w { row[ix] += src[ox] }
+                            }
+                        }
+                    }
+                    r += 1
+                }
+            }
+        }
+    }
+}
+
+extension ConvolutionBackward {
+    /// The same gradients as nested loops in Double: slow, obviously right, and what the tests compare to.
+    func reference(x: Tensor, dy: Tensor) -> (dx: Tensor, dWeight: [Float], dBias: [Float]) {
+        let c = conv
+        let (ho, wo) = c.outputSize(height: x.shape.h, width: x.shape.w)
+        var dx = [Double](repeating: 0, count: x.shape.count)
+        var dw = [Double](repeating: 0, count: c.weight.count)
+        var db = [Double](repeating: 0, count: c.outChannels)
+        for n in 0..<x.shape.n {
+            for co in 0..<c.outChannels {
+                for oy in 0..<ho {
+                    for ox in 0..<wo {
+                        let g = Double(dy[n, co, oy, ox])
+                        db[co] += g
+                        for ci in 0..<c.inChannels {
+                            for ky in 0..<c.kernel {
+                                for kx in 0..<c.kernel {
+                                    let iy = oy * c.stride - c.padding + ky, ix = ox * c.stride - c.padding + kx
+                                    guard iy >= 0, iy < x.shape.h, ix >= 0, ix < x.shape.w else { continue }
+                                    let wi = ((co * c.inChannels + ci) * c.kernel + ky) * c.kernel + kx
+                                    let xi = ((n * x.shape.c + ci) * x.shape.h + iy) * x.shape.w + ix
+                                    dw[wi] += g * Double(x.scalars[xi])
+                                    dx[xi] += g * Double(c.weight[wi])
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (Tensor(shape: x.shape, scalars: dx.map(Float.init)), dw.map(Float.init), db.map(Float.init))
+    }
+}
