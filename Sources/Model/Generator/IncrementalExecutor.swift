@@ -20,10 +20,10 @@ public struct IncrementalExecutor {
     public private(set) var lastRecomputedFraction = 1.0
 
     /// Runs the full forward pass for one image [1, 3, H, W] and a per-pixel map [1, 1, H, W], keeping every activation.
-    public init(generator: Generator, image: Tensor, map: Tensor, noise: Tensor? = nil) {
+    public init(generator: Generator, image: Tensor, map: Tensor, noise: Tensor? = nil, gray: Tensor? = nil) {
         precondition(image.shape.n == 1, "IncrementalExecutor: one image at a time")
         self.generator = generator
-        let prepared = generator.prepareInputs(image, intensity: .map(map), noise: noise)
+        let prepared = generator.prepareInputs(image, intensity: .map(map), noise: noise, gray: gray)
         padding = prepared.padding
         intensityNode = generator.graph.nodes.firstIndex {
             if case .input(.intensity) = $0.op { return true }
