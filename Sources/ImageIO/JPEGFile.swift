@@ -40,7 +40,7 @@ public enum JPEGFile {
                                        width * components, &decodedComponents, &err)
             guard status == 0 else { throw error(err, path: path) }
             guard err.truncated == 0 else {
-                throw ImageIOError.corrupt(path: path, format: .jpeg, message: FileAccess.firstWarning(err))
+                throw ImageIOError.corrupt(path: path, format: .jpeg, message: prematureEnd)
             }
             guard Int(decodedComponents) == components else {
                 throw ImageIOError.unsupported(path: path, format: .jpeg,
@@ -63,6 +63,9 @@ public enum JPEGFile {
         }
     }
 
+    /// libjpeg's text for JWRN_JPEG_EOF.
+    static let prematureEnd = "Premature end of JPEG file"
+
     /// libjpeg errors that mean "valid, but not something this build decodes" rather than "broken".
     private static let unsupportedCodes: Set<UInt32> = [
         JERR_BAD_PRECISION.rawValue, JERR_SOF_UNSUPPORTED.rawValue, JERR_CONVERSION_NOTIMPL.rawValue,
@@ -72,6 +75,10 @@ public enum JPEGFile {
     private static func error(_ err: mpx_error, path: String) -> ImageIOError {
         if err.sys_errno == 0 && unsupportedCodes.contains(UInt32(err.codec_code)) {
             return .unsupported(path: path, format: .jpeg, what: "libjpeg: \(FileAccess.message(err))")
+        }
+        if err.sys_errno == 0 && err.truncated != 0 {
+            // The data ran out first and libjpeg then tripped over its own stand-in EOI: say what happened first.
+            return .corrupt(path: path, format: .jpeg, message: "\(prematureEnd) (\(FileAccess.message(err)))")
         }
         return FileAccess.codecReadError(err, path: path, format: .jpeg)
     }
