@@ -244,6 +244,8 @@ def make_pngs():
           + chunk(b"IDAT", broken) + chunk(b"IEND", b""))
     write("huge.png", b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 100000, 100000, 8, 2, 0, 0, 0))
           + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))
+    write("wide.png", b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 2000000, 1, 8, 0, 0, 0, 0))
+          + chunk(b"IDAT", zlib.compress(b"\x00" * 64)) + chunk(b"IEND", b""))  # beyond libpng's own limit
     write("not_an_image.png", b"hello, I am a text file with a .png name\n")
     write("empty.png", b"")
 
@@ -282,6 +284,8 @@ def make_jpegs():
     huge = bytearray(good)
     huge[sof + 5:sof + 9] = struct.pack(">HH", 60000, 60000)  # height, width
     write("huge.jpg", bytes(huge))
+    huge[sof + 5:sof + 9] = struct.pack(">HH", 7, 65535)  # beyond libjpeg's own 65500 limit
+    write("wide.jpg", bytes(huge))
     write("garbage.jpg", b"\xff\xd8\xff" + bytes((i * 73 + 11) % 251 for i in range(300)))
 
 

@@ -74,12 +74,13 @@ mpx_jpeg_reader *mpx_jpeg_open(const char *path, mpx_jpeg_info *info, mpx_error 
     r->jerr.emit_message = mpx_jpeg_emit_message;
     r->jerr.output_message = mpx_jpeg_output_message;
     r->cinfo.client_data = r; /* jpeg_create_decompress keeps err and client_data */
-    if (mpx_jpeg_read_header(r) != 0) {
+    int failed = mpx_jpeg_read_header(r);
+    info->width = r->cinfo.image_width; /* see the header on failures */
+    info->height = r->cinfo.image_height;
+    if (failed) {
         mpx_jpeg_close(r);
         return NULL;
     }
-    info->width = r->cinfo.image_width;
-    info->height = r->cinfo.image_height;
     info->components = r->cinfo.num_components;
     info->color_space = (int)r->cinfo.jpeg_color_space;
     info->saw_adobe_marker = r->cinfo.saw_Adobe_marker;

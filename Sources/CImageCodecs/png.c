@@ -64,6 +64,9 @@ void mpx_png_close(mpx_png_reader *r) {
 /* Signature and chunks up to the first IDAT; its own function so the setjmp frame holds no locals. */
 static int mpx_png_read_header(mpx_png_reader *r) {
     if (setjmp(png_jmpbuf(r->png))) return -1;
+    /* Size limits are ImageIO's (Swift) business: lift libpng's own 1,000,000-pixel default so an oversized
+     * header reaches Swift with its dimensions instead of failing here as "Invalid IHDR data". */
+    png_set_user_limits(r->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
     png_set_read_fn(r->png, &r->io, mpx_png_read_data);
     png_read_info(r->png, r->info);
     return 0;

@@ -18,13 +18,17 @@ public enum JPEGFile {
         let path = url.path
         var err = mpx_error()
         var info = mpx_jpeg_info()
-        guard let reader = mpx_jpeg_open(path, &info, &err) else { throw error(err, path: path) }
-        defer { mpx_jpeg_close(reader) }
-
+        let opened = mpx_jpeg_open(path, &info, &err)
+        defer { mpx_jpeg_close(opened) }
         let width = Int(info.width), height = Int(info.height)
-        guard limits.admits(width: width, height: height) else {
+        // A failed open still reports the SOF's size when libjpeg refused it for exceeding its own 65500 limit;
+        // any other failure (a cut SOF, say) may leave garbage there, so it is trusted only in that case.
+        let sizeIsReal = opened != nil || (err.codec_code == Int32(JERR_IMAGE_TOO_BIG.rawValue) && err.truncated == 0)
+        guard !sizeIsReal || limits.admits(width: width, height: height) else {
             throw ImageIOError.tooLarge(path: path, width: width, height: height, limit: limits)
         }
+        guard let reader = opened else { throw error(err, path: path) }
+
         let outSpace: J_COLOR_SPACE
         switch J_COLOR_SPACE(UInt32(info.color_space)) {
         case JCS_GRAYSCALE, JCS_YCbCr, JCS_RGB: outSpace = JCS_RGB

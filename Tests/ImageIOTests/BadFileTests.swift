@@ -78,6 +78,14 @@ final class BadFileTests: XCTestCase {
                        .tooLarge(path: path("huge.jpg"), width: 60_000, height: 60_000, limit: .standard))
     }
 
+    func testSizesBeyondTheCodecsOwnLimitsAreStillTooLarge() {
+        // libpng's default limit is 1,000,000 per side, libjpeg's 65500: ours answers first, with the dimensions.
+        XCTAssertEqual(error { try PNGFile.read(Fixtures.url("wide.png")) },
+                       .tooLarge(path: path("wide.png"), width: 2_000_000, height: 1, limit: .standard))
+        XCTAssertEqual(error { try JPEGFile.readRGB(Fixtures.url("wide.jpg")) },
+                       .tooLarge(path: path("wide.jpg"), width: 65535, height: 7, limit: .standard))
+    }
+
     func testCustomLimits() throws {
         let small = ImageLimits(maxSide: 12, maxPixels: 1000)
         XCTAssertEqual(error { try PNGFile.readRGB(Fixtures.url("rgb8.png"), limits: small) },

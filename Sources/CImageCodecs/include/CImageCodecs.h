@@ -109,7 +109,9 @@ typedef struct mpx_jpeg_info {
     int progressive;
 } mpx_jpeg_info;
 
-/* Opens `path` and reads the JPEG header (up to the first SOS). Returns NULL on failure (err filled). */
+/* Opens `path` and reads the JPEG header (up to the first SOS). Returns NULL on failure (err filled); then
+ * info->width/height hold whatever libjpeg had parsed, meaningful when err->codec_code is JERR_IMAGE_TOO_BIG
+ * (libjpeg refuses sides over 65500) and garbage or 0 otherwise. */
 mpx_jpeg_reader *mpx_jpeg_open(const char *path, mpx_jpeg_info *info, mpx_error *err);
 
 /* Decodes with libjpeg's defaults (JDCT_ISLOW, fancy upsampling) into `out_color_space` (a J_COLOR_SPACE).
