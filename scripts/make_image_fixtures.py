@@ -277,6 +277,20 @@ def make_jpegs():
         with Image.open(path) as back:
             write(name.replace(".jpg", ".rgb"), back.convert("RGB").tobytes())
 
+    # The same CMYK data without the Adobe APP14 marker: libjpeg then takes the samples as plain (not inverted)
+    # ink amounts, which Pillow does not (it always assumes Adobe's inversion), so the expected bytes are computed
+    # here from Pillow's CMYK samples with Pillow's own cmyk2rgb integer formula.
+    adobe = open(os.path.join(OUT, "cmyk.jpg"), "rb").read()
+    app14 = adobe.index(b"\xff\xee")
+    length = struct.unpack(">H", adobe[app14 + 2:app14 + 4])[0]
+    write("cmyk_no_adobe.jpg", adobe[:app14] + adobe[app14 + 2 + length:])
+    with Image.open(os.path.join(OUT, "cmyk.jpg")) as im:
+        ink = 255 - np.array(im).astype(np.int64)  # Pillow un-inverts the stored samples; stored = 255 - that
+    nk = 255 - ink[:, :, 3:4]
+    t = ink[:, :, :3] * nk + 128
+    rgb = np.clip(nk - (((t >> 8) + t) >> 8), 0, 255).astype(np.uint8)
+    write("cmyk_no_adobe.rgb", rgb.tobytes())
+
     good = open(os.path.join(OUT, "baseline.jpg"), "rb").read()
     sos = good.index(b"\xff\xda")
     write("truncated.jpg", good[: (sos + len(good)) // 2])  # ends inside the entropy-coded data

@@ -1,5 +1,5 @@
 import XCTest
-@testable import ImageIO
+import ImageIO
 
 /// Every broken, hostile or missing input gives the right `ImageIOError`, never a crash or an exit.
 final class BadFileTests: XCTestCase {

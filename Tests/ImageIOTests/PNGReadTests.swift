@@ -1,5 +1,5 @@
 import XCTest
-@testable import ImageIO
+import ImageIO
 
 /// Every colour type and bit depth, read losslessly (`PNGFile.read`) and as RGB (`PNGFile.readRGB`), against the
 /// formulas the fixtures were generated from.

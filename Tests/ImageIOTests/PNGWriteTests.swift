@@ -1,5 +1,5 @@
 import XCTest
-@testable import ImageIO
+import ImageIO
 
 /// Round trips and the atomicity of every write.
 final class PNGWriteTests: XCTestCase {

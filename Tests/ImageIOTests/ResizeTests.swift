@@ -1,5 +1,5 @@
 import XCTest
-@testable import ImageIO
+import ImageIO
 
 final class ResizeTests: XCTestCase {
     func testUniformStaysUniform() {

@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-@testable import ImageIO
+import ImageIO
 
 /// Where the committed fixtures live: …/Tests/ImageIOTests/Support.swift → repo root → Tests/Fixtures/images.
 enum Fixtures {
