@@ -25,7 +25,9 @@ let package = Package(
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
 
         .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: fast),
-        .target(name: "ImageIO", dependencies: ["CPNG", "CJPEG"], swiftSettings: fast),
+        // The setjmp frames libpng/libjpeg need for their longjmp errors; everything else is Swift (ImageIO).
+        .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
+        .target(name: "ImageIO", dependencies: ["CImageCodecs", "CPNG", "CJPEG"], swiftSettings: fast),
         .target(name: "Model", dependencies: [
             "Kernels",
             .product(name: "Yams", package: "Yams"),

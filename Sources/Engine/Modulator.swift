@@ -16,14 +16,14 @@ public struct Modulator: Sendable {
 
     /// The image translated with one intensity everywhere.
     public func render(_ image: RGBImage, level: Float) -> RGBImage {
-        RGBImage(tensor: outputs(Tensor(image: image), intensity: .levels([level])))
+        RGBImage(tensor: outputs(Tensor(image: image), intensity: .levels([level]), gray: gray(image, count: 1)))
     }
 
     /// The image translated with a per-pixel intensity map of the image's size.
     public func render(_ image: RGBImage, map: IntensityMap) -> RGBImage {
         precondition(map.width == image.width && map.height == image.height, "render: map and image sizes differ")
         if let level = map.uniformLevel { return render(image, level: level) }
-        return RGBImage(tensor: outputs(Tensor(image: image), intensity: .map(Tensor(map: map))))
+        return RGBImage(tensor: outputs(Tensor(image: image), intensity: .map(Tensor(map: map)), gray: gray(image, count: 1)))
     }
 
     /// The image at each level, batched.
@@ -34,7 +34,7 @@ public struct Modulator: Sendable {
         while start < levels.count {
             let chunk = Array(levels[start..<min(levels.count, start + maximumBatch)])
             let batch = concatBatch(Array(repeating: x, count: chunk.count))
-            let y = outputs(batch, intensity: .levels(chunk))
+            let y = outputs(batch, intensity: .levels(chunk), gray: gray(image, count: chunk.count))
             for i in 0..<chunk.count { results.append(RGBImage(tensor: y, index: i)) }
             start += chunk.count
         }
@@ -42,8 +42,15 @@ public struct Modulator: Sendable {
     }
 
     /// The generator's float output [N, 3, H, W] (before clamping) for images already in [-1, 1].
-    public func outputs(_ images: Tensor, intensity: Generator.Intensity) -> Tensor {
-        generator(images, intensity: intensity, noise: noise(for: images.shape)).output
+    public func outputs(_ images: Tensor, intensity: Generator.Intensity, gray: Tensor? = nil) -> Tensor {
+        generator(images, intensity: intensity, noise: noise(for: images.shape), gray: gray).output
+    }
+
+    /// The attention map from the 8-bit pixels in double precision, as the reference computes it; nil without attention.
+    func gray(_ image: RGBImage, count: Int) -> Tensor? {
+        guard generator.options.selfAttention else { return nil }
+        let one = Generator.attentionMap(u8: image.pixels, width: image.width, height: image.height)
+        return count == 1 ? one : concatBatch(Array(repeating: one, count: count))
     }
 
     func noise(for shape: Shape) -> Tensor? {

@@ -7,7 +7,7 @@ public struct Convolution: Sendable {
     public let inChannels: Int
     public let kernel: Int
     public let stride: Int
-    public let padding: Int
+    public private(set) var padding: Int
     public var weight: [Float]
     public var bias: [Float]
 
@@ -20,6 +20,14 @@ public struct Convolution: Sendable {
     }
 
     var reduction: Int { inChannels * kernel * kernel }
+
+    /// The same layer with another padding (the weights are shared, not copied): running it with padding 0 on a
+    /// patch that already carries its halo computes one region of the padded layer's output.
+    public func withPadding(_ p: Int) -> Convolution {
+        var c = self
+        c.padding = p
+        return c
+    }
 
     public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
         ((height + 2 * padding - kernel) / stride + 1, (width + 2 * padding - kernel) / stride + 1)

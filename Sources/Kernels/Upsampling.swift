@@ -1,8 +1,13 @@
 /// Bilinear x2 upsampling with PyTorch's `align_corners=False` semantics
 /// (`F.upsample(scale_factor=2, mode='bilinear')`): source coordinate `(dst + 0.5) / 2 - 0.5`, clamped at 0.
 public func upsampleBilinear2x(_ x: Tensor) -> Tensor {
+    upsampleBilinear2x(x, region: .all(height: 2 * x.shape.h, width: 2 * x.shape.w))
+}
+
+/// The part `region` (in output pixels) of `upsampleBilinear2x(x)`, computed without the rest.
+public func upsampleBilinear2x(_ x: Tensor, region: Region) -> Tensor {
     let s = x.shape
-    let out = Shape(n: s.n, c: s.c, h: 2 * s.h, w: 2 * s.w)
+    let out = Shape(n: s.n, c: s.c, h: region.height, w: region.width)
     // The taps depend only on the output index: precompute them once per axis.
     func taps(_ size: Int) -> [(Int, Int, Float, Float)] {
         (0..<(2 * size)).map { d in
@@ -13,7 +18,7 @@ public func upsampleBilinear2x(_ x: Tensor) -> Tensor {
             return (i0, i1, 1 - l1, l1)
         }
     }
-    let ty = taps(s.h), tx = taps(s.w)
+    let ty = Array(taps(s.h)[region.top..<region.bottom]), tx = Array(taps(s.w)[region.left..<region.right])
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
             for plane in 0..<(s.n * s.c) {

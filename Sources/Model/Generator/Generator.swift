@@ -19,8 +19,10 @@ public struct Generator: Sendable {
 
     /// Runs the generator on images [N, 3, H, W] in [-1, 1]; returns the output and the latent, cropped back to H x W.
     /// `noise`, needed when `options.useNoise`, is [N, 1, H', W'] at the padded size (multiples of 16).
-    public func callAsFunction(_ image: Tensor, intensity: Intensity, noise: Tensor? = nil) -> (output: Tensor, latent: Tensor) {
-        let inputs = prepareInputs(image, intensity: intensity, noise: noise)
+    /// `gray`, the attention map [N, 1, H, W], is derived from `image` when not given (callers holding the 8-bit
+    /// image pass `attentionMap(u8:)`'s exact double-precision values instead).
+    public func callAsFunction(_ image: Tensor, intensity: Intensity, noise: Tensor? = nil, gray: Tensor? = nil) -> (output: Tensor, latent: Tensor) {
+        let inputs = prepareInputs(image, intensity: intensity, noise: noise, gray: gray)
         let (out, latent) = GraphExecutor(generator: self).run(inputs.values)
         return (crop(out, inputs.padding), crop(latent, inputs.padding))
     }
@@ -50,7 +52,7 @@ public struct Generator: Sendable {
     }
 
     /// The padded input tensors the graph's input nodes read, and the padding to undo afterwards.
-    public func prepareInputs(_ image: Tensor, intensity: Intensity, noise: Tensor?) -> (values: [GeneratorGraph.Input: Tensor], padding: Insets) {
+    public func prepareInputs(_ image: Tensor, intensity: Intensity, noise: Tensor?, gray: Tensor? = nil) -> (values: [GeneratorGraph.Input: Tensor], padding: Insets) {
         let s = image.shape
         precondition(s.c == 3, "Generator: the image must have 3 channels, not \(s.c)")
         let padding = Insets.toMultiple(of: 16, height: s.h, width: s.w)
@@ -75,8 +77,20 @@ public struct Generator: Sendable {
             precondition(n.shape == want, "Generator: noise \(n.shape), expected \(want)")
             values[.noise] = n
         }
-        if options.selfAttention { values[.gray] = reflectionPad(Self.attentionMap(image), padding) }
+        if options.selfAttention { values[.gray] = reflectionPad(gray ?? Self.attentionMap(image), padding) }
         return (values, padding)
+    }
+
+    /// The low-light task's gray attention from 8-bit RGB (HWC), exactly as the reference computes it in numpy:
+    /// `x = (u8 / 255 - 0.5) * 2`, `1 - (0.299 (r + 1) + 0.587 (g + 1) + 0.114 (b + 1)) / 2`, all in double.
+    public static func attentionMap(u8 pixels: [UInt8], width: Int, height: Int) -> Tensor {
+        var gray = Tensor(shape: Shape(n: 1, c: 1, h: height, w: width))
+        func x(_ v: UInt8) -> Double { (Double(v) / 255 - 0.5) * 2 + 1 }
+        for i in 0..<(width * height) {
+            let g = 1 - (0.299 * x(pixels[3 * i]) + 0.587 * x(pixels[3 * i + 1]) + 0.114 * x(pixels[3 * i + 2])) / 2
+            gray.scalars[i] = Float(g)
+        }
+        return gray
     }
 
     /// The low-light task's gray attention: `1 - (0.299 r + 0.587 g + 0.114 b) / 2` with r, g, b = x + 1.

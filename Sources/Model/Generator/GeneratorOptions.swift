@@ -35,7 +35,8 @@ public struct GeneratorOptions: Sendable, Hashable {
     /// The reference's widths at levels 1…5, scaled.
     public var widths: [Int] { [32, 64, 128, 256, 512].map(scaled) }
 
-    public func scaled(_ width: Int) -> Int { max(1, Int((Double(width) * widthMultiplier).rounded())) }
+    /// Rounds half to even, as Python's `round` does in the PyTorch fixtures and checkpoints.
+    public func scaled(_ width: Int) -> Int { max(1, Int((Double(width) * widthMultiplier).rounded(.toNearestOrEven))) }
 
     /// RGB + intensity + noise + gray, in that order.
     public var inputChannels: Int { 3 + (relativeControl ? 1 : 0) + (useNoise ? 1 : 0) + (selfAttention ? 1 : 0) }

@@ -49,8 +49,9 @@ struct GraphExecutor {
 
 extension Generator {
     /// One conv node: the convolution, its activation and its norm, fused where the norm is an affine map.
-    func convolve(_ x: Tensor, name: String, leakySlope: Float?, norm: String?) -> Tensor {
-        let conv = convolutions[name]!
+    func convolve(_ x: Tensor, name: String, leakySlope: Float?, norm: String?, padding: Int? = nil) -> Tensor {
+        var conv = convolutions[name]!
+        if let padding { conv = conv.withPadding(padding) }
         switch (norm, options.norm) {
         case (let n?, .batch):
             let folded = foldedNorms[n]!

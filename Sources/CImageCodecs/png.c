@@ -1,0 +1,234 @@
+/* setjmp-protected libpng reading and writing; see include/CImageCodecs.h. */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <png.h>
+#include "common.h"
+
+/* The error/io pointer libpng hands back to the callbacks below. */
+typedef struct mpx_png_io {
+    FILE *fp;
+    mpx_error *err;
+} mpx_png_io;
+
+struct mpx_png_reader {
+    mpx_png_io io;
+    png_structp png;
+    png_infop info;
+};
+
+static void mpx_png_on_error(png_structp png, png_const_charp message) {
+    mpx_png_io *io = (mpx_png_io *)png_get_error_ptr(png);
+    mpx_set_message(io->err, message);
+    png_longjmp(png, 1);
+}
+
+static void mpx_png_on_warning(png_structp png, png_const_charp message) {
+    mpx_png_io *io = (mpx_png_io *)png_get_error_ptr(png);
+    mpx_add_warning(io->err, message);
+}
+
+static void mpx_png_read_data(png_structp png, png_bytep data, size_t length) {
+    mpx_png_io *io = (mpx_png_io *)png_get_io_ptr(png);
+    if (fread(data, 1, length, io->fp) == length) return;
+    if (ferror(io->fp)) {
+        io->err->sys_errno = errno ? errno : EIO;
+        png_error(png, strerror(io->err->sys_errno));
+    }
+    png_error(png, "unexpected end of file");
+}
+
+static void mpx_png_write_data(png_structp png, png_bytep data, size_t length) {
+    mpx_png_io *io = (mpx_png_io *)png_get_io_ptr(png);
+    if (fwrite(data, 1, length, io->fp) == length) return;
+    io->err->sys_errno = errno ? errno : EIO;
+    png_error(png, strerror(io->err->sys_errno));
+}
+
+static void mpx_png_flush_data(png_structp png) {
+    mpx_png_io *io = (mpx_png_io *)png_get_io_ptr(png);
+    if (fflush(io->fp) == 0) return;
+    io->err->sys_errno = errno ? errno : EIO;
+    png_error(png, strerror(io->err->sys_errno));
+}
+
+void mpx_png_close(mpx_png_reader *r) {
+    if (!r) return;
+    if (r->png) png_destroy_read_struct(&r->png, r->info ? &r->info : NULL, NULL);
+    if (r->io.fp) fclose(r->io.fp);
+    free(r);
+}
+
+/* Signature and chunks up to the first IDAT; its own function so the setjmp frame holds no locals. */
+static int mpx_png_read_header(mpx_png_reader *r) {
+    if (setjmp(png_jmpbuf(r->png))) return -1;
+    /* Size limits are ImageIO's (Swift) business: lift libpng's own 1,000,000-pixel default so an oversized
+     * header reaches Swift with its dimensions instead of failing here as "Invalid IHDR data". */
+    png_set_user_limits(r->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+    png_set_read_fn(r->png, &r->io, mpx_png_read_data);
+    png_read_info(r->png, r->info);
+    return 0;
+}
+
+mpx_png_reader *mpx_png_open(const char *path, mpx_png_info *info, mpx_error *err) {
+    mpx_clear(err);
+    memset(info, 0, sizeof *info);
+    mpx_png_reader *r = (mpx_png_reader *)calloc(1, sizeof *r);
+    if (!r) {
+        mpx_set_message(err, "out of memory");
+        return NULL;
+    }
+    r->io.err = err;
+    r->io.fp = fopen(path, "rb");
+    if (!r->io.fp) {
+        err->sys_errno = errno;
+        mpx_set_message(err, strerror(errno));
+        free(r);
+        return NULL;
+    }
+    r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, &r->io, mpx_png_on_error, mpx_png_on_warning);
+    if (r->png) r->info = png_create_info_struct(r->png);
+    if (!r->png || !r->info) {
+        mpx_set_message(err, "out of memory");
+        mpx_png_close(r);
+        return NULL;
+    }
+    if (mpx_png_read_header(r) != 0) {
+        mpx_png_close(r);
+        return NULL;
+    }
+    info->width = png_get_image_width(r->png, r->info);
+    info->height = png_get_image_height(r->png, r->info);
+    info->bit_depth = png_get_bit_depth(r->png, r->info);
+    info->color_type = png_get_color_type(r->png, r->info);
+    info->interlaced = png_get_interlace_type(r->png, r->info) == PNG_INTERLACE_ADAM7;
+    info->has_trns = png_get_valid(r->png, r->info, PNG_INFO_tRNS) != 0;
+    return r;
+}
+
+int mpx_png_prepare(mpx_png_reader *r, unsigned t, int *channels, int *bit_depth, size_t *rowbytes,
+                    mpx_error *err) {
+    mpx_clear(err);
+    r->io.err = err;
+    if (setjmp(png_jmpbuf(r->png))) return -1;
+    if (t & MPX_PNG_PALETTE_TO_RGB) png_set_palette_to_rgb(r->png);
+    if (t & MPX_PNG_EXPAND_GRAY_TO_8) png_set_expand_gray_1_2_4_to_8(r->png);
+    if (t & MPX_PNG_TRNS_TO_ALPHA) png_set_tRNS_to_alpha(r->png);
+    if (t & MPX_PNG_STRIP_ALPHA) png_set_strip_alpha(r->png);
+    if (t & MPX_PNG_GRAY_TO_RGB) png_set_gray_to_rgb(r->png);
+    if (t & MPX_PNG_SCALE_16) png_set_scale_16(r->png);
+    if (t & MPX_PNG_SWAP_16) png_set_swap(r->png);
+    (void)png_set_interlace_handling(r->png);
+    png_read_update_info(r->png, r->info);
+    *channels = png_get_channels(r->png, r->info);
+    *bit_depth = png_get_bit_depth(r->png, r->info);
+    *rowbytes = png_get_rowbytes(r->png, r->info);
+    return 0;
+}
+
+int mpx_png_read(mpx_png_reader *r, void *pixels, size_t pixels_size, size_t row_stride, mpx_error *err) {
+    mpx_clear(err);
+    r->io.err = err;
+    png_uint_32 height = png_get_image_height(r->png, r->info);
+    if (row_stride < png_get_rowbytes(r->png, r->info) || (height && pixels_size / row_stride < height)) {
+        mpx_set_message(err, "pixel buffer too small");
+        return -1;
+    }
+    png_bytep *rows = (png_bytep *)malloc((height ? height : 1) * sizeof *rows);
+    if (!rows) {
+        mpx_set_message(err, "out of memory");
+        return -1;
+    }
+    for (png_uint_32 y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * row_stride;
+    if (setjmp(png_jmpbuf(r->png))) {
+        free(rows);
+        return -1;
+    }
+    png_read_image(r->png, rows);
+    png_read_end(r->png, r->info);
+    free(rows);
+    return 0;
+}
+
+int mpx_png_text_count(mpx_png_reader *r) {
+    png_textp text = NULL;
+    int count = 0;
+    png_get_text(r->png, r->info, &text, &count);
+    return count;
+}
+
+int mpx_png_text_at(mpx_png_reader *r, int index, const char **key, const char **text, size_t *length,
+                    int *utf8) {
+    png_textp all = NULL;
+    int count = 0;
+    png_get_text(r->png, r->info, &all, &count);
+    if (index < 0 || index >= count) return -1;
+    png_textp t = &all[index];
+    *key = t->key;
+    *text = t->text ? t->text : "";
+    *utf8 = t->compression >= PNG_ITXT_COMPRESSION_NONE;
+    *length = t->text ? (*utf8 ? t->itxt_length : t->text_length) : 0;
+    return 0;
+}
+
+int mpx_png_write_fd(int fd, uint32_t width, uint32_t height, int bit_depth, int color_type,
+                     const void *pixels, size_t row_stride, const mpx_png_text *texts, int text_count,
+                     mpx_error *err) {
+    mpx_clear(err);
+    mpx_png_io io = {NULL, err};
+    int copy = dup(fd);
+    if (copy < 0 || !(io.fp = fdopen(copy, "wb"))) {
+        err->sys_errno = errno;
+        mpx_set_message(err, strerror(errno));
+        if (copy >= 0) close(copy);
+        return -1;
+    }
+    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &io, mpx_png_on_error, mpx_png_on_warning);
+    png_infop info = png ? png_create_info_struct(png) : NULL;
+    png_bytep *rows = (png_bytep *)malloc((height ? height : 1) * sizeof *rows);
+    png_textp ptexts = (png_textp)calloc(text_count > 0 ? (size_t)text_count : 1, sizeof *ptexts);
+    if (!png || !info || !rows || !ptexts) {
+        mpx_set_message(err, "out of memory");
+        goto fail;
+    }
+    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * row_stride;
+    for (int i = 0; i < text_count; i++) {
+        ptexts[i].compression = texts[i].utf8 ? PNG_ITXT_COMPRESSION_NONE : PNG_TEXT_COMPRESSION_NONE;
+        ptexts[i].key = (png_charp)texts[i].key;
+        ptexts[i].text = (png_charp)texts[i].text;
+        if (texts[i].utf8) ptexts[i].itxt_length = texts[i].length;
+        else ptexts[i].text_length = texts[i].length;
+    }
+    if (setjmp(png_jmpbuf(png))) goto fail;
+    png_set_write_fn(png, &io, mpx_png_write_data, mpx_png_flush_data);
+    png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
+                 PNG_FILTER_TYPE_DEFAULT);
+    if (text_count > 0) png_set_text(png, info, ptexts, text_count);
+    png_write_info(png, info);
+    png_write_image(png, rows);
+    png_write_end(png, info);
+    png_destroy_write_struct(&png, &info);
+    free(rows);
+    free(ptexts);
+    if (fflush(io.fp) != 0 || ferror(io.fp)) {
+        err->sys_errno = errno ? errno : EIO;
+        mpx_set_message(err, strerror(err->sys_errno));
+        fclose(io.fp);
+        return -1;
+    }
+    if (fclose(io.fp) != 0) {
+        err->sys_errno = errno ? errno : EIO;
+        mpx_set_message(err, strerror(err->sys_errno));
+        return -1;
+    }
+    return 0;
+
+fail:
+    if (png) png_destroy_write_struct(&png, info ? &info : NULL);
+    free(rows);
+    free(ptexts);
+    fclose(io.fp);
+    return -1;
+}

@@ -1,0 +1,78 @@
+/// A half-open rectangle `[top, bottom) x [left, right)` of an activation plane, in that tensor's own pixels.
+public struct Region: Hashable, Sendable, CustomStringConvertible {
+    public var top: Int, bottom: Int, left: Int, right: Int
+
+    public init(top: Int, bottom: Int, left: Int, right: Int) {
+        self.top = top; self.bottom = bottom; self.left = left; self.right = right
+    }
+
+    public static let empty = Region(top: 0, bottom: 0, left: 0, right: 0)
+
+    /// The whole plane of a `height x width` tensor.
+    public static func all(height: Int, width: Int) -> Region { Region(top: 0, bottom: height, left: 0, right: width) }
+
+    public var isEmpty: Bool { bottom <= top || right <= left }
+    public var height: Int { max(0, bottom - top) }
+    public var width: Int { max(0, right - left) }
+    public var area: Int { isEmpty ? 0 : height * width }
+    public var description: String { isEmpty ? "∅" : "[\(top)..<\(bottom), \(left)..<\(right)]" }
+
+    /// The smallest region holding both.
+    public func union(_ other: Region) -> Region {
+        if isEmpty { return other }
+        if other.isEmpty { return self }
+        return Region(top: min(top, other.top), bottom: max(bottom, other.bottom),
+                      left: min(left, other.left), right: max(right, other.right))
+    }
+
+    public func expanded(by d: Int) -> Region {
+        isEmpty ? self : Region(top: top - d, bottom: bottom + d, left: left - d, right: right + d)
+    }
+
+    public func clipped(height: Int, width: Int) -> Region {
+        let r = Region(top: max(0, top), bottom: min(height, bottom), left: max(0, left), right: min(width, right))
+        return r.isEmpty ? .empty : r
+    }
+
+    public func contains(y: Int, x: Int) -> Bool { y >= top && y < bottom && x >= left && x < right }
+}
+
+extension Tensor {
+    /// The region of every channel as a new tensor; parts outside the plane read as zero (a convolution's padding).
+    public func extracting(_ r: Region) -> Tensor {
+        let s = shape
+        let out = Shape(n: s.n, c: s.c, h: r.height, w: r.width)
+        var result = Tensor(shape: out)
+        let y0 = max(r.top, 0), y1 = min(r.bottom, s.h), x0 = max(r.left, 0), x1 = min(r.right, s.w)
+        guard y1 > y0, x1 > x0 else { return result }
+        scalars.withUnsafeBufferPointer { src in
+            result.scalars.withUnsafeMutableBufferPointer { dst in
+                for plane in 0..<(s.n * s.c) {
+                    for y in y0..<y1 {
+                        let from = src.baseAddress! + plane * s.plane + y * s.w + x0
+                        let to = dst.baseAddress! + plane * out.plane + (y - r.top) * out.w + (x0 - r.left)
+                        to.update(from: from, count: x1 - x0)
+                    }
+                }
+            }
+        }
+        return result
+    }
+
+    /// Writes `patch` (same N and C) into this tensor with its top-left corner at (`top`, `left`).
+    public mutating func paste(_ patch: Tensor, top: Int, left: Int) {
+        let s = shape, p = patch.shape
+        precondition(p.n == s.n && p.c == s.c && top >= 0 && left >= 0 && top + p.h <= s.h && left + p.w <= s.w,
+                     "paste: \(p) at (\(top), \(left)) into \(s)")
+        scalars.withUnsafeMutableBufferPointer { dst in
+            patch.scalars.withUnsafeBufferPointer { src in
+                for plane in 0..<(s.n * s.c) {
+                    for y in 0..<p.h {
+                        (dst.baseAddress! + plane * s.plane + (top + y) * s.w + left)
+                            .update(from: src.baseAddress! + plane * p.plane + y * p.w, count: p.w)
+                    }
+                }
+            }
+        }
+    }
+}

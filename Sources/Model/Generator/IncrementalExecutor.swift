@@ -1,0 +1,151 @@
+import Kernels
+
+/// Keeps every activation of one image's forward pass, so that an edit of the intensity map recomputes only
+/// what it can reach: the edited rectangle grows through the graph (a k x k conv by k/2 each side, a 2x2 pool halves
+/// it rounding outward, the x2 bilinear upsample doubles it plus one pixel, a concat takes the union) and each node
+/// recomputes just its dirty region with the same kernels. Instance norm depends on whole planes: a dirty instance-norm
+/// layer is recomputed whole, so the result stays exact (max |diff| to a full pass is float rounding).
+///
+/// Memory: every node's activation is kept (at 512x512 and reference widths, a few hundred MB).
+public struct IncrementalExecutor {
+    public let generator: Generator
+    private var values: [Tensor]
+    private let padding: Insets
+    /// Node indices of the intensity input, if the model has one.
+    private let intensityNode: Int?
+    /// Above this fraction of the padded area, an edit recomputes the whole frame instead (no region bookkeeping).
+    public var fullFrameThreshold = 0.6
+
+    /// The share of the convolutions' multiply-adds the last update recomputed, for the status line and the bench.
+    public private(set) var lastRecomputedFraction = 1.0
+
+    /// Runs the full forward pass for one image [1, 3, H, W] and a per-pixel map [1, 1, H, W], keeping every activation.
+    public init(generator: Generator, image: Tensor, map: Tensor, noise: Tensor? = nil, gray: Tensor? = nil) {
+        precondition(image.shape.n == 1, "IncrementalExecutor: one image at a time")
+        self.generator = generator
+        let prepared = generator.prepareInputs(image, intensity: .map(map), noise: noise, gray: gray)
+        padding = prepared.padding
+        intensityNode = generator.graph.nodes.firstIndex {
+            if case .input(.intensity) = $0.op { return true }
+            return false
+        }
+        let executor = GraphExecutor(generator: generator)
+        var values: [Tensor] = []
+        values.reserveCapacity(generator.graph.nodes.count)
+        for node in generator.graph.nodes {
+            values.append(executor.evaluate(node.op, node.inputs.map { values[$0] }, prepared.values))
+        }
+        self.values = values
+    }
+
+    /// The current output, cropped to the image.
+    public var output: Tensor { crop(values[generator.graph.output], padding) }
+
+    /// Replaces the intensity map by `map` ([1, 1, H, W]), of which only `changed` (image pixels) differs from the
+    /// previous map, and recomputes what that reaches. Returns the new output.
+    @discardableResult
+    public mutating func update(map: Tensor, changed: Region) -> Tensor {
+        guard let intensityNode, !changed.isEmpty else { return output }
+        let padded = reflectionPad(map, padding)
+        let dirtyInput = paddedRegion(changed, height: map.shape.h, width: map.shape.w)
+        let total = Double(padded.shape.plane)
+        if Double(dirtyInput.area) / total > fullFrameThreshold {
+            recomputeAll(intensity: padded)
+            return output
+        }
+        values[intensityNode] = padded
+        var dirty = [Region](repeating: .empty, count: values.count)
+        dirty[intensityNode] = dirtyInput
+        var work = 0.0, fullWork = 0.0
+        let executor = GraphExecutor(generator: generator)
+        for (i, node) in generator.graph.nodes.enumerated() {
+            let shape = values[i].shape
+            // Work is counted in multiply-adds of the convolutions, which are nearly all of the time.
+            var perPixel = 0.0
+            if case let .conv(_, inC, outC, k, _, _) = node.op { perPixel = Double(inC * outC * k * k) }
+            fullWork += perPixel * Double(shape.plane)
+            if case .input = node.op { continue }
+            let r = propagate(node, into: shape, from: node.inputs.map { dirty[$0] })
+            guard !r.isEmpty else { continue }
+            dirty[i] = r
+            work += perPixel * Double(r.area)
+            if r == .all(height: shape.h, width: shape.w) {
+                values[i] = executor.evaluate(node.op, node.inputs.map { values[$0] }, [:])
+            } else {
+                values[i].paste(evaluate(node, region: r), top: r.top, left: r.left)
+            }
+        }
+        lastRecomputedFraction = work / max(1, fullWork)
+        return output
+    }
+
+    private mutating func recomputeAll(intensity: Tensor) {
+        let executor = GraphExecutor(generator: generator)
+        for (i, node) in generator.graph.nodes.enumerated() {
+            if case .input(let which) = node.op {
+                if which == .intensity { values[i] = intensity }
+                continue
+            }
+            values[i] = executor.evaluate(node.op, node.inputs.map { values[$0] }, [:])
+        }
+        lastRecomputedFraction = 1
+    }
+
+    /// The padded pixels whose source (through the reflection) lies in `r`.
+    private func paddedRegion(_ r: Region, height: Int, width: Int) -> Region {
+        func span(_ lo: Int, _ hi: Int, before: Int, size: Int, padded: Int) -> (Int, Int) {
+            var a = Int.max, b = Int.min
+            for p in 0..<padded {
+                let i = p - before
+                let src = i < 0 ? -i : (i >= size ? 2 * (size - 1) - i : i)
+                if src >= lo && src < hi { a = min(a, p); b = max(b, p + 1) }
+            }
+            return (a, b)
+        }
+        let (t, b) = span(r.top, r.bottom, before: padding.top, size: height, padded: height + padding.top + padding.bottom)
+        let (l, rr) = span(r.left, r.right, before: padding.left, size: width, padded: width + padding.left + padding.right)
+        return t == Int.max || l == Int.max ? .empty : Region(top: t, bottom: b, left: l, right: rr)
+    }
+
+    /// Where a node's output changes, given where its inputs changed.
+    private func propagate(_ node: GeneratorGraph.Node, into shape: Shape, from inputs: [Region]) -> Region {
+        let whole = Region.all(height: shape.h, width: shape.w)
+        switch node.op {
+        case .input:
+            return .empty
+        case let .conv(_, _, _, kernel, _, norm):
+            let r = inputs[0].expanded(by: kernel / 2).clipped(height: shape.h, width: shape.w)
+            if !r.isEmpty, norm != nil, generator.options.norm == .instance { return whole }
+            return r
+        case .pool, .maxPool:
+            let r = inputs[0]
+            if r.isEmpty { return .empty }
+            return Region(top: r.top / 2, bottom: (r.bottom + 1) / 2, left: r.left / 2, right: (r.right + 1) / 2)
+                .clipped(height: shape.h, width: shape.w)
+        case .upsample:
+            let r = inputs[0]
+            if r.isEmpty { return .empty }
+            return Region(top: 2 * r.top - 1, bottom: 2 * r.bottom + 1, left: 2 * r.left - 1, right: 2 * r.right + 1)
+                .clipped(height: shape.h, width: shape.w)
+        case .concat, .multiplyByMap, .tanh, .skip:
+            return inputs.reduce(Region.empty) { $0.union($1) }.clipped(height: shape.h, width: shape.w)
+        }
+    }
+
+    /// Node `node`'s output restricted to `r`, from its (already updated) inputs.
+    private func evaluate(_ node: GeneratorGraph.Node, region r: Region) -> Tensor {
+        let args = node.inputs.map { values[$0] }
+        switch node.op {
+        case let .conv(name, _, _, kernel, slope, norm):
+            let patch = args[0].extracting(r.expanded(by: kernel / 2))
+            return generator.convolve(patch, name: name, leakySlope: slope, norm: norm, padding: 0)
+        case .pool, .maxPool:
+            let patch = args[0].extracting(Region(top: 2 * r.top, bottom: 2 * r.bottom, left: 2 * r.left, right: 2 * r.right))
+            return GraphExecutor(generator: generator).evaluate(node.op, [patch], [:])
+        case .upsample:
+            return upsampleBilinear2x(args[0], region: r)
+        case .concat, .multiplyByMap, .tanh, .skip, .input:
+            return GraphExecutor(generator: generator).evaluate(node.op, args.map { $0.extracting(r) }, [:])
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import XCTest
+import Kernels
+import Model
+
+final class IncrementalTests: XCTestCase {
+    func randomTensor(_ shape: Shape, seed: UInt64, scale: Float = 1) -> Tensor {
+        var rng = SplitMix64(seed: seed)
+        return Tensor(shape: shape, scalars: (0..<shape.count).map { _ in (2 * rng.unit() - 1) * scale })
+    }
+
+    /// Random strokes (rectangles) at random places, including borders, on a non-multiple-of-16 image: after each
+    /// edit the incremental output must equal a full forward pass of the edited map.
+    func checkStrokes(_ configure: (inout GeneratorOptions) -> Void, width: Int = 45, height: Int = 37, strokes: Int = 6,
+                      file: StaticString = #filePath, line: UInt = #line) {
+        var o = GeneratorOptions()
+        o.widthMultiplier = 1.0 / 16
+        configure(&o)
+        let g = Generator.random(options: o, seed: 11)
+        let image = randomTensor(Shape(n: 1, c: 3, h: height, w: width), seed: 1)
+        var map = Tensor(shape: Shape(n: 1, c: 1, h: height, w: width), repeating: 0.5)
+        var exec = IncrementalExecutor(generator: g, image: image, map: map)
+        XCTAssertLessThan(exec.output.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5, file: file, line: line)
+        var rng = SplitMix64(seed: 5)
+        for s in 0..<strokes {
+            let size = 1 + Int(rng.next() % 12)
+            // Every other stroke hugs a border.
+            let top = s % 2 == 0 ? Int(rng.next() % UInt64(height)) : (s % 4 == 1 ? 0 : height - 1)
+            let left = Int(rng.next() % UInt64(width))
+            let r = Region(top: top, bottom: top + size, left: left, right: left + size).clipped(height: height, width: width)
+            let value = 2 * rng.unit() - 0.5
+            for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = value } }
+            let incremental = exec.update(map: map, changed: r)
+            let full = g(image, intensity: .map(map)).output
+            XCTAssertLessThan(incremental.maxAbsDifference(full), 1e-5, "stroke \(s) at \(r)", file: file, line: line)
+            XCTAssertLessThan(exec.lastRecomputedFraction, 1.01, file: file, line: line)
+        }
+    }
+
+    func testIdentityNorm() { checkStrokes { _ in } }
+    func testBatchNormWithAttention() { checkStrokes { $0.norm = .batch; $0.selfAttention = true; $0.timesResidual = true; $0.tanhOutput = false } }
+    func testInstanceNormRecomputesWholePlanesExactly() { checkStrokes({ $0.norm = .instance; $0.transcode = true; $0.useAveragePooling = true }, strokes: 3) }
+    func testMultipleOfSixteen() { checkStrokes({ $0.tanhLatent = true }, width: 48, height: 32) }
+
+    func testASmallDabRecomputesLittleOfALargeFrame() {
+        var o = GeneratorOptions()
+        o.widthMultiplier = 1.0 / 16
+        let g = Generator.random(options: o, seed: 2)
+        let image = randomTensor(Shape(n: 1, c: 3, h: 512, w: 512), seed: 3)
+        var map = Tensor(shape: Shape(n: 1, c: 1, h: 512, w: 512), repeating: 0.2)
+        var exec = IncrementalExecutor(generator: g, image: image, map: map)
+        let r = Region(top: 240, bottom: 273, left: 200, right: 233)  // a radius-16 dab
+        for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = 1 } }
+        exec.update(map: map, changed: r)
+        XCTAssertLessThan(exec.lastRecomputedFraction, 0.3)
+        XCTAssertLessThan(exec.output.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5)
+    }
+}
