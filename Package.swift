@@ -35,7 +35,7 @@ let package = Package(
         ], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO"], swiftSettings: fast),
         .target(name: "Evaluation", dependencies: ["ImageIO"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO", "Engine"], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO"], swiftSettings: fast),
         .target(name: "Studio", dependencies: ["Engine", "ImageIO", "CNCurses", "CSixel"], swiftSettings: fast),
         .executableTarget(name: "monopix", dependencies: [
             "Engine", "Model", "Kernels", "ImageIO", "Studio", "Evaluation", "Training",
@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ImageIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Kernels", "ImageIO", "Engine"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Kernels", "ImageIO"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine", "ImageIO"]),
     ],
     swiftLanguageModes: [.v5]
