@@ -1,0 +1,138 @@
+import Foundation
+import ImageIO
+import Kernels
+import Model
+
+/// Where a batch sits in the schedule: 1-based epoch and 1-based iteration within it.
+struct BatchPosition: Equatable {
+    var epoch: Int
+    var iteration: Int
+}
+
+/// Unpaired batches from the two folders, prepared ahead on a background thread.
+///
+/// One epoch is `ceil(max(|A|, |B|) / batchSize)` iterations (the reference's DataLoader over a dataset of length
+/// max(|A|, |B|), last batch partial). Each sample draws an A image and a B image uniformly at random (the
+/// reference's `np.random.randint(0, size - 1)` never draws the last file of a folder; we draw every file). The
+/// randomness of batch (epoch, iteration) comes from the run seed and that position alone, so the stream is the
+/// same whether it is prepared ahead, on another thread, or after a resume.
+final class BatchLoader: @unchecked Sendable {
+    let a: ImageFolder, b: ImageFolder
+    let settings: DataSettings
+    let batchSize: Int
+    let seed: UInt64
+    let iterationsPerEpoch: Int
+    let datasetSize: Int
+
+    private let condition = NSCondition()
+    private var queue: [(BatchPosition, Result<TrainingBatch, Error>)] = []
+    private var stopped = false
+    private let depth = 2
+    private var thread: Thread?
+
+    init(a: ImageFolder, b: ImageFolder, settings: DataSettings, batchSize: Int, seed: UInt64) {
+        self.a = a; self.b = b
+        self.settings = settings
+        self.batchSize = batchSize
+        self.seed = seed
+        self.datasetSize = max(a.count, b.count)
+        self.iterationsPerEpoch = (datasetSize + batchSize - 1) / batchSize
+    }
+
+    /// Samples in batch `iteration` of an epoch (the last one may be short).
+    func samples(inIteration iteration: Int) -> Int {
+        min(batchSize, datasetSize - (iteration - 1) * batchSize)
+    }
+
+    /// The position after `p`.
+    func following(_ p: BatchPosition) -> BatchPosition {
+        p.iteration < iterationsPerEpoch ? BatchPosition(epoch: p.epoch, iteration: p.iteration + 1)
+            : BatchPosition(epoch: p.epoch + 1, iteration: 1)
+    }
+
+    /// Starts preparing batches from `position` on.
+    func start(at position: BatchPosition) {
+        let t = Thread { [weak self] in self?.produce(from: position) }
+        t.name = "monopix.batch-loader"
+        thread = t
+        t.start()
+    }
+
+    /// The next batch in order (waits for the loader thread). Throws when a folder has no decodable image left.
+    func next() throws -> (position: BatchPosition, batch: TrainingBatch) {
+        condition.lock()
+        while queue.isEmpty && !stopped { condition.wait() }
+        guard !queue.isEmpty else { condition.unlock(); throw CancellationError() }
+        let (p, result) = queue.removeFirst()
+        condition.signal()
+        condition.unlock()
+        return (p, try result.get())
+    }
+
+    func stop() {
+        condition.lock()
+        stopped = true
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    deinit { stop() }
+
+    private func produce(from start: BatchPosition) {
+        var p = start
+        while true {
+            let result = Result { try self.batch(at: p) }
+            condition.lock()
+            while queue.count >= depth && !stopped { condition.wait() }
+            if stopped { condition.unlock(); return }
+            queue.append((p, result))
+            condition.broadcast()
+            condition.unlock()
+            if case .failure = result { return }
+            p = following(p)
+        }
+    }
+
+    /// Builds the batch at a position (deterministic in the seed and the position).
+    func batch(at p: BatchPosition) throws -> TrainingBatch {
+        var rng = SplitMix64(seed: Seeds.derive(seed, .data, p.epoch, p.iteration))
+        var imagesA: [RGBImage] = [], imagesB: [RGBImage] = []
+        for _ in 0..<samples(inIteration: p.iteration) {
+            imagesA.append(try draw(a, &rng))
+            imagesB.append(try draw(b, &rng))
+        }
+        guard settings.lowLight else { return TrainingBatch(a: tensor(imagesA), b: tensor(imagesB)) }
+
+        // lowlight_dataset: joint flips of A and B, then the `vary` darkening of the generator's input.
+        var As: [Tensor] = [], Bs: [Tensor] = [], inputs: [Tensor] = []
+        for (ia, ib) in zip(imagesA, imagesB) {
+            var ta = tensor([ia]), tb = tensor([ib])
+            var input = ta
+            if settings.resizeOrCrop != "no" {
+                if !settings.noFlip && rng.unit() < 0.5 { ta = flippedTensor(ta, horizontally: true); tb = flippedTensor(tb, horizontally: true) }
+                if !settings.noFlip && rng.unit() < 0.5 { ta = flippedTensor(ta, horizontally: false); tb = flippedTensor(tb, horizontally: false) }
+                input = ta
+                if settings.vary && !settings.noFlip && rng.unit() < 0.5 {
+                    let span = UInt64(settings.highTimes - settings.lowTimes + 1)
+                    let times = Float(settings.lowTimes + Int(rng.next() % span)) / 100
+                    input.scalars = ta.scalars.map { (($0 + 1) / 2 / times) * 2 - 1 }
+                }
+            }
+            As.append(ta); Bs.append(tb); inputs.append(input)
+        }
+        return TrainingBatch(a: stack(As), b: stack(Bs), input: stack(inputs))
+    }
+
+    private func draw(_ folder: ImageFolder, _ rng: inout SplitMix64) throws -> RGBImage {
+        while true {
+            let i = folder.randomIndex(&rng)
+            if let image = try folder.read(i) { return settings.prepare(image, rng: &rng) }
+        }
+    }
+}
+
+/// Stacks [1, C, H, W] tensors into [N, C, H, W].
+func stack(_ parts: [Tensor]) -> Tensor {
+    let s = parts[0].shape
+    return Tensor(shape: Shape(n: parts.reduce(0) { $0 + $1.shape.n }, c: s.c, h: s.h, w: s.w), scalars: parts.flatMap(\.scalars))
+}
