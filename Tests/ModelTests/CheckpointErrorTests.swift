@@ -111,6 +111,32 @@ final class CheckpointErrorTests: XCTestCase {
         XCTAssertThrowsError(try NumpyArray(contentsOf: npyURL)) { XCTAssertTrue($0 is CheckpointError) }
     }
 
+    func testHostileZipDirectoriesAreRefusedBeforeZIPFoundationReadsThem() {
+        let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x2E]  // {}
+        // Control: the builder makes a valid (empty) checkpoint.
+        XCTAssertEqual(try loadBytes(ZipBytes.single(name: "a/data.pkl", content: pickle, crc: 0x89DE_B73D), as: "ok.pth",
+                                     in: folder).count, 0)
+        // A ZIP64 local-header offset near 2^64 (ZIPFoundation would trap converting it to off_t).
+        let farOffset = ZipBytes.single(name: "a/data.pkl", content: pickle, centralOverride: (4, 4, .max),
+                                        zip64Extra: [0xFFFF_FFFF_FFFF_FFF0])
+        guard case .malformed(_, let field, _)? = loadError(farOffset) else { return XCTFail() }
+        XCTAssertTrue(field.contains("local header offset"), field)
+        // ZIP64 sizes of 2^63 and a 32-bit size past the end of the file.
+        let hugeSize = ZipBytes.single(name: "a/data.pkl", content: pickle, centralOverride: (.max, .max, 0),
+                                       zip64Extra: [1 << 63, 1 << 63])
+        guard case .malformed? = loadError(hugeSize) else { return XCTFail() }
+        let pastEnd = ZipBytes.single(name: "a/data.pkl", content: pickle, centralOverride: (4, 0x7FFF_FFFF, 0))
+        guard case .malformed? = loadError(pastEnd) else { return XCTFail() }
+        // A wrong CRC-32 is corruption.
+        let badCRC = ZipBytes.single(name: "a/data.pkl", content: pickle, crc: 1)
+        guard case .malformed(_, _, let expected)? = loadError(badCRC) else { return XCTFail() }
+        XCTAssertTrue(expected.contains("CRC-32"), expected)
+        // No data.pkl at all.
+        guard case .malformed? = loadError(ZipBytes.single(name: "a/other.txt", content: pickle, crc: 0x89DE_B73D)) else {
+            return XCTFail()
+        }
+    }
+
     func testDeepNestingAndManyMarksHitLimits() {
         // 200 nested lists: EMPTY_LIST … then APPEND 199 times.
         let nested = [UInt8](LegacyBytes.prelude) + [0x80, 0x02] + [UInt8](repeating: 0x5D, count: 200)

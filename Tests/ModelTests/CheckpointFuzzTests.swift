@@ -4,10 +4,14 @@ import Model
 
 /// Random byte flips of valid files never crash: each load either fails with a `CheckpointError` or returns.
 final class CheckpointFuzzTests: XCTestCase {
-    private func fuzz(_ name: String, mutations: Int, seed: UInt64) throws {
+    /// MONOPIX_FUZZ_ITERATIONS (default 200 mutations per file) and MONOPIX_FUZZ_SEED (added to each file's seed)
+    /// make a longer or different hunt by hand.
+    private func fuzz(_ name: String, mutations defaultCount: Int, seed: UInt64) throws {
+        let mutations = ProcessInfo.processInfo.environment["MONOPIX_FUZZ_ITERATIONS"].flatMap { Int($0) } ?? defaultCount
         let folder = try makeTemporaryFolder(self)
         let original = try CheckpointFixtures.bytes(name)
-        var rng = SplitMix64(state: seed)
+        let extra = ProcessInfo.processInfo.environment["MONOPIX_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0
+        var rng = SplitMix64(state: seed &+ extra &* 1000)
         var failures = 0
         for i in 0 ..< mutations {
             var bytes = original

@@ -104,3 +104,31 @@ struct SplitMix64: RandomNumberGenerator {
         return z ^ (z >> 31)
     }
 }
+
+/// A minimal stored zip built byte by byte, with knobs to corrupt its central directory the way a hostile file
+/// would (ZIP64 extra fields with absurd values, sizes past the end).
+enum ZipBytes {
+    static func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
+
+    /// One stored entry `name` with `content`. `centralOverride` replaces the central directory's
+    /// (compressed size, uncompressed size, local offset) 32-bit fields; `zip64Extra` is appended as extra data.
+    static func single(name: String, content: [UInt8], crc: UInt32 = 0,
+                       centralOverride: (UInt32, UInt32, UInt32)? = nil, zip64Extra: [UInt64] = []) -> [UInt8] {
+        let n = Array(name.utf8)
+        let size = UInt32(content.count)
+        var out: [UInt8] = LegacyBytes.le32(0x0403_4B50) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0)
+            + LegacyBytes.le32(crc) + LegacyBytes.le32(size) + LegacyBytes.le32(size) + le16(UInt16(n.count)) + le16(0) + n
+            + content
+        let cdStart = out.count
+        let (c, u, o) = centralOverride ?? (size, size, 0)
+        let extra: [UInt8] = zip64Extra.isEmpty ? []
+            : le16(1) + le16(UInt16(8 * zip64Extra.count)) + zip64Extra.flatMap { LegacyBytes.le64($0) }
+        out += LegacyBytes.le32(0x0201_4B50) + le16(45) + le16(45) + le16(0) + le16(0) + le16(0) + le16(0)
+            + LegacyBytes.le32(crc) + LegacyBytes.le32(c) + LegacyBytes.le32(u) + le16(UInt16(n.count))
+            + le16(UInt16(extra.count)) + le16(0) + le16(0) + le16(0) + LegacyBytes.le32(0) + LegacyBytes.le32(o) + n + extra
+        let cdSize = out.count - cdStart
+        out += LegacyBytes.le32(0x0605_4B50) + le16(0) + le16(0) + le16(1) + le16(1)
+            + LegacyBytes.le32(UInt32(cdSize)) + LegacyBytes.le32(UInt32(cdStart)) + le16(0)
+        return out
+    }
+}

@@ -40,7 +40,7 @@ extension StateDict {
             throw CheckpointError.unknownFormat(file: file, found: found)
         }
         switch format {
-        case .pytorch: return try TorchZipReader.read(url, file: file)
+        case .pytorch: return try TorchZipReader.read(url, data: data, file: file)
         case .pytorchLegacy: return try TorchLegacyReader.read(data, file: file)
         case .safetensors: return try Safetensors.read(data, file: file)
         }

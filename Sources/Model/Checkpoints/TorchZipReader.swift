@@ -4,13 +4,14 @@ import ZIPFoundation
 /// Reads a `.pth` in the zip format `torch.save` has written since PyTorch 1.6: `<prefix>/data.pkl` (the pickle),
 /// `<prefix>/data/<key>` (one raw little-endian storage per key), `<prefix>/byteorder` (optional, "little").
 enum TorchZipReader {
-    /// Entries a checkpoint may have; a real one has a few per tensor.
-    static let maxEntries = 1 << 20
     /// The pickle itself: a state dict's is a few hundred bytes per tensor.
     static let maxPickleBytes = 1 << 30
 
-    static func read(_ url: URL, file: String) throws -> StateDict {
-        let fileSize = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? NSNumber)?.intValue ?? 0
+    /// `data` is the file's content (already read by the caller), for the structural checks before ZIPFoundation
+    /// opens `url`.
+    static func read(_ url: URL, data fileData: Data, file: String) throws -> StateDict {
+        let fileSize = fileData.count
+        let infos = try fileData.withUnsafeBytes { try ZipPreflight(file: file, bytes: $0).entries() }
         let archive: Archive
         do {
             archive = try Archive(url: url, accessMode: .read)
@@ -19,15 +20,20 @@ enum TorchZipReader {
         }
 
         // Index the entries once; torch names the archive after the first entry's top folder.
-        var entries: [String: Entry] = [:]
+        // ZIPFoundation walks the central directory in the order the preflight did, so the i-th entry is infos[i].
+        var entries: [String: (entry: Entry, info: ZipPreflight.EntryInfo)] = [:]
         var prefix: String?
+        var index = 0
         for entry in archive {
-            guard entries.count < maxEntries else {
-                throw CheckpointError.limitExceeded(file: file, field: "zip archive", limit: "at most \(maxEntries) entries")
-            }
+            guard index < infos.count else { break }
             let path = entry.path
             if prefix == nil, let slash = path.firstIndex(of: "/") { prefix = String(path[..<slash]) }
-            if entries[path] == nil { entries[path] = entry }
+            if entries[path] == nil { entries[path] = (entry, infos[index]) }
+            index += 1
+        }
+        guard index == infos.count else {
+            throw CheckpointError.malformed(file: file, field: "zip central directory",
+                                            expected: "\(infos.count) readable entries (ZIPFoundation read \(index))")
         }
         guard let prefix, let pickleEntry = entries["\(prefix)/data.pkl"] else {
             throw CheckpointError.malformed(file: file, field: "zip archive",
@@ -70,11 +76,11 @@ enum TorchZipReader {
                 }
                 // The storage must hold what the pickle claims before its bytes are read.
                 let claimed = TorchTensors.mul(spec.storage.numel, spec.storage.dtype.byteSize) ?? Int.max
-                guard UInt64(claimed) <= entry.uncompressedSize else {
+                guard claimed <= entry.info.uncompressedSize else {
                     throw CheckpointError.outOfBounds(
                         file: file, tensor: name,
                         expected: "its storage '\(key)' claims \(spec.storage.numel) \(spec.storage.dtype) elements "
-                            + "(\(claimed) bytes), but \(prefix)/data/\(key) holds \(entry.uncompressedSize) bytes")
+                            + "(\(claimed) bytes), but \(prefix)/data/\(key) holds \(entry.info.uncompressedSize) bytes")
                 }
                 storages[key] = try extract(entry, from: archive, fileSize: fileSize, limit: Int.max, file: file)
             }
@@ -86,15 +92,16 @@ enum TorchZipReader {
         return dict
     }
 
-    /// An entry's bytes, after checking its declared size against the file (a stored entry can be no larger than
-    /// the archive; a deflated one no more than deflate's 1032:1) and its CRC-32 after reading.
-    static func extract(_ entry: Entry, from archive: Archive, fileSize: Int, limit: Int, file: String) throws -> Data {
-        let declared = entry.uncompressedSize
-        let ceiling = entry.isCompressed ? UInt64(fileSize) &* 1032 : UInt64(fileSize)
-        guard declared <= ceiling, declared <= UInt64(limit), entry.type == .file else {
+    /// An entry's bytes. Its size was checked against the file by `ZipPreflight`; `limit` caps it further, the
+    /// bytes delivered must match it, and the CRC-32 must match the central directory's.
+    static func extract(_ located: (entry: Entry, info: ZipPreflight.EntryInfo), from archive: Archive, fileSize: Int,
+                        limit: Int, file: String) throws -> Data {
+        let (entry, info) = located
+        let declared = UInt64(info.uncompressedSize)
+        guard info.uncompressedSize <= limit, entry.type == .file else {
             throw CheckpointError.limitExceeded(
                 file: file, field: "zip entry \(entry.path)",
-                limit: "\(declared) bytes declared in a \(fileSize)-byte archive (entries at most \(min(UInt64(limit), ceiling)) bytes)")
+                limit: "a regular file of at most \(limit) bytes (found \(entry.type), \(declared) bytes)")
         }
         var data = Data()
         data.reserveCapacity(Int(declared))
@@ -115,9 +122,9 @@ enum TorchZipReader {
         guard UInt64(data.count) == declared else {
             throw CheckpointError.truncated(file: file, field: "zip entry \(entry.path)", needed: Int(declared), available: data.count)
         }
-        guard checksum == entry.checksum else {
+        guard checksum == info.crc32 else {
             throw CheckpointError.malformed(file: file, field: "zip entry \(entry.path)",
-                                            expected: "CRC-32 \(entry.checksum) (computed \(checksum): the entry is corrupt)")
+                                            expected: "CRC-32 \(info.crc32) (computed \(checksum): the entry is corrupt)")
         }
         return data
     }
