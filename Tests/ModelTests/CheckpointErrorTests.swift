@@ -137,6 +137,23 @@ final class CheckpointErrorTests: XCTestCase {
         }
     }
 
+    func testBigEndianCheckpointsAreRefused() {
+        // Zip: a `byteorder` record saying "big".
+        let pickle: [UInt8] = [0x80, 0x02, 0x7D, 0x2E]
+        let big = ZipBytes.archive([("a/data.pkl", pickle, 0x89DE_B73D), ("a/byteorder", Array("big".utf8), 0xD3FB_E249)])
+        guard case .unsupported(_, let field, let feature)? = loadError(big) else { return XCTFail() }
+        XCTAssertEqual(field, "a/byteorder")
+        XCTAssertTrue(feature.contains("big-endian"), feature)
+        // The same archive saying "little" loads.
+        let little = ZipBytes.archive([("a/data.pkl", pickle, 0x89DE_B73D), ("a/byteorder", Array("little".utf8), 0x19E3_3D85)])
+        XCTAssertEqual(try loadBytes(little, as: "little.pth", in: folder).count, 0)
+        // Legacy: sys info with little_endian False.
+        var prelude = LegacyBytes.prelude
+        prelude[prelude.count - 3] = 0x89  // NEWTRUE -> NEWFALSE
+        guard case .unsupported(_, _, let legacyFeature)? = loadError(prelude + [0x80, 0x02, 0x7D, 0x2E]) else { return XCTFail() }
+        XCTAssertTrue(legacyFeature.contains("big-endian"), legacyFeature)
+    }
+
     func testDeepNestingAndManyMarksHitLimits() {
         // 200 nested lists: EMPTY_LIST … then APPEND 199 times.
         let nested = [UInt8](LegacyBytes.prelude) + [0x80, 0x02] + [UInt8](repeating: 0x5D, count: 200)

@@ -53,6 +53,21 @@ final class CheckpointLoadTests: XCTestCase {
         }
     }
 
+    func testNpyVersionsTwoAndThree() throws {
+        let folder = try makeTemporaryFolder(self)
+        for version: UInt8 in [1, 2, 3] {
+            var header = Array("{'descr': '<i4', 'fortran_order': False, 'shape': (2, 2), }".utf8)
+            let prefix = version == 1 ? 10 : 12
+            header += [UInt8](repeating: 0x20, count: (64 - (prefix + header.count + 1) % 64) % 64) + [0x0A]
+            var bytes: [UInt8] = [0x93] + Array("NUMPY".utf8) + [version, 0]
+            bytes += version == 1 ? ZipBytes.le16(UInt16(header.count)) : LegacyBytes.le32(UInt32(header.count))
+            bytes += header + [Int32(-1), 2, 70000, 0].flatMap { LegacyBytes.le32(UInt32(bitPattern: $0)) }
+            let url = folder.appendingPathComponent("v\(version).npy")
+            try Data(bytes).write(to: url)
+            XCTAssertEqual(try NumpyArray(contentsOf: url), NumpyArray(shape: [2, 2], values: [-1, 2, 70000, 0]), "v\(version)")
+        }
+    }
+
     func testStateDictSubscriptKeepsOrder() {
         var dict = StateDict()
         dict["b"] = StoredTensor(shape: [1], values: [1])

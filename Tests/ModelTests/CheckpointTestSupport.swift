@@ -110,25 +110,35 @@ struct SplitMix64: RandomNumberGenerator {
 enum ZipBytes {
     static func le16(_ v: UInt16) -> [UInt8] { withUnsafeBytes(of: v.littleEndian) { Array($0) } }
 
-    /// One stored entry `name` with `content`. `centralOverride` replaces the central directory's
-    /// (compressed size, uncompressed size, local offset) 32-bit fields; `zip64Extra` is appended as extra data.
+    /// Stored entries (name, content, CRC-32). `centralOverride` replaces the first central-directory entry's
+    /// (compressed size, uncompressed size, local offset) 32-bit fields; `zip64Extra` becomes its extra field.
+    static func archive(_ files: [(name: String, content: [UInt8], crc: UInt32)],
+                        centralOverride: (UInt32, UInt32, UInt32)? = nil, zip64Extra: [UInt64] = []) -> [UInt8] {
+        var out: [UInt8] = []
+        var central: [UInt8] = []
+        for (i, f) in files.enumerated() {
+            let n = Array(f.name.utf8)
+            let size = UInt32(f.content.count)
+            let offset = UInt32(out.count)
+            out += LegacyBytes.le32(0x0403_4B50) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0)
+                + LegacyBytes.le32(f.crc) + LegacyBytes.le32(size) + LegacyBytes.le32(size) + le16(UInt16(n.count)) + le16(0) + n
+                + f.content
+            let (c, u, o) = i == 0 ? centralOverride ?? (size, size, offset) : (size, size, offset)
+            let extra: [UInt8] = i > 0 || zip64Extra.isEmpty ? []
+                : le16(1) + le16(UInt16(8 * zip64Extra.count)) + zip64Extra.flatMap { LegacyBytes.le64($0) }
+            central += LegacyBytes.le32(0x0201_4B50) + le16(45) + le16(45) + le16(0) + le16(0) + le16(0) + le16(0)
+                + LegacyBytes.le32(f.crc) + LegacyBytes.le32(c) + LegacyBytes.le32(u) + le16(UInt16(n.count))
+                + le16(UInt16(extra.count)) + le16(0) + le16(0) + le16(0) + LegacyBytes.le32(0) + LegacyBytes.le32(o) + n + extra
+        }
+        let cdStart = out.count
+        out += central
+        out += LegacyBytes.le32(0x0605_4B50) + le16(0) + le16(0) + le16(UInt16(files.count)) + le16(UInt16(files.count))
+            + LegacyBytes.le32(UInt32(central.count)) + LegacyBytes.le32(UInt32(cdStart)) + le16(0)
+        return out
+    }
+
     static func single(name: String, content: [UInt8], crc: UInt32 = 0,
                        centralOverride: (UInt32, UInt32, UInt32)? = nil, zip64Extra: [UInt64] = []) -> [UInt8] {
-        let n = Array(name.utf8)
-        let size = UInt32(content.count)
-        var out: [UInt8] = LegacyBytes.le32(0x0403_4B50) + le16(20) + le16(0) + le16(0) + le16(0) + le16(0)
-            + LegacyBytes.le32(crc) + LegacyBytes.le32(size) + LegacyBytes.le32(size) + le16(UInt16(n.count)) + le16(0) + n
-            + content
-        let cdStart = out.count
-        let (c, u, o) = centralOverride ?? (size, size, 0)
-        let extra: [UInt8] = zip64Extra.isEmpty ? []
-            : le16(1) + le16(UInt16(8 * zip64Extra.count)) + zip64Extra.flatMap { LegacyBytes.le64($0) }
-        out += LegacyBytes.le32(0x0201_4B50) + le16(45) + le16(45) + le16(0) + le16(0) + le16(0) + le16(0)
-            + LegacyBytes.le32(crc) + LegacyBytes.le32(c) + LegacyBytes.le32(u) + le16(UInt16(n.count))
-            + le16(UInt16(extra.count)) + le16(0) + le16(0) + le16(0) + LegacyBytes.le32(0) + LegacyBytes.le32(o) + n + extra
-        let cdSize = out.count - cdStart
-        out += LegacyBytes.le32(0x0605_4B50) + le16(0) + le16(0) + le16(1) + le16(1)
-            + LegacyBytes.le32(UInt32(cdSize)) + LegacyBytes.le32(UInt32(cdStart)) + le16(0)
-        return out
+        archive([(name, content, crc)], centralOverride: centralOverride, zip64Extra: zip64Extra)
     }
 }
