@@ -50,6 +50,9 @@ def state_dict():
     sd["transposed"] = torch.arange(12, dtype=torch.float32).reshape(4, 3).t()  # stride (1, 3)
     sd["expanded"] = torch.tensor([1.5, -2.0, 3.25]).expand(4, 3)  # stride (0, 1)
     sd["param"] = torch.nn.Parameter(torch.tensor([[0.5, -0.25], [4.0, 8.0]]))
+    with_state = torch.nn.Parameter(torch.tensor([9.0, -9.0]))
+    with_state.note = "a Parameter with __dict__ state pickles via _rebuild_parameter_with_state"
+    sd["param_with_state"] = with_state
     base = torch.arange(10, dtype=torch.float32) * 0.5
     sd["slice"] = base[3:7]  # storage offset 3 in a 10-element storage
     sd["shared.a"] = base  # the same storage as "slice"

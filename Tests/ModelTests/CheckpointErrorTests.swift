@@ -174,6 +174,15 @@ final class CheckpointErrorTests: XCTestCase {
         XCTAssertTrue(field.contains("top-level"), field)
     }
 
+    func testMissingFileIsAnIOError() {
+        let url = folder.appendingPathComponent("nope.pth")
+        XCTAssertThrowsError(try StateDict.load(contentsOf: url)) { error in
+            guard case CheckpointError.io(let file, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, url.path)
+        }
+        XCTAssertThrowsError(try NumpyArray(contentsOf: url)) { XCTAssertTrue($0 is CheckpointError) }
+    }
+
     func testWrongMagic() throws {
         guard case .unknownFormat? = loadError(Array("hello, this is not a checkpoint".utf8)) else { return XCTFail() }
         guard case .unknownFormat? = loadError([]) else { return XCTFail() }

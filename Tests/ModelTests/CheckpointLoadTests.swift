@@ -43,6 +43,7 @@ final class CheckpointLoadTests: XCTestCase {
         XCTAssertEqual(dict["empty"]?.shape, [0, 3])
         XCTAssertEqual(dict["empty"]?.values, [])
         XCTAssertEqual(dict["param"]?.values, [0.5, -0.25, 4, 8])
+        XCTAssertEqual(dict["param_with_state"]?.values, [9, -9])
     }
 
     func testNpyFilesLoad() throws {
