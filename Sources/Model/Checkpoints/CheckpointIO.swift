@@ -20,13 +20,17 @@ public enum CheckpointFormat: String, Sendable, CaseIterable {
 
 extension StateDict {
     /// Reads a checkpoint, recognising the format by its first bytes: a zip (`PK\x03\x04`) is a PyTorch `.pth`,
-    /// a pickle of torch's magic number (`\x80\x02\x8a\x0a…`) a legacy `.pth`, and an 8-byte length followed by
-    /// `{` a safetensors file. Nothing in the file is executed; see `CheckpointError` for what can fail.
+    /// a pickle of torch's magic number (`\x80\x02\x8a\x0a…`) a legacy `.pth`, and an 8-byte length that fits the
+    /// file followed by `{` (or, failing that, a `.safetensors` name) a safetensors file. Nothing in the file is
+    /// executed; see `CheckpointError` for what can fail.
     public static func load(contentsOf url: URL) throws -> StateDict {
         let file = displayName(url)
         let data = try readFile(url, file: file)
         let head = [UInt8](data.prefix(16))
-        guard let format = CheckpointFormat.sniff(head, fileSize: data.count) else {
+        // A file named .safetensors whose header does not even look right gets the safetensors reader's own error.
+        let sniffed = CheckpointFormat.sniff(head, fileSize: data.count)
+            ?? (url.pathExtension.lowercased() == "safetensors" ? .safetensors : nil)
+        guard let format = sniffed else {
             let found: String
             if head.starts(with: NumpyArray.magic) {
                 found = "a .npy array; read it with NumpyArray(contentsOf:)"
