@@ -22,10 +22,10 @@ struct PredictCommand: ParsableCommand {
     @Option(name: [.customLong("inf-type"), .customLong("inf_type")], help: "exhaustive or spatial.")
     var infType = "exhaustive"
 
-    @Option(name: [.customLong("lower"), .customLong("lowerb")], help: "Lowest intensity of the trajectory.")
+    @Option(name: [.customLong("lower"), .customLong("lowerb")], parsing: .unconditional, help: "Lowest intensity of the trajectory.")
     var lower: Float = 0
 
-    @Option(name: [.customLong("higher"), .customLong("higherb")], help: "Highest intensity of the trajectory.")
+    @Option(name: [.customLong("higher"), .customLong("higherb")], parsing: .unconditional, help: "Highest intensity of the trajectory.")
     var higher: Float = 1
 
     @Option(name: [.customLong("n-search"), .customLong("N_search")], help: "Number of steps: N+1 levels are written.")

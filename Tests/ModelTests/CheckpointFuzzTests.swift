@@ -11,7 +11,7 @@ final class CheckpointFuzzTests: XCTestCase {
         let folder = try makeTemporaryFolder(self)
         let original = try CheckpointFixtures.bytes(name)
         let extra = ProcessInfo.processInfo.environment["MONOPIX_FUZZ_SEED"].flatMap { UInt64($0) } ?? 0
-        var rng = SplitMix64(state: seed &+ extra &* 1000)
+        var rng = SplitMix64(seed: seed &+ extra &* 1000)
         var failures = 0
         for i in 0 ..< mutations {
             var bytes = original

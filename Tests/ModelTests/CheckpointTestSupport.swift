@@ -93,18 +93,6 @@ func loadBytes(_ bytes: [UInt8], as name: String, in folder: URL) throws -> Stat
     return try StateDict.load(contentsOf: url)
 }
 
-/// A small deterministic generator (SplitMix64) so fuzz runs are repeatable.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// A minimal stored zip built byte by byte, with knobs to corrupt its central directory the way a hostile file
 /// would (ZIP64 extra fields with absurd values, sizes past the end).
 enum ZipBytes {
