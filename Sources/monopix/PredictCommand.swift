@@ -19,7 +19,7 @@ struct PredictCommand: ParsableCommand {
     @Option(name: [.customLong("input"), .customLong("input_path")], help: "An image file or a folder of PNG/JPEG images.")
     var input: String
 
-    @Option(name: [.customLong("inf-type"), .customLong("inf_type")], help: "exhaustive or spatial.")
+    @Option(name: [.customLong("inf-type"), .customLong("inf_type")], help: "exhaustive, ternary (ternary_search) or spatial.")
     var infType = "exhaustive"
 
     @Option(name: [.customLong("lower"), .customLong("lowerb")], parsing: .unconditional, help: "Lowest intensity of the trajectory.")
@@ -37,8 +37,17 @@ struct PredictCommand: ParsableCommand {
     @Option(name: [.customLong("save-path"), .customLong("save_path")], help: "Where results go.")
     var savePath = "results"
 
-    @Option(help: "Per-pixel intensity map for --inf-type spatial (.npy float32 HxW).")
+    @Option(help: "Per-pixel intensity map for --inf-type spatial (.npy float32 HxW, gray PNG with range, or colour PNG with --palette).")
     var mask: String?
+
+    @Option(help: "Legend of a colour-coded mask, e.g. 'white=0.7,red=-0.5,*=-2'.")
+    var palette: String?
+
+    @Option(name: [.customLong("gt"), .customLong("gt_path")], help: "Folder of reference images (same file names) for --inf-type ternary.")
+    var gt: String?
+
+    @Option(name: [.customLong("critic"), .customLong("ts_critic")], help: "psnr or ssim: what the ternary search maximises.")
+    var critic = "psnr"
 
     @Flag(name: .customLong("mask-resize"), help: "Resample a mask whose size differs from the image's.")
     var maskResize = false
@@ -56,12 +65,20 @@ struct PredictCommand: ParsableCommand {
             mode = .exhaustive(lower: lower, higher: higher, count: nSearch + 1)
         case "spatial":
             guard let mask else { throw EngineError.invalidArgument("--inf-type spatial needs --mask FILE") }
-            mode = .spatial(map: try IntensityMap(contentsOf: URL(fileURLWithPath: mask)), source: mask, resize: maskResize)
+            let legend = try palette.map { try MaskPalette(parsing: $0) }
+            mode = .spatial(map: try IntensityMap(contentsOf: URL(fileURLWithPath: mask), palette: legend), source: mask, resize: maskResize)
+        case "ternary", "ternary_search":
+            guard let gt else { throw EngineError.invalidArgument("--inf-type ternary needs --gt DIR (reference images of the same names)") }
+            guard let c = TernarySearch.Critic(rawValue: critic) else {
+                throw EngineError.invalidArgument("--critic must be psnr or ssim, not '\(critic)' (LPIPS needs weights: not supported for the search yet)")
+            }
+            mode = .ternary(TernarySearch(lower: lower, higher: higher, rounds: nSearch, critic: c), references: URL(fileURLWithPath: gt))
         default:
-            throw EngineError.invalidArgument("--inf-type must be exhaustive or spatial, not '\(infType)'")
+            throw EngineError.invalidArgument("--inf-type must be exhaustive, ternary or spatial, not '\(infType)'")
         }
+        let folderType = infType == "ternary" ? "ternary_search" : infType
         let layout = PredictionLayout(savePath: URL(fileURLWithPath: savePath), name: loaded.config.string("name"),
-                                      tag: tag, inferenceType: infType)
+                                      tag: tag, inferenceType: folderType)
         let predictor = Predictor(modulator: Modulator(generator: loaded.generator), layout: layout, mode: mode, maxSize: maxSize)
         var progress = ProgressBar(total: files.count)
         var failed = 0

@@ -89,3 +89,43 @@ final class PredictorTests: XCTestCase {
         XCTAssertThrowsError(try MaskPalette(parsing: "mauve=1")) { XCTAssertTrue("\($0)".contains("mauve")) }
     }
 }
+
+final class TernarySearchTests: XCTestCase {
+    /// The reference image is the model's own output at 0.63: the search must close in on 0.63.
+    func testTheSearchFindsAKnownOptimum() throws {
+        let fixture = repositoryRoot.appendingPathComponent("Tests/Fixtures/generator/season_identity")
+        let model = try LoadedModel(config: fixture.appendingPathComponent("config.yaml"), checkpoint: fixture.appendingPathComponent("model.pth"))
+        let m = Modulator(generator: model.generator)
+        let input = try ImageFile.readRGB(fixture.appendingPathComponent("input.png"))
+        let target = m.render(input, level: 0.63)
+        for critic in TernarySearch.Critic.allCases {
+            let search = TernarySearch(lower: 0, higher: 1, rounds: 12, critic: critic)
+            let result = search.run(reference: target) { m.render(input, level: $0) }
+            XCTAssertEqual(result.level, 0.63, accuracy: 0.02, "\(critic)")
+            XCTAssertEqual(result.probes.count, 24)
+        }
+    }
+
+    func testTheWrittenFilesAndReport() throws {
+        let fixture = repositoryRoot.appendingPathComponent("Tests/Fixtures/generator/season_identity")
+        let model = try LoadedModel(config: fixture.appendingPathComponent("config.yaml"), checkpoint: fixture.appendingPathComponent("model.pth"))
+        let m = Modulator(generator: model.generator)
+        let tmp = FileManager.default.temporaryDirectory.appendingPathComponent("monopix-ts-\(UUID().uuidString)")
+        let gt = tmp.appendingPathComponent("gt"), inputs = tmp.appendingPathComponent("in")
+        try FileManager.default.createDirectory(at: gt, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: inputs, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: tmp) }
+        let input = try ImageFile.readRGB(fixture.appendingPathComponent("input.png"))
+        try PNGFile.write(input, to: inputs.appendingPathComponent("a.png"))
+        try PNGFile.write(m.render(input, level: 0.8), to: gt.appendingPathComponent("a.png"))
+        let layout = PredictionLayout(savePath: tmp.appendingPathComponent("results"), name: "n", tag: "t", inferenceType: "ternary_search")
+        let p = Predictor(modulator: m, layout: layout, mode: .ternary(TernarySearch(lower: 0, higher: 1, rounds: 7, critic: .psnr), references: gt))
+        let files = try p.process(inputs.appendingPathComponent("a.png")).map(\.lastPathComponent)
+        XCTAssertEqual(files.first, "a_enhlvl_99.png")
+        XCTAssertTrue(files.contains("search.json"))
+        XCTAssertTrue(files.contains { $0 == "a_enhlvl_07.png" || $0 == "a_enhlvl_08.png" }, "\(files)")
+        // A missing reference is an error naming it.
+        try FileManager.default.removeItem(at: gt.appendingPathComponent("a.png"))
+        XCTAssertThrowsError(try p.process(inputs.appendingPathComponent("a.png"))) { XCTAssertTrue("\($0)".contains("gt/a.png"), "\($0)") }
+    }
+}

@@ -11,6 +11,8 @@ public struct Predictor: Sendable {
         case exhaustive(lower: Float, higher: Float, count: Int)
         /// One per-pixel intensity map for every image (of the images' size unless `resize`).
         case spatial(map: IntensityMap, source: String, resize: Bool)
+        /// The reference's ternary search against the image of the same file name in `references`.
+        case ternary(TernarySearch, references: URL)
     }
 
     public let modulator: Modulator
@@ -50,6 +52,22 @@ public struct Predictor: Sendable {
             }
             try save(image, layout.inputFile(for: file))
             try save(modulator.render(image, map: m), layout.spatialFile(for: file))
+        case let .ternary(search, references):
+            let gtFile = references.appendingPathComponent(file.lastPathComponent)
+            guard FileManager.default.fileExists(atPath: gtFile.path) else {
+                throw EngineError.missingFile(gtFile.path, what: "reference image for \(file.lastPathComponent)")
+            }
+            let reference = try ImageFile.readRGB(gtFile)
+            guard reference.width == image.width, reference.height == image.height else {
+                throw EngineError.sizeMismatch(file: gtFile.path, expected: "\(image.width)x\(image.height)", found: "\(reference.width)x\(reference.height)")
+            }
+            let result = search.run(reference: reference) { modulator.render(image, level: $0) }
+            try save(image, layout.inputFile(for: file))
+            try save(result.image, layout.levelFile(for: file, level: result.level))
+            let report = SearchReport(image: file.lastPathComponent, critic: search.critic.rawValue, level: result.level, probes: result.probes)
+            let json = layout.imageFolder(for: file).appendingPathComponent("search.json")
+            try writeAtomically(try JSONEncoder.pretty.encode(report), to: json)
+            written.append(json)
         }
         return written
     }
@@ -71,5 +89,33 @@ extension IntensityMap {
             }
         }
         return out
+    }
+}
+
+/// What `search.json` records: every probe of the ternary search and the level chosen.
+struct SearchReport: Codable {
+    var image: String
+    var critic: String
+    var level: Float
+    var probes: [TernarySearch.Probe]
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}
+
+/// Writes `data` under a temporary name in the same folder, then renames it into place.
+public func writeAtomically(_ data: Data, to url: URL) throws {
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    do {
+        try data.write(to: tmp)
+        if rename(tmp.path, url.path) != 0 { throw EngineError.invalidArgument("\(url.path): cannot rename into place (errno \(errno))") }
+    } catch {
+        try? FileManager.default.removeItem(at: tmp)
+        throw error
     }
 }
