@@ -9,6 +9,15 @@ import Model
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
+        abstract: "Benchmarks of the engine (speed is measured here, never asserted by tests).",
+        subcommands: [FrameBench.self, InteractiveBench.self],
+        defaultSubcommand: FrameBench.self)
+}
+
+/// `monopix bench [frame]`: whole-frame and per-layer times of the full-width generator, with effective GFLOP/s.
+struct FrameBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frame",
         abstract: "Time the full-width generator per frame and per layer.")
 
     @Option(name: .long, help: "Frame sizes (square), e.g. --size 256 --size 512.")
