@@ -33,7 +33,7 @@ let package = Package(
             .product(name: "Yams", package: "Yams"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: fast),
-        .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation"], swiftSettings: fast),
         .target(name: "Evaluation", dependencies: ["ImageIO"], swiftSettings: fast),
         .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO"], swiftSettings: fast),
         .target(name: "Studio", dependencies: ["Engine", "ImageIO", "CNCurses", "CSixel"], swiftSettings: fast),

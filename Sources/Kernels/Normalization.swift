@@ -1,18 +1,21 @@
 /// Instance normalisation without affine parameters (PyTorch's InstanceNorm2d default): each (sample, channel)
-/// plane is shifted to mean 0 and scaled by 1/sqrt(biased variance + eps). Statistics are summed in Double.
+/// plane is shifted to mean 0 and scaled by 1/sqrt(biased variance + eps). Like PyTorch's CPU kernel, the statistics
+/// are accumulated in double (mean first, then the squared deviations) and the plane is mapped as
+/// `x * alpha + beta` with float `alpha = invstd`, `beta = -mean * alpha`, so outputs agree to the last bits.
 public func instanceNorm(_ x: Tensor, epsilon: Float = 1e-5) -> Tensor {
     var y = x
     let s = x.shape
     y.scalars.withUnsafeMutableBufferPointer { buf in
         for plane in 0..<(s.n * s.c) {
             let p = buf.baseAddress! + plane * s.plane
-            var sum = 0.0, sumSquares = 0.0
-            for i in 0..<s.plane { let v = Double(p[i]); sum += v; sumSquares += v * v }
+            var sum = 0.0
+            for i in 0..<s.plane { sum += Double(p[i]) }
             let mean = sum / Double(s.plane)
-            let variance = max(0, sumSquares / Double(s.plane) - mean * mean)
-            let inv = Float(1 / (variance + Double(epsilon)).squareRoot())
-            let m = Float(mean)
-            for i in 0..<s.plane { p[i] = (p[i] - m) * inv }
+            var deviations = 0.0
+            for i in 0..<s.plane { let d = Double(p[i]) - mean; deviations += d * d }
+            let alpha = Float(1 / (deviations / Double(s.plane) + Double(epsilon)).squareRoot())
+            let beta = -Float(mean) * alpha
+            for i in 0..<s.plane { p[i] = p[i] * alpha + beta }
         }
     }
     return y

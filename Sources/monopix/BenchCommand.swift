@@ -9,6 +9,15 @@ import Model
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
+        abstract: "Benchmarks of the engine (speed is measured here, never asserted by tests).",
+        subcommands: [FrameBench.self, InteractiveBench.self],
+        defaultSubcommand: FrameBench.self)
+}
+
+/// `monopix bench [frame]`: whole-frame and per-layer times of the full-width generator, with effective GFLOP/s.
+struct FrameBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "frame",
         abstract: "Time the full-width generator per frame and per layer.")
 
     @Option(name: .long, help: "Frame sizes (square), e.g. --size 256 --size 512.")
@@ -22,6 +31,12 @@ struct BenchCommand: ParsableCommand {
 
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
+
+    @Flag(name: .long, help: "Also time PyTorch CPU, ONNX Runtime and OpenVINO on the same network (Benchmarks/peers.py; python3 with those packages).")
+    var peers = false
+
+    @Option(name: .customLong("peers-script"), help: "Path of the peer script.")
+    var peersScript = "Benchmarks/peers.py"
 
     func run() throws {
         var options = GeneratorOptions()
@@ -46,10 +61,39 @@ struct BenchCommand: ParsableCommand {
             records.append(["size": s, "seconds": median, "min_seconds": times[0], "gflop": flops / 1e9])
             if layers { printLayers(generator, image) }
         }
+        var peerFrames: [[String: Any]] = []
+        if peers { peerFrames = try runPeers(ours: records) }
         if let json {
-            let data = try JSONSerialization.data(withJSONObject: ["engine": "monopix", "frames": records], options: [.prettyPrinted, .sortedKeys])
+            let data = try JSONSerialization.data(withJSONObject: ["engine": "monopix", "frames": records, "peers": peerFrames], options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))
         }
+    }
+
+    /// Runs the peer script in this session, on this machine, and prints each peer beside our time with the ratio.
+    func runPeers(ours: [[String: Any]]) throws -> [[String: Any]] {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", peersScript, "--threads", String(ThreadPolicy.workerCount)] + size.flatMap { ["--size", String($0)] }
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0,
+              let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let frames = object["frames"] as? [[String: Any]] else {
+            print("peers: \(peersScript) failed (needs python3 with torch; onnxruntime and openvino where installed)")
+            return []
+        }
+        print("\nsame network, same machine, same run:")
+        print("  peer                              size   s/frame   ours/peer   max|diff| vs torch")
+        for f in frames {
+            guard let peer = f["peer"] as? String, let s = f["size"] as? Int, let t = f["seconds"] as? Double else { continue }
+            let mine = ours.first { ($0["size"] as? Int) == s }?["seconds"] as? Double ?? .nan
+            let diff = f["max_abs_diff_vs_torch"] as? Double ?? .nan
+            print("  " + peer.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: " %5d   %7.3f   %8.2fx   %.2e", s, t, mine / t, diff))
+        }
+        return frames
     }
 
     func printLayers(_ generator: Generator, _ image: Tensor) {

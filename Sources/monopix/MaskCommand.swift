@@ -23,10 +23,10 @@ struct MaskCommand: ParsableCommand {
         @Option(help: "WIDTHxHEIGHT.")
         var size: String
 
-        @Option(name: .customLong("min"), help: "Lowest level.")
+        @Option(name: .customLong("min"), parsing: .unconditional, help: "Lowest level.")
         var lo: Float = 0
 
-        @Option(name: .customLong("max"), help: "Highest level (the level of a constant mask).")
+        @Option(name: .customLong("max"), parsing: .unconditional, help: "Highest level (the level of a constant mask).")
         var hi: Float = 1
 
         @Option(help: "Number of strips.")

@@ -38,6 +38,9 @@ public struct IncrementalExecutor {
         self.values = values
     }
 
+    /// Bytes held by the kept activations.
+    public var cachedBytes: Int { values.reduce(0) { $0 + $1.scalars.count * MemoryLayout<Float>.size } }
+
     /// The current output, cropped to the image.
     public var output: Tensor { crop(values[generator.graph.output], padding) }
 

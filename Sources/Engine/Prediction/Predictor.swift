@@ -1,0 +1,121 @@
+import Foundation
+import ImageIO
+import Kernels
+import Model
+
+/// Runs `predict` over a list of images: each image is independent, so one bad file is reported and the rest
+/// still complete. Every file is written atomically (a temporary name, then a rename).
+public struct Predictor: Sendable {
+    public enum Mode: Sendable {
+        /// `count` levels evenly from `lower` to `higher` (the reference's N_search + 1).
+        case exhaustive(lower: Float, higher: Float, count: Int)
+        /// One per-pixel intensity map for every image (of the images' size unless `resize`).
+        case spatial(map: IntensityMap, source: String, resize: Bool)
+        /// The reference's ternary search against the image of the same file name in `references`.
+        case ternary(TernarySearch, references: URL)
+    }
+
+    public let modulator: Modulator
+    public let layout: PredictionLayout
+    public let mode: Mode
+    /// Down-scale (area average) so the longest side is at most this; nil keeps the size.
+    public var maxSize: Int?
+
+    public init(modulator: Modulator, layout: PredictionLayout, mode: Mode, maxSize: Int? = nil) {
+        self.modulator = modulator; self.layout = layout; self.mode = mode; self.maxSize = maxSize
+    }
+
+    /// Processes one image and returns the files written.
+    @discardableResult
+    public func process(_ file: URL) throws -> [URL] {
+        var image = try ImageFile.readRGB(file)
+        if let m = maxSize { image = image.downscaled(toFit: m) }
+        try FileManager.default.createDirectory(at: layout.imageFolder(for: file), withIntermediateDirectories: true)
+        var written: [URL] = []
+        func save(_ img: RGBImage, _ url: URL) throws { try PNGFile.write(img, to: url); written.append(url) }
+
+        switch mode {
+        case let .exhaustive(lower, higher, count):
+            let levels = Levels.linspace(lower, higher, count: count)
+            try save(image, layout.inputFile(for: file))
+            for (level, out) in zip(levels, modulator.trajectory(image, levels: levels)) {
+                try save(out, layout.levelFile(for: file, level: level))
+            }
+        case let .spatial(map, source, resize):
+            var m = map
+            if m.width != image.width || m.height != image.height {
+                guard resize else {
+                    throw EngineError.sizeMismatch(file: source, expected: "\(image.width)x\(image.height) (the size of \(file.lastPathComponent); pass --mask-resize to scale it)",
+                                                   found: "\(m.width)x\(m.height)")
+                }
+                m = m.resized(width: image.width, height: image.height)
+            }
+            try save(image, layout.inputFile(for: file))
+            try save(modulator.render(image, map: m), layout.spatialFile(for: file))
+        case let .ternary(search, references):
+            let gtFile = references.appendingPathComponent(file.lastPathComponent)
+            guard FileManager.default.fileExists(atPath: gtFile.path) else {
+                throw EngineError.missingFile(gtFile.path, what: "reference image for \(file.lastPathComponent)")
+            }
+            let reference = try ImageFile.readRGB(gtFile)
+            guard reference.width == image.width, reference.height == image.height else {
+                throw EngineError.sizeMismatch(file: gtFile.path, expected: "\(image.width)x\(image.height)", found: "\(reference.width)x\(reference.height)")
+            }
+            let result = search.run(reference: reference) { modulator.render(image, level: $0) }
+            try save(image, layout.inputFile(for: file))
+            try save(result.image, layout.levelFile(for: file, level: result.level))
+            let report = SearchReport(image: file.lastPathComponent, critic: search.critic.rawValue, level: result.level, probes: result.probes)
+            let json = layout.imageFolder(for: file).appendingPathComponent("search.json")
+            try writeAtomically(try JSONEncoder.pretty.encode(report), to: json)
+            written.append(json)
+        }
+        return written
+    }
+}
+
+extension IntensityMap {
+    /// Bilinear resampling to another size (for `--mask-resize`).
+    public func resized(width w: Int, height h: Int) -> IntensityMap {
+        var out = IntensityMap(width: w, height: h, constant: 0)
+        for y in 0..<h {
+            let sy = max(0, (Double(y) + 0.5) * Double(height) / Double(h) - 0.5)
+            let y0 = min(Int(sy), height - 1), y1 = min(y0 + 1, height - 1), fy = Float(sy - Double(y0))
+            for x in 0..<w {
+                let sx = max(0, (Double(x) + 0.5) * Double(width) / Double(w) - 0.5)
+                let x0 = min(Int(sx), width - 1), x1 = min(x0 + 1, width - 1), fx = Float(sx - Double(x0))
+                let top = self[x0, y0] * (1 - fx) + self[x1, y0] * fx
+                let bottom = self[x0, y1] * (1 - fx) + self[x1, y1] * fx
+                out[x, y] = top * (1 - fy) + bottom * fy
+            }
+        }
+        return out
+    }
+}
+
+/// What `search.json` records: every probe of the ternary search and the level chosen.
+struct SearchReport: Codable {
+    var image: String
+    var critic: String
+    var level: Float
+    var probes: [TernarySearch.Probe]
+}
+
+extension JSONEncoder {
+    static var pretty: JSONEncoder {
+        let e = JSONEncoder()
+        e.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return e
+    }
+}
+
+/// Writes `data` under a temporary name in the same folder, then renames it into place.
+public func writeAtomically(_ data: Data, to url: URL) throws {
+    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+    do {
+        try data.write(to: tmp)
+        if rename(tmp.path, url.path) != 0 { throw EngineError.invalidArgument("\(url.path): cannot rename into place (errno \(errno))") }
+    } catch {
+        try? FileManager.default.removeItem(at: tmp)
+        throw error
+    }
+}

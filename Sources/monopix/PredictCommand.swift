@@ -1,0 +1,131 @@
+import ArgumentParser
+import Engine
+import Foundation
+import Model
+
+/// `monopix predict`: the reference's predict.py with the same flags (kebab-case; its underscore spellings work too).
+struct PredictCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "predict",
+        abstract: "Translate images along the intensity trajectory, or with a per-pixel intensity mask.",
+        discussion: """
+            Writes {save-path}/{name}_{tag}_{inf-type}/{image}/{image}_enhlvl_{NN}.png as the reference does, with \
+            {image}_enhlvl_99.png the input. Unlike the reference, inputs larger than 256 pixels are not silently \
+            resized to 256x256: pass --max-size to down-scale.
+            """)
+
+    @OptionGroup var model: ModelOptions
+
+    @Option(name: [.customLong("input"), .customLong("input_path")], help: "An image file or a folder of PNG/JPEG images.")
+    var input: String
+
+    @Option(name: [.customLong("inf-type"), .customLong("inf_type")], help: "exhaustive, ternary (ternary_search) or spatial.")
+    var infType = "exhaustive"
+
+    @Option(name: [.customLong("lower"), .customLong("lowerb")], parsing: .unconditional, help: "Lowest intensity of the trajectory.")
+    var lower: Float = 0
+
+    @Option(name: [.customLong("higher"), .customLong("higherb")], parsing: .unconditional, help: "Highest intensity of the trajectory.")
+    var higher: Float = 1
+
+    @Option(name: [.customLong("n-search"), .customLong("N_search")], help: "Number of steps: N+1 levels are written.")
+    var nSearch = 7
+
+    @Option(help: "Tag in the output folder name (the reference recommends S2W, W2S, C2D, D2C).")
+    var tag = ""
+
+    @Option(name: [.customLong("save-path"), .customLong("save_path")], help: "Where results go.")
+    var savePath = "results"
+
+    @Option(help: "Per-pixel intensity map for --inf-type spatial (.npy float32 HxW, gray PNG with range, or colour PNG with --palette).")
+    var mask: String?
+
+    @Option(help: "Legend of a colour-coded mask, e.g. 'white=0.7,red=-0.5,*=-2'.")
+    var palette: String?
+
+    @Option(name: [.customLong("gt"), .customLong("gt_path")], help: "Folder of reference images (same file names) for --inf-type ternary.")
+    var gt: String?
+
+    @Option(name: [.customLong("critic"), .customLong("ts_critic")], help: "psnr or ssim: what the ternary search maximises.")
+    var critic = "psnr"
+
+    @Flag(name: .customLong("mask-resize"), help: "Resample a mask whose size differs from the image's.")
+    var maskResize = false
+
+    @Option(name: .customLong("max-size"), help: "Down-scale images whose longest side exceeds this (area average).")
+    var maxSize: Int?
+
+    func run() throws {
+        let loaded = try model.load()
+        let files = try imageFiles(at: URL(fileURLWithPath: input))
+        let mode: Predictor.Mode
+        switch infType {
+        case "exhaustive":
+            guard nSearch >= 1 else { throw EngineError.invalidArgument("--n-search must be at least 1") }
+            mode = .exhaustive(lower: lower, higher: higher, count: nSearch + 1)
+        case "spatial":
+            guard let mask else { throw EngineError.invalidArgument("--inf-type spatial needs --mask FILE") }
+            let legend = try palette.map { try MaskPalette(parsing: $0) }
+            mode = .spatial(map: try IntensityMap(contentsOf: URL(fileURLWithPath: mask), palette: legend), source: mask, resize: maskResize)
+        case "ternary", "ternary_search":
+            guard let gt else { throw EngineError.invalidArgument("--inf-type ternary needs --gt DIR (reference images of the same names)") }
+            guard let c = TernarySearch.Critic(rawValue: critic) else {
+                throw EngineError.invalidArgument("--critic must be psnr or ssim, not '\(critic)' (LPIPS needs weights: not supported for the search yet)")
+            }
+            mode = .ternary(TernarySearch(lower: lower, higher: higher, rounds: nSearch, critic: c), references: URL(fileURLWithPath: gt))
+        default:
+            throw EngineError.invalidArgument("--inf-type must be exhaustive, ternary or spatial, not '\(infType)'")
+        }
+        let folderType = infType == "ternary" ? "ternary_search" : infType
+        let layout = PredictionLayout(savePath: URL(fileURLWithPath: savePath), name: loaded.config.string("name"),
+                                      tag: tag, inferenceType: folderType)
+        let predictor = Predictor(modulator: Modulator(generator: loaded.generator), layout: layout, mode: mode, maxSize: maxSize)
+        var progress = ProgressBar(total: files.count)
+        var failed = 0
+        for file in files {
+            progress.update(label: file.lastPathComponent)
+            do { try predictor.process(file) } catch {
+                failed += 1
+                progress.note("\(error)")
+            }
+            progress.advance()
+        }
+        progress.finish()
+        print("\(files.count - failed) of \(files.count) images written to \(layout.folder.path)")
+        if failed > 0 { throw ExitCode(1) }
+    }
+}
+
+/// Which model to run: a config plus a checkpoint file, or a checkpoints folder with epoch and direction.
+struct ModelOptions: ParsableArguments {
+    @Option(help: "The YAML config the model was trained with.")
+    var config: String?
+
+    @Option(help: "A generator checkpoint (.pth or .safetensors).")
+    var checkpoint: String?
+
+    @Option(name: [.customLong("checkpoints-dir"), .customLong("checkpoints_dir")], help: "Folder with {epoch}_net_G_A/G_B files.")
+    var checkpointsDir: String?
+
+    @Option(name: [.customLong("which-epoch"), .customLong("which_epoch")], help: "Epoch label of the checkpoint in --checkpoints-dir.")
+    var whichEpoch = "latest"
+
+    @Option(name: [.customLong("direction"), .customLong("which_direction")], help: "AtoB (G_A) or BtoA (G_B).")
+    var direction = "AtoB"
+
+    func load() throws -> LoadedModel {
+        guard let config else {
+            throw EngineError.invalidArgument("--config is required: the YAML the model was trained with")
+        }
+        let configURL = URL(fileURLWithPath: config)
+        guard FileManager.default.fileExists(atPath: configURL.path) else { throw EngineError.missingFile(config, what: "config") }
+        let file: URL
+        if let checkpoint { file = URL(fileURLWithPath: checkpoint) }
+        else if let checkpointsDir {
+            file = try LoadedModel.checkpoint(in: URL(fileURLWithPath: checkpointsDir), epoch: whichEpoch, direction: direction)
+        } else {
+            throw EngineError.invalidArgument("give --checkpoint FILE, or --checkpoints-dir DIR with --which-epoch and --direction")
+        }
+        return try LoadedModel(config: configURL, checkpoint: file)
+    }
+}
