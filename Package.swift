@@ -47,7 +47,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ImageIO"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Kernels", "ImageIO"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Kernels", "ImageIO", "Engine"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine", "ImageIO"]),
     ],
     swiftLanguageModes: [.v5]

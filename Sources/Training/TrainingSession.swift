@@ -28,13 +28,13 @@ public final class TrainingSession {
 
     /// The learning rate of every optimizer.
     public var learningRate: Float {
-        get { model.optimizers.first?.optimizer.learningRate ?? settings.learningRate }
+        get { model.optimizers.first?.optimizer.learningRate ?? Float(settings.learningRate) }
         set { model.setLearningRate(newValue) }
     }
 
     /// The learning rate of a 1-based epoch under the reference's schedule (constant for `niter` epochs, then a
     /// linear decay to 0 over `niter_decay`).
-    public func learningRate(epoch: Int) -> Float { settings.learningRate(epoch: epoch) }
+    public func learningRate(epoch: Int) -> Double { settings.learningRate(epoch: epoch) }
 
     /// Epochs in the whole schedule (`niter + niter_decay`).
     public var epochCount: Int { settings.epochsConstant + settings.epochsDecay }
@@ -74,6 +74,9 @@ public final class TrainingSession {
     public func step(_ batch: TrainingBatch, draws: StepDraws) -> [String: Float] {
         model.step(batch, draws: draws)
     }
+
+    /// Things the user should know about how this model will train (e.g. the VGG term off for want of weights).
+    public var notices: [String] { model.notices }
 
     /// The A→B generator with the current weights, in eval mode (batch norms use running statistics).
     public func evaluationGenerator() throws -> Generator { try model.generator.evaluationGenerator() }

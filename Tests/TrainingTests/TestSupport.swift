@@ -18,49 +18,32 @@ struct TestRandom {
     mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
 }
 
-/// A safetensors fixture written by scripts/training_parity.py: float32 (and int64) tensors by name and metadata.
+/// A safetensors fixture written by scripts/training_parity.py, read with the checkpoint room's `StateDict.load`.
 struct Fixture {
-    var tensors: [String: (shape: [Int], values: [Float])] = [:]
-    var metadata: [String: String] = [:]
+    let stateDict: StateDict
+    var metadata: [String: String] { stateDict.metadata }
 
     init(_ name: String) throws {
-        let url = repositoryRoot.appendingPathComponent("Tests/Fixtures/training/\(name).safetensors")
-        let data = try Data(contentsOf: url)
-        let headerLength = data.prefix(8).enumerated().reduce(0) { $0 | (Int($1.element) << (8 * $1.offset)) }
-        let header = try JSONSerialization.jsonObject(with: data.subdata(in: 8..<(8 + headerLength))) as! [String: Any]
-        let base = 8 + headerLength
-        for (key, value) in header {
-            if key == "__metadata__" { metadata = value as! [String: String]; continue }
-            let entry = value as! [String: Any]
-            let shape = (entry["shape"] as! [NSNumber]).map(\.intValue)
-            let offsets = (entry["data_offsets"] as! [NSNumber]).map(\.intValue)
-            let bytes = data.subdata(in: (base + offsets[0])..<(base + offsets[1]))
-            let values: [Float]
-            if entry["dtype"] as! String == "I64" {
-                values = bytes.withUnsafeBytes { raw in (0..<(bytes.count / 8)).map { Float(raw.loadUnaligned(fromByteOffset: 8 * $0, as: Int64.self)) } }
-            } else {
-                values = bytes.withUnsafeBytes { raw in (0..<(bytes.count / 4)).map { raw.loadUnaligned(fromByteOffset: 4 * $0, as: Float.self) } }
-            }
-            tensors[key] = (shape, values)
-        }
+        stateDict = try StateDict.load(contentsOf: repositoryRoot.appendingPathComponent("Tests/Fixtures/training/\(name).safetensors"))
     }
 
+    var tensors: [String: StoredTensor] { stateDict.tensors }
+
     func values(_ name: String) -> [Float] {
-        guard let t = tensors[name] else { fatalError("fixture has no \(name)") }
+        guard let t = stateDict[name] else { fatalError("fixture has no \(name)") }
         return t.values
     }
 
     func tensor(_ name: String) -> Tensor {
-        guard let t = tensors[name], t.shape.count == 4 else { fatalError("fixture has no 4-d \(name)") }
+        guard let t = stateDict[name], t.shape.count == 4 else { fatalError("fixture has no 4-d \(name)") }
         return Tensor(shape: Shape(n: t.shape[0], c: t.shape[1], h: t.shape[2], w: t.shape[3]), scalars: t.values)
     }
 
     /// Every tensor under `prefix.` as a state dict with the prefix removed.
     func stateDict(_ prefix: String) -> StateDict {
         var sd = StateDict()
-        for key in tensors.keys.sorted() where key.hasPrefix(prefix + ".") {
-            let t = tensors[key]!
-            sd[String(key.dropFirst(prefix.count + 1))] = StoredTensor(shape: t.shape, dtype: key.hasSuffix("num_batches_tracked") ? .int64 : .float32, values: t.values)
+        for key in stateDict.keys.sorted() where key.hasPrefix(prefix + ".") {
+            sd[String(key.dropFirst(prefix.count + 1))] = stateDict[key]
         }
         return sd
     }

@@ -25,9 +25,9 @@ final class CycleCtrlModel: TrainingModel {
         discriminatorB = Discriminator(baseWidth: settings.discriminatorWidth, layerCount: settings.discriminatorLayers,
                                        norm: settings.discriminatorNorm, initializer: &initializer)
         optimizerG = Adam(networks: [("G_A", generatorA.parameters), ("G_B", generatorB.parameters)],
-                          learningRate: settings.learningRate, beta1: settings.beta1)
-        optimizerDA = Adam(networks: [("D_A", discriminatorA.parameters)], learningRate: settings.learningRate, beta1: settings.beta1)
-        optimizerDB = Adam(networks: [("D_B", discriminatorB.parameters)], learningRate: settings.learningRate, beta1: settings.beta1)
+                          learningRate: Float(settings.learningRate), beta1: settings.beta1)
+        optimizerDA = Adam(networks: [("D_A", discriminatorA.parameters)], learningRate: Float(settings.learningRate), beta1: settings.beta1)
+        optimizerDB = Adam(networks: [("D_B", discriminatorB.parameters)], learningRate: Float(settings.learningRate), beta1: settings.beta1)
         poolA = ImagePool(capacity: settings.poolSize)
         poolB = ImagePool(capacity: settings.poolSize)
     }

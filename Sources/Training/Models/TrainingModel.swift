@@ -16,9 +16,13 @@ protocol TrainingModel: AnyObject {
     /// The image pools' contents by name, for exact resumes.
     var poolState: [String: Tensor] { get }
     func restorePools(_ state: [String: Tensor])
+    /// Things the user should know about how the model will train (a loss term switched off, …).
+    var notices: [String] { get }
 }
 
 extension TrainingModel {
+    var notices: [String] { [] }
+
     func network(named name: String) -> TrainableNetwork? { networks.first { $0.name == name }?.network }
 
     func setLearningRate(_ lr: Float) { for (_, o) in optimizers { o.learningRate = lr } }

@@ -9,7 +9,7 @@ struct TrainingSettings {
     var discriminatorWidth: Int
     var discriminatorLayers: Int
     var patchDiscriminatorLayers: Int
-    var learningRate: Float
+    var learningRate: Double
     var beta1: Float
     var epochsConstant: Int
     var epochsDecay: Int
@@ -61,7 +61,7 @@ struct TrainingSettings {
         for (key, v) in [("n_layers_D", discriminatorLayers), ("n_layers_patchD", patchDiscriminatorLayers)] where v < 1 {
             throw TrainingError.unsupportedOption(file: c.source, key: key, value: "\(v)", expected: "at least 1")
         }
-        learningRate = Float(c.number("lr"))
+        learningRate = c.number("lr")
         beta1 = Float(c.number("beta1"))
         epochsConstant = c.int("niter")
         epochsDecay = c.int("niter_decay")
@@ -105,9 +105,9 @@ struct TrainingSettings {
 
     /// The learning rate during 1-based `epoch`: the reference lowers it by lr / niter_decay after every epoch past
     /// `niter` (train.py, `update_learning_rate`), so epoch e uses lr * (1 - max(0, e - niter - 1) / niter_decay).
-    func learningRate(epoch: Int) -> Float {
+    func learningRate(epoch: Int) -> Double {
         guard epochsDecay > 0 else { return learningRate }
         let decayed = max(0, epoch - epochsConstant - 1)
-        return learningRate * max(0, 1 - Float(decayed) / Float(epochsDecay))
+        return learningRate * max(0, 1 - Double(decayed) / Double(epochsDecay))
     }
 }
