@@ -12,7 +12,7 @@ struct TrainCommand: ParsableCommand {
         discussion: """
             Reads DATAROOT/train{source_dataset} and DATAROOT/train{target_dataset} (PNG/JPEG). Writes, under \
             {checkpoints-dir}/{name}/: {epoch}_net_G_A.safetensors (and G_B; D_* with saveD), latest_net_*.safetensors, \
-            latest_train_state.safetensors (for --resume), metrics.jsonl and strips/*.png. Ctrl-C (or SIGTERM) \
+            latest_train_state.safetensors (for --resume), metrics.jsonl and strips/step_*.png. Ctrl-C (or SIGTERM) \
             checkpoints and exits after the current step; a second Ctrl-C exits at once.
             """)
 

@@ -50,10 +50,13 @@ public struct TrainingSummary: Sendable {
 /// Trains a MonoPix model on two image folders: the reference's `train.py` loop with checkpoints, resumable state,
 /// metrics and trajectory strips, on the CPU.
 ///
+/// `print_freq` and `display_freq` count optimisation steps over the whole run (the reference counts iterations
+/// within an epoch, so a dataset smaller than `display_freq` batches never shows anything there).
+///
 /// Create it (which validates the config and the data folders), then call `run()` from any thread; `stop()` from
 /// another thread (or a signal handler's queue) makes `run()` checkpoint and return after the current step.
 /// Files, under `{checkpointsDirectory}/{name}/`: `{epoch}_net_G_A.safetensors` (and `G_B`, `D_*` with `saveD`),
-/// `latest_net_*.safetensors`, `latest_train_state.safetensors`, `metrics.jsonl`, `strips/*.png`.
+/// `latest_net_*.safetensors`, `latest_train_state.safetensors`, `metrics.jsonl`, `strips/step_{step}.png`.
 public final class Trainer: @unchecked Sendable {
     public let session: TrainingSession
     public let options: TrainingRunOptions
@@ -185,7 +188,7 @@ public final class Trainer: @unchecked Sendable {
             counters.iteration = position.iteration
             windowImages += batch.count
 
-            if position.iteration % printFrequency == 0 || position.iteration == loader.iterationsPerEpoch {
+            if counters.step % printFrequency == 0 {
                 let now = clock.now
                 let window = now - windowStart
                 let seconds = Double(window.components.seconds) + Double(window.components.attoseconds) / 1e18
@@ -197,8 +200,8 @@ public final class Trainer: @unchecked Sendable {
                 emit(.logged(record, line: record.consoleLine(epochs: session.epochCount)))
                 windowStart = now; windowImages = 0
             }
-            if let strip, position.iteration % displayFrequency == 0 {
-                let url = runDirectory.appendingPathComponent("strips/epoch\(position.epoch)_iter\(position.iteration).png")
+            if let strip, counters.step % displayFrequency == 0 {
+                let url = runDirectory.appendingPathComponent("strips/" + String(format: "step_%07d.png", counters.step))
                 try strip.write(session.evaluationGenerator(), to: url)
                 emit(.strip(url))
             }
