@@ -218,6 +218,78 @@ def simulate_cycle(o, gopts, dnorm, dtype):
     return out
 
 
+# ------------------------------------------------------------------------------------------------ cycleCtrl_lowlight
+
+def attention(x):
+    """The low-light gray attention of an image batch in [-1, 1]: 1 - (0.299 r + 0.587 g + 0.114 b) / 2, r = x_r + 1."""
+    r, g, b = x[:, 0:1] + 1, x[:, 1:2] + 1, x[:, 2:3] + 1
+    return 1. - (0.299 * r + 0.587 * g + 0.114 * b) / 2.
+
+
+def clip_(params, c):
+    """util.clip_gradient: every gradient element clamped to [-c, c]."""
+    if c:
+        for p in params:
+            p.grad.data.clamp_(-c, c)
+
+
+def lowlight_step(o, nets, opts, real_A, real_B, input_img, levels, offsets):
+    """One LowLightModel.optimize_parameters without the VGG term: G with gray attention, global D_A, patch D_P over
+    1 + patchD_3 crops (one location for the whole batch each; `offsets` = [(top, left), ...])."""
+    G, D_A, D_P = nets["G_A"], nets["D_A"], nets["D_P"]
+    m, ps, k = o["margin"], o["patchSize"], o["patchD_3"] + 1
+    real_A, real_B, inp = pairs(real_A), pairs(real_B), pairs(input_img)
+    fake_B, _ = G(inp, attention(inp), levels.view(-1, 1, 1, 1))
+    crop = lambda t: [t[:, :, y:y + ps, x:x + ps] for (y, x) in offsets]
+    fake_p, real_p = crop(fake_B), crop(real_B)
+    L = {}
+
+    opts["G_A"].zero_grad()
+    pred = D_A(fake_B)
+    G_A, mono_G = lsgan(pred, True), mono(pred, m)
+    if o["patchD"]:
+        lg, lm = 0, 0
+        for fp in fake_p:
+            pp = D_P(fp)
+            lg, lm = lg + lsgan(pp, True), lm + mono(pp, m)
+        if o["patchD_3"] > 0:
+            G_A, mono_G = G_A + lg / k, mono_G + lm / k
+        else:
+            G_A = G_A + lg
+    (G_A + o["lambda_mono"] * mono_G).backward()
+    grads = {"G_A": {n: p.grad.clone() for n, p in G.named_parameters()}}
+    clip_(G.parameters(), o["grad_clip"])
+    opts["G_A"].step()
+    L["G_A"], L["mono_G"], L["vgg"] = G_A, mono_G, torch.zeros(())
+
+    def d_basic(D, real, fake):
+        pred_real, pred_fake = D(real), D(fake.detach())
+        return (lsgan(pred_real, True) + lsgan(pred_fake, False)) * 0.5, mono(pred_fake, m)
+
+    opts["D_A"].zero_grad()
+    L["D_A"], L["monoDA"] = d_basic(D_A, real_B, fake_B)
+    (L["D_A"] + o["lambda_mono"] * L["monoDA"]).backward()
+    grads["D_A"] = {n: p.grad.clone() for n, p in D_A.named_parameters()}
+    clip_(D_A.parameters(), o["grad_clip"])
+    opts["D_A"].step()
+
+    L["D_P"], L["monoDP"] = torch.zeros(()), torch.zeros(())
+    if o["patchD"]:
+        opts["D_P"].zero_grad()
+        ld, lm = 0, 0
+        for rp, fp in zip(real_p, fake_p):
+            a, b = d_basic(D_P, rp, fp)
+            ld, lm = ld + a, lm + b
+        if o["patchD_3"] > 0:
+            ld, lm = ld / k, lm / k
+        (ld + o["lambda_mono"] * lm).backward()
+        grads["D_P"] = {n: p.grad.clone() for n, p in D_P.named_parameters()}
+        clip_(D_P.parameters(), o["grad_clip"])
+        opts["D_P"].step()
+        L["D_P"], L["monoDP"] = ld, lm
+    return {key: v.item() for key, v in L.items()}, grads
+
+
 def make_cycle(variant, out_dir):
     """The truth is the float64 run; `tolerance.{name}` holds PyTorch float32's own error against it (max |f32 - f64|
     over the tensor, relative to max |f64|), the yardstick for any float32 implementation."""

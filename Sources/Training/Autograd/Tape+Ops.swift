@@ -12,7 +12,7 @@ extension Tape {
         let input = value(x)
         let y = conv(input, epilogue: Epilogue(leakySlope: leakySlope))
         let xNeeds = needsGradient(x)
-        return record(y, inputs: [x], parameters: layer.parameters) { dy in
+        return record("conv\(layer.kernel)x\(layer.kernel)", y, inputs: [x], parameters: layer.parameters) { dy in
             let g = leakySlope.map { leakyReLUBackward(dy, output: y, slope: $0) } ?? dy
             var dx: Tensor? = nil
             let backward = ConvolutionBackward(conv: conv)
@@ -31,7 +31,7 @@ extension Tape {
     /// LeakyReLU (ReLU at slope 0). d/dx = 1 where the output is positive, else `slope`.
     func leakyReLU(_ x: Variable, slope: Float) -> Variable {
         let y = Kernels.leakyReLU(value(x), slope: slope)
-        return record(y, inputs: [x]) { dy in [leakyReLUBackward(dy, output: y, slope: slope)] }
+        return record("leakyReLU", y, inputs: [x]) { dy in [leakyReLUBackward(dy, output: y, slope: slope)] }
     }
 
     /// Batch norm: batch statistics and a running-statistics update while `training`, running statistics otherwise.
@@ -42,7 +42,7 @@ extension Tape {
         if training {
             let (y, stats) = batchNormTraining(input, gamma: gamma, beta: layer.bias.value, epsilon: layer.epsilon)
             layer.updateRunningStatistics(stats, count: input.shape.n * input.shape.plane)
-            return record(y, inputs: [x], parameters: layer.parameters) { dy in
+            return record("batchNorm", y, inputs: [x], parameters: layer.parameters) { dy in
                 var dx: Tensor? = nil
                 if layer.weight.frozen {
                     dx = batchNormTrainingBackward(dy, x: input, stats: stats, gamma: gamma, inputGradient: xNeeds, dGamma: nil, dBeta: nil)
@@ -57,7 +57,7 @@ extension Tape {
         let mean = layer.runningMean, variance = layer.runningVar
         let folded = foldBatchNorm(weight: gamma, bias: layer.bias.value, runningMean: mean, runningVar: variance, epsilon: layer.epsilon)
         let y = Kernels.channelAffine(input, scale: folded.scale, shift: folded.shift)
-        return record(y, inputs: [x], parameters: layer.parameters) { dy in
+        return record("batchNorm(eval)", y, inputs: [x], parameters: layer.parameters) { dy in
             var dx: Tensor? = nil
             if layer.weight.frozen {
                 dx = batchNormEvalBackward(dy, x: input, runningMean: mean, runningVar: variance, gamma: gamma,
@@ -76,32 +76,32 @@ extension Tape {
     func instanceNorm(_ x: Variable) -> Variable {
         let input = value(x)
         let (y, stats) = instanceNormTraining(input)
-        return record(y, inputs: [x]) { dy in [instanceNormBackward(dy, x: input, stats: stats)] }
+        return record("instanceNorm", y, inputs: [x]) { dy in [instanceNormBackward(dy, x: input, stats: stats)] }
     }
 
     /// 2x2 max or average pooling. d/dx: to the window's first maximum, or a quarter to each.
     func pool(_ x: Variable, _ kind: Pooling) -> Variable {
         let input = value(x)
-        return record(kind(input), inputs: [x]) { dy in [poolingBackward(kind, dy, input: input)] }
+        return record("pool", kind(input), inputs: [x]) { dy in [poolingBackward(kind, dy, input: input)] }
     }
 
     /// Bilinear x2 upsampling (align_corners=False). d/dx: the transposed interpolation.
     func upsample(_ x: Variable) -> Variable {
         let s = value(x).shape
-        return record(upsampleBilinear2x(value(x)), inputs: [x]) { dy in [upsampleBilinear2xBackward(dy, inputShape: s)] }
+        return record("upsample", upsampleBilinear2x(value(x)), inputs: [x]) { dy in [upsampleBilinear2xBackward(dy, inputShape: s)] }
     }
 
     /// Concatenation along channels. d/dparts: the channel slices.
     func concat(_ parts: [Variable]) -> Variable {
         let channels = parts.map { value($0).shape.c }
-        return record(concatChannels(parts.map(value)), inputs: parts) { dy in concatChannelsBackward(dy, channels: channels) }
+        return record("concat", concatChannels(parts.map(value)), inputs: parts) { dy in concatChannelsBackward(dy, channels: channels) }
     }
 
     /// `x * m`, m one channel broadcast over x's. d/dx = dy * m; d/dm = Σ_c dy * x.
     func multiplyByMap(_ x: Variable, _ m: Variable) -> Variable {
         let xv = value(x), mv = value(m)
         let needX = needsGradient(x), needM = needsGradient(m)
-        return record(multiplyBroadcastingChannels(xv, mv), inputs: [x, m]) { dy in
+        return record("multiplyByMap", multiplyBroadcastingChannels(xv, mv), inputs: [x, m]) { dy in
             let (dx, dm) = multiplyBroadcastingChannelsBackward(dy, x: xv, map: mv, needX: needX, needMap: needM)
             return [dx, dm]
         }
@@ -110,7 +110,7 @@ extension Tape {
     /// tanh. d/dx = 1 - y².
     func tanh(_ x: Variable) -> Variable {
         let y = Kernels.tanh(value(x))
-        return record(y, inputs: [x]) { dy in [tanhBackward(dy, output: y)] }
+        return record("tanh", y, inputs: [x]) { dy in [tanhBackward(dy, output: y)] }
     }
 
     /// `latent + factor * image[:, :3]` (the generator's skip). d/dlatent = dy; d/dimage = factor * dy in channels 0..2.
@@ -118,7 +118,7 @@ extension Tape {
         let im = value(image)
         let y = Kernels.add(value(latent), leadingChannels(im, 3), scaledBy: factor)
         let channels = im.shape.c
-        return record(y, inputs: [latent, image]) { dy in
+        return record("skip", y, inputs: [latent, image]) { dy in
             var di = dy
             if factor != 1 { di.scalars.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= factor } } }
             return [dy, channels == 3 ? di : leadingChannelsBackward(di, channels: channels)]
@@ -127,26 +127,26 @@ extension Tape {
 
     /// `a + b`. d/da = d/db = dy.
     func add(_ a: Variable, _ b: Variable) -> Variable {
-        record(Kernels.add(value(a), value(b)), inputs: [a, b]) { dy in [dy, dy] }
+        record("add", Kernels.add(value(a), value(b)), inputs: [a, b]) { dy in [dy, dy] }
     }
 
     /// Reflection padding. d/dx: mirrored pixels fold back onto their sources.
     func reflectionPad(_ x: Variable, _ p: Insets) -> Variable {
         if p.isZero { return x }
         let s = value(x).shape
-        return record(Kernels.reflectionPad(value(x), p), inputs: [x]) { dy in [reflectionPadBackward(dy, padding: p, inputShape: s)] }
+        return record("reflectionPad", Kernels.reflectionPad(value(x), p), inputs: [x]) { dy in [reflectionPadBackward(dy, padding: p, inputShape: s)] }
     }
 
     /// Cropping (also the low-light model's patches). d/dx: the gradient inside a zero border.
     func crop(_ x: Variable, _ p: Insets) -> Variable {
         if p.isZero { return x }
-        return record(Kernels.crop(value(x), p), inputs: [x]) { dy in [cropBackward(dy, insets: p)] }
+        return record("crop", Kernels.crop(value(x), p), inputs: [x]) { dy in [cropBackward(dy, insets: p)] }
     }
 
     /// The low-light gray attention map of an image. d/dx_c = -w_c / 2 * dgray.
     func attentionMap(_ image: Variable) -> Variable {
         let s = value(image).shape
-        return record(Generator.attentionMap(value(image)), inputs: [image]) { dg in [attentionMapBackward(dg, imageShape: s)] }
+        return record("attentionMap", Generator.attentionMap(value(image)), inputs: [image]) { dg in [attentionMapBackward(dg, imageShape: s)] }
     }
 
     /// `x * scale + shift` element-wise with one scale and shift per channel, channels optionally reversed
@@ -167,7 +167,7 @@ extension Tape {
         }
         var y = reorder(v)
         y.scalars.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = b[i] * scale + shift } }
-        return record(y, inputs: [x]) { dy in
+        return record("channelAffine", y, inputs: [x]) { dy in
             var g = reorder(dy)
             g.scalars.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] *= scale } }
             return [g]

@@ -1,3 +1,5 @@
+import Dispatch
+import Foundation
 import Kernels
 
 /// A trainable array of a network (a conv weight, a bias, a batch-norm scale), with its gradient.
@@ -54,7 +56,10 @@ final class Tape {
     /// Batch norms use batch statistics and update their running statistics while true.
     var training: Bool
 
-    init(training: Bool = true) { self.training = training }
+    init(training: Bool = true) {
+        self.training = training
+        TapeProfile.shared?.reset()
+    }
 
     /// The forward value of `v`.
     func value(_ v: Variable) -> Tensor { values[v.id] }
@@ -73,8 +78,10 @@ final class Tape {
     }
 
     /// Records an op's output. The output needs a gradient when any input does or `parameters` holds an unfrozen one.
-    func record(_ output: Tensor, inputs: [Variable], parameters: [Parameter] = [], rule: @escaping Rule) -> Variable {
+    func record(_ name: @autoclosure () -> String, _ output: Tensor, inputs: [Variable], parameters: [Parameter] = [],
+                rule: @escaping Rule) -> Variable {
         let need = inputs.contains { needs[$0.id] } || parameters.contains { !$0.frozen }
+        if let profile = TapeProfile.shared { profile.forward(name(), id: values.count) }
         return append(output, inputs: inputs, needs: need, rule: need ? rule : nil)
     }
 
@@ -95,7 +102,9 @@ final class Tape {
     func backward() {
         for id in stride(from: values.count - 1, through: 0, by: -1) {
             guard let g = grads[id], let rule = rules[id] else { continue }
+            let started = TapeProfile.shared?.now()
             let inputGrads = rule(g)
+            if let started { TapeProfile.shared!.backward(id: id, since: started) }
             precondition(inputGrads.count == inputs[id].count, "Tape: a rule returned \(inputGrads.count) gradients")
             for (v, ig) in zip(inputs[id], inputGrads) { if let ig { accumulate(v, ig) } }
             grads[id] = nil
@@ -106,4 +115,51 @@ final class Tape {
 
     /// The gradient accumulated at `v` (a leaf, after `backward()`), or nil if none reached it.
     func gradient(of v: Variable) -> Tensor? { grads[v.id] }
+}
+
+/// Time per op kind, forward and backward, when the environment sets MONOPIX_PROFILE_TAPE=1 (for `monopix bench train
+/// --profile`). The forward time of an op is the time since the previous record, which includes the loss code between.
+final class TapeProfile: @unchecked Sendable {
+    nonisolated(unsafe) static var shared: TapeProfile? =
+        ProcessInfo.processInfo.environment["MONOPIX_PROFILE_TAPE"] == "1" ? TapeProfile() : nil
+
+    private(set) var table: [String: (forward: Double, backward: Double, count: Int)] = [:]
+    private var names: [Int: String] = [:]
+    private var last = DispatchTime.now().uptimeNanoseconds
+
+    func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+
+    func forward(_ name: String, id: Int) {
+        let t = now()
+        var e = table[name] ?? (0, 0, 0)
+        e.forward += Double(t - last) / 1e9
+        e.count += 1
+        table[name] = e
+        names[id] = name
+        last = t
+    }
+
+    func backward(id: Int, since: UInt64) {
+        let t = now()
+        let name = names[id] ?? "?"
+        table[name, default: (0, 0, 0)].backward += Double(t - since) / 1e9
+        last = t
+    }
+
+    /// Forgets ids between tapes (ids restart at 0 on each tape) and restarts the forward clock.
+    func reset() { names = [:]; last = now() }
+
+    func report() -> String {
+        table.sorted { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }.map {
+            String(format: "  %-16@ fwd %7.3f s  bwd %7.3f s  (%d)", $0.key as NSString, $0.value.forward, $0.value.backward, $0.value.count)
+        }.joined(separator: "\n")
+    }
+}
+
+/// Per-op timing of the training tape, for `monopix bench train --profile`.
+public enum TrainingProfiler {
+    /// Starts collecting (also enabled by MONOPIX_PROFILE_TAPE=1).
+    public static func enable() { if TapeProfile.shared == nil { TapeProfile.shared = TapeProfile() } }
+    /// Forward and backward seconds per op kind so far, most expensive first.
+    public static func report() -> String { TapeProfile.shared?.report() ?? "(profiling off)" }
 }
