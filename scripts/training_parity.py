@@ -16,10 +16,11 @@ rounding error in PyTorch too, so "as close as PyTorch's float32" is the meaning
 Output, one safetensors file per variant (written by hand: 8-byte little-endian header length, JSON header, raw
 little-endian float32 data), with `__metadata__` holding the format name, version, the options and this command:
   input.real_A, input.real_B [N,3,H,W]; input.step{1,2}.levels_A2B / levels_B2A [2N]  (cycle)
-  input.input_img, input.step{k}.levels, input.step{k}.patches [1+patchD_3, 2] (y, x)  (low-light)
+  input.input_img, input.step{k}.levels, input.step{k}.patches [1+patchD_3, 2] (top, left)  (low-light)
   init.{net}.{key}                initial weights and buffers
   step{k}.loss.{name}             [] every loss term after step k
-  step1.grad.{net}.{key}          gradients of step 1 (G step for generators, D steps for discriminators)
+  step1.grad.{net}.{key}          gradients of step 1 as the optimizer used them (after grad_clip; G step for
+                                  generators, D steps for discriminators)
   step1.weights.{net}.{key}       weights and buffers after step 1 (step 2: G_A and D_A only)
   tolerance.{any step* name}      [] PyTorch float32's relative error on that tensor
 Deterministic on CPU with one thread. Needs torch and numpy.
@@ -257,8 +258,8 @@ def lowlight_step(o, nets, opts, real_A, real_B, input_img, levels, offsets):
         else:
             G_A = G_A + lg
     (G_A + o["lambda_mono"] * mono_G).backward()
-    grads = {"G_A": {n: p.grad.clone() for n, p in G.named_parameters()}}
     clip_(G.parameters(), o["grad_clip"])
+    grads = {"G_A": {n: p.grad.clone() for n, p in G.named_parameters()}}
     opts["G_A"].step()
     L["G_A"], L["mono_G"], L["vgg"] = G_A, mono_G, torch.zeros(())
 
@@ -269,8 +270,8 @@ def lowlight_step(o, nets, opts, real_A, real_B, input_img, levels, offsets):
     opts["D_A"].zero_grad()
     L["D_A"], L["monoDA"] = d_basic(D_A, real_B, fake_B)
     (L["D_A"] + o["lambda_mono"] * L["monoDA"]).backward()
-    grads["D_A"] = {n: p.grad.clone() for n, p in D_A.named_parameters()}
     clip_(D_A.parameters(), o["grad_clip"])
+    grads["D_A"] = {n: p.grad.clone() for n, p in D_A.named_parameters()}
     opts["D_A"].step()
 
     L["D_P"], L["monoDP"] = torch.zeros(()), torch.zeros(())
@@ -283,8 +284,92 @@ def lowlight_step(o, nets, opts, real_A, real_B, input_img, levels, offsets):
         if o["patchD_3"] > 0:
             ld, lm = ld / k, lm / k
         (ld + o["lambda_mono"] * lm).backward()
-        grads["D_P"] = {n: p.grad.clone() for n, p in D_P.named_parameters()}
         clip_(D_P.parameters(), o["grad_clip"])
+        grads["D_P"] = {n: p.grad.clone() for n, p in D_P.named_parameters()}
+        opts["D_P"].step()
+        L["D_P"], L["monoDP"] = ld, lm
+    return {key: v.item() for key, v in L.items()}, grads
+
+
+def make_cycle(variant, out_dir):
+    """The truth is the float64 run; `tolerance.{name}` holds PyTorch float32's own error against it (max |f32 - f64|
+    over the tensor, relative to max |f64|), the yardstick for any float32 implementation."""
+    name, gnorm, dnorm, transcode = variant
+    o = dict(margin=0.5, lambda_A=10.0, lambda_B=10.0, lambda_mono=1.0, lambda_df=0.25, cal_G_Df=1, cal_D_Df=1,
+             lr=0.0001, beta1=0.5, ngf_mult=1 / 16, n_layers_D=3)
+    gopts = dict(IsRelativeCtrl=1, Gnorm=gnorm, transcode=int(transcode), out_tanh=1, skip=1)
+    f32 = simulate_cycle(o, gopts, dnorm, torch.float32)
+    f64 = simulate_cycle(o, gopts, dnorm, torch.float64)
+    finish(name, out_dir, f32, f64, dict(o, Gnorm=gnorm, Dnorm=dnorm, transcode=int(transcode)), "cycleCtrl")
+
+
+# ------------------------------------------------------------------------------------------------ cycleCtrl_lowlight
+
+def attention(x):
+    """The low-light gray attention of an image batch in [-1, 1]: 1 - (0.299 r + 0.587 g + 0.114 b) / 2, r = x_r + 1."""
+    r, g, b = x[:, 0:1] + 1, x[:, 1:2] + 1, x[:, 2:3] + 1
+    return 1. - (0.299 * r + 0.587 * g + 0.114 * b) / 2.
+
+
+def clip_(params, c):
+    """util.clip_gradient: every gradient element clamped to [-c, c]."""
+    if c:
+        for p in params:
+            p.grad.data.clamp_(-c, c)
+
+
+def lowlight_step(o, nets, opts, real_A, real_B, input_img, levels, offsets):
+    """One LowLightModel.optimize_parameters without the VGG term: G with gray attention, global D_A, patch D_P over
+    1 + patchD_3 crops (one location for the whole batch each; `offsets` = [(top, left), ...])."""
+    G, D_A, D_P = nets["G_A"], nets["D_A"], nets["D_P"]
+    m, ps, k = o["margin"], o["patchSize"], o["patchD_3"] + 1
+    real_A, real_B, inp = pairs(real_A), pairs(real_B), pairs(input_img)
+    fake_B, _ = G(inp, attention(inp), levels.view(-1, 1, 1, 1))
+    crop = lambda t: [t[:, :, y:y + ps, x:x + ps] for (y, x) in offsets]
+    fake_p, real_p = crop(fake_B), crop(real_B)
+    L = {}
+
+    opts["G_A"].zero_grad()
+    pred = D_A(fake_B)
+    G_A, mono_G = lsgan(pred, True), mono(pred, m)
+    if o["patchD"]:
+        lg, lm = 0, 0
+        for fp in fake_p:
+            pp = D_P(fp)
+            lg, lm = lg + lsgan(pp, True), lm + mono(pp, m)
+        if o["patchD_3"] > 0:
+            G_A, mono_G = G_A + lg / k, mono_G + lm / k
+        else:
+            G_A = G_A + lg
+    (G_A + o["lambda_mono"] * mono_G).backward()
+    clip_(G.parameters(), o["grad_clip"])
+    grads = {"G_A": {n: p.grad.clone() for n, p in G.named_parameters()}}
+    opts["G_A"].step()
+    L["G_A"], L["mono_G"], L["vgg"] = G_A, mono_G, torch.zeros(())
+
+    def d_basic(D, real, fake):
+        pred_real, pred_fake = D(real), D(fake.detach())
+        return (lsgan(pred_real, True) + lsgan(pred_fake, False)) * 0.5, mono(pred_fake, m)
+
+    opts["D_A"].zero_grad()
+    L["D_A"], L["monoDA"] = d_basic(D_A, real_B, fake_B)
+    (L["D_A"] + o["lambda_mono"] * L["monoDA"]).backward()
+    clip_(D_A.parameters(), o["grad_clip"])
+    grads["D_A"] = {n: p.grad.clone() for n, p in D_A.named_parameters()}
+    opts["D_A"].step()
+
+    L["D_P"], L["monoDP"] = torch.zeros(()), torch.zeros(())
+    if o["patchD"]:
+        opts["D_P"].zero_grad()
+        ld, lm = 0, 0
+        for rp, fp in zip(real_p, fake_p):
+            a, b = d_basic(D_P, rp, fp)
+            ld, lm = ld + a, lm + b
+        if o["patchD_3"] > 0:
+            ld, lm = ld / k, lm / k
+        (ld + o["lambda_mono"] * lm).backward()
+        clip_(D_P.parameters(), o["grad_clip"])
+        grads["D_P"] = {n: p.grad.clone() for n, p in D_P.named_parameters()}
         opts["D_P"].step()
         L["D_P"], L["monoDP"] = ld, lm
     return {key: v.item() for key, v in L.items()}, grads
@@ -313,6 +398,86 @@ def make_cycle(variant, out_dir):
     print("  PyTorch float32 vs float64, worst gradient: %.2e (%s)" % worst)
     meta = dict(format=FORMAT, version=VERSION, regenerate="python3 scripts/training_parity.py", model="cycleCtrl",
                 options=json.dumps(dict(o, Gnorm=gnorm, Dnorm=dnorm, transcode=int(transcode))), torch=torch.__version__,
+                truth="float64 run; tolerance.* = PyTorch float32's relative error against it")
+    write_safetensors(os.path.join(out_dir, name + ".safetensors"), tensors, meta)
+
+
+def simulate_lowlight(o, gopts, dtype):
+    """Two LowLightModel steps from fixed seeds, as simulate_cycle does for the cycle model."""
+    torch.manual_seed(4321)
+    ndf = max(1, int(round(64 * o["ngf_mult"])))
+    nets = {"G_A": MonoPixGenerator(gopts, width_mult=o["ngf_mult"]),
+            "D_A": PatchDiscriminator(ndf, o["n_layers_D"], o["Dnorm"]),
+            "D_P": PatchDiscriminator(ndf, o["n_layers_patchD"], o["Dnorm"])}
+    for n in nets.values():
+        n.apply(weights_init)
+        n.train()
+    g = torch.Generator().manual_seed(77)
+    n, h, w = 2, 32, 32
+    real_A = (F.avg_pool2d(torch.rand(n, 3, h + 3, w + 3, generator=g), 4, stride=1) * 0.8 - 1.0).clamp(-1, 1)
+    real_B = (F.avg_pool2d(torch.rand(n, 3, h + 3, w + 3, generator=g), 4, stride=1) * 1.2 - 0.2).clamp(-1, 1)
+    input_img = ((real_A + 1) / 2 / 2.5) * 2 - 1  # the `vary` darkening by 250 / 100
+
+    def draw():
+        c1 = torch.rand(n, generator=g)
+        u = torch.rand(n, generator=g)
+        c2 = c1 + (c1 - 1).abs() * u * torch.where(c1 > 1, -1.0, 1.0)
+        return torch.stack([c1, c2], 1).reshape(-1)
+    steps = []
+    for _ in range(2):
+        offsets = [(int(torch.randint(0, h - o["patchSize"], (1,), generator=g)), int(torch.randint(0, w - o["patchSize"], (1,), generator=g)))
+                   for _ in range(1 + o["patchD_3"])]
+        steps.append((draw(), offsets))
+
+    out = {"input.real_A": real_A, "input.real_B": real_B, "input.input_img": input_img}
+    for k, (levels, offsets) in enumerate(steps, 1):
+        out["input.step%d.levels" % k] = levels
+        out["input.step%d.patches" % k] = torch.tensor(offsets, dtype=torch.float32)
+    for name, net in nets.items():
+        for key, t in net.state_dict().items():
+            out["init.%s.%s" % (name, key)] = t.detach().clone()
+    for net in nets.values():
+        net.to(dtype)
+    opts = {k: torch.optim.Adam(v.parameters(), lr=o["lr"], betas=(o["beta1"], 0.9)) for k, v in nets.items()}
+    for k, (levels, offsets) in enumerate(steps, 1):
+        losses, grads = lowlight_step(o, nets, opts, real_A.to(dtype), real_B.to(dtype), input_img.to(dtype), levels.to(dtype), offsets)
+        for lname, v in losses.items():
+            out["step%d.loss.%s" % (k, lname)] = torch.tensor(v, dtype=torch.float64)
+        if k == 1:
+            for net, gd in grads.items():
+                for key, t in gd.items():
+                    out["step1.grad.%s.%s" % (net, key)] = t
+        for net, model in nets.items():
+            for key, t in model.state_dict().items():
+                out["step%d.weights.%s.%s" % (k, net, key)] = t.detach().clone()
+    return out
+
+
+def make_lowlight(name, out_dir):
+    o = dict(margin=0.33, lambda_mono=1.0, lr=0.0001, beta1=0.5, ngf_mult=1 / 16, n_layers_D=4, n_layers_patchD=3,
+             Dnorm="Identity", patchD=1, patchD_3=2, patchSize=16, grad_clip=0.05)
+    gopts = dict(IsRelativeCtrl=1, Gnorm="batch", self_attention=1, times_residual=1, out_tanh=0, skip=1)
+    f32 = simulate_lowlight(o, gopts, torch.float32)
+    f64 = simulate_lowlight(o, gopts, torch.float64)
+    finish(name, out_dir, f32, f64, dict(o, Gnorm="batch"), "cycleCtrl_lowlight")
+
+
+def finish(name, out_dir, f32, f64, options, model):
+    """Writes the float64 truth with PyTorch float32's relative error beside every result tensor."""
+    tensors = {}
+    for key, truth in f64.items():
+        tensors[key] = truth if truth.dtype == torch.int64 else truth.to(torch.float32)
+        if key.startswith("step"):
+            a, b = f32[key].double(), truth.double()
+            scale = max(float(b.abs().max()), 1e-30)
+            tensors["tolerance." + key] = torch.tensor(float((a - b).abs().max()) / scale)
+    for k in (1, 2):
+        print("%s step %d: %s" % (name, k, "  ".join("%s=%.5f" % (key.split(".")[-1], float(v))
+                                                     for key, v in tensors.items() if key.startswith("step%d.loss." % k))))
+    worst = max((float(v), key) for key, v in tensors.items() if key.startswith("tolerance.step1.grad"))
+    print("  PyTorch float32 vs float64, worst gradient: %.2e (%s)" % worst)
+    meta = dict(format=FORMAT, version=VERSION, regenerate="python3 scripts/training_parity.py", model=model,
+                options=json.dumps(options), torch=torch.__version__,
                 truth="float64 run; tolerance.* = PyTorch float32's relative error against it")
     write_safetensors(os.path.join(out_dir, name + ".safetensors"), tensors, meta)
 
@@ -351,6 +516,7 @@ def main():
     for variant in [("cycle_identity", "Identity", "Identity", False),
                     ("cycle_instance", "instance", "instance", True)]:
         make_cycle(variant, args.out)
+    make_lowlight("lowlight_batch_attention", args.out)
 
 
 if __name__ == "__main__":

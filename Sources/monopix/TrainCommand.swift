@@ -59,8 +59,7 @@ struct TrainCommand: ParsableCommand {
         if checkGradients {
             var failed = 0
             for r in GradientCheck.run() {
-                let whole = r.name.hasPrefix("generator") || r.name.hasPrefix("discriminator")
-                let ok = r.relativeError < (whole ? 5e-2 : 5e-3)
+                let ok = r.relativeError < (r.isNetwork ? 5e-2 : 5e-3)
                 if !ok { failed += 1 }
                 print(String(format: "%@  %-44@ %4d partials  relative error %.2e", ok ? "ok  " : "FAIL", r.name as NSString, r.coordinates, r.relativeError))
             }

@@ -13,16 +13,18 @@ import Training
 final class ParityTests: XCTestCase {
     static func session(_ fixture: Fixture) throws -> TrainingSession {
         let o = try JSONSerialization.jsonObject(with: Data(fixture.metadata["options"]!.utf8)) as! [String: Any]
-        func number(_ k: String) -> ConfigValue { .double((o[k] as! NSNumber).doubleValue) }
-        let config = try MonoPixConfig(overrides: [
-            "model": .string("cycleCtrl"), "which_model_netG": .string("sid_unet_resize_ctrl"), "IsRelativeCtrl": .int(1),
-            "Gnorm": .string(o["Gnorm"] as! String), "Dnorm": .string(o["Dnorm"] as! String), "transcode": number("transcode"),
-            "ngf_mult": number("ngf_mult"), "n_layers_D": number("n_layers_D"), "lr": number("lr"), "beta1": number("beta1"),
-            "lambda_A": number("lambda_A"), "lambda_B": number("lambda_B"), "lambda_mono": number("lambda_mono"),
-            "lambda_df": number("lambda_df"), "margin": number("margin"), "cal_G_Df": number("cal_G_Df"),
-            "cal_D_Df": number("cal_D_Df"),
-        ], source: "parity")
-        let s = try TrainingSession(config: config, seed: 0)
+        var overrides: [String: ConfigValue] = [
+            "model": .string(fixture.metadata["model"]!), "which_model_netG": .string("sid_unet_resize_ctrl"),
+            "IsRelativeCtrl": .int(1),
+        ]
+        for (key, value) in o {
+            if let text = value as? String { overrides[key] = .string(text) }
+            else if let n = value as? NSNumber { overrides[key] = .double(n.doubleValue) }
+        }
+        if fixture.metadata["model"] == "cycleCtrl_lowlight" {
+            for (k, v) in ["self_attention": 1, "times_residual": 1, "out_tanh": 0, "vgg": 0] { overrides[k] = .int(v) }
+        }
+        let s = try TrainingSession(config: try MonoPixConfig(overrides: overrides, source: "parity"), seed: 0)
         for net in s.networkNames { try s.load(fixture.stateDict("init.\(net)"), network: net, source: "init.\(net)") }
         return s
     }
@@ -45,11 +47,20 @@ final class ParityTests: XCTestCase {
         let f = try Fixture(name)
         func tolerance(_ key: String) -> Float { max(1e-4, 5 * (f.tensors["tolerance." + key]?.values[0] ?? 0)) }
         let s = try Self.session(f)
-        let batch = TrainingBatch(a: f.tensor("input.real_A"), b: f.tensor("input.real_B"))
+        let lowLight = f.metadata["model"] == "cycleCtrl_lowlight"
+        let batch = TrainingBatch(a: f.tensor("input.real_A"), b: f.tensor("input.real_B"),
+                                  input: lowLight ? f.tensor("input.input_img") : nil)
         let lr = s.learningRate
         var noiseLevel: [String: [Bool]] = [:]
         for step in 1...2 {
-            let draws = StepDraws(levelsAToB: f.values("input.step\(step).levels_A2B"), levelsBToA: f.values("input.step\(step).levels_B2A"))
+            let draws: StepDraws
+            if lowLight {
+                let p = f.values("input.step\(step).patches")
+                draws = StepDraws(levelsAToB: f.values("input.step\(step).levels"), levelsBToA: [],
+                                  patchOffsets: stride(from: 0, to: p.count, by: 2).map { (y: Int(p[$0]), x: Int(p[$0 + 1])) })
+            } else {
+                draws = StepDraws(levelsAToB: f.values("input.step\(step).levels_A2B"), levelsBToA: f.values("input.step\(step).levels_B2A"))
+            }
             let losses = s.step(batch, draws: draws)
             for lossName in s.lossNames {
                 let theirs = f.values("step\(step).loss.\(lossName)")[0]
@@ -89,4 +100,7 @@ final class ParityTests: XCTestCase {
 
     func testCycleModelMatchesPyTorchWithIdentityNorms() throws { try check("cycle_identity") }
     func testCycleModelMatchesPyTorchWithInstanceNormsAndTranscode() throws { try check("cycle_instance") }
+    /// Batch norm in training mode (batch statistics, running statistics), gray attention, patch discriminator over
+    /// three crops, grad_clip.
+    func testLowLightModelMatchesPyTorch() throws { try check("lowlight_batch_attention") }
 }

@@ -173,4 +173,12 @@ extension Tape {
             return [g]
         }
     }
+
+    /// `x - means[c]` per channel (VGG's optional mean subtraction). d/dx = dy.
+    func subtractChannelMeans(_ x: Variable, _ means: [Float]) -> Variable {
+        let v = value(x)
+        precondition(means.count == v.shape.c, "subtractChannelMeans: \(means.count) means for \(v.shape)")
+        let y = Kernels.channelAffine(v, scale: [Float](repeating: 1, count: means.count), shift: means.map { -$0 })
+        return record("subtractChannelMeans", y, inputs: [x]) { dy in [dy] }
+    }
 }

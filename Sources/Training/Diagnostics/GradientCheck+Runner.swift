@@ -172,6 +172,22 @@ extension GradientCheck {
                        }).renamed("generator (\(options.norm.rawValue)\(options.selfAttention ? ", attention" : "")\(options.transcode ? ", transcode" : ""))")
     }
 
+    /// The perceptual loss's VGG16 (ReLU, max-pools, BGR preprocessing, instance norm) at 1/16 of its widths.
+    static func checkVGG(samples: Int) -> Result {
+        var initializer = ParameterInitializer(seed: 21)
+        var weights: [String: (weight: [Float], bias: [Float])] = [:]
+        for (name, inC, outC) in VGG16.widths {
+            let i = name == "conv1_1" ? 3 : inC / 16, o = outC / 16
+            weights[name] = (initializer.normal(count: o * i * 9, mean: 0, std: (2 / Float(i * 9)).squareRoot()),
+                             initializer.normal(count: o, mean: 0.05, std: 0.05))
+        }
+        let vgg = try! VGG16(weights: weights, choose: "relu5_1", maxPoolBetween4And5: false, subtractMean: true,
+                             instanceNormalize: true, scale: 16)
+        return checkOp("VGG16", inputs: [Shape(n: 2, c: 3, h: 16, w: 16)], kind: .smooth, epsilon: 1e-3,
+                       otherEpsilons: [2.5e-4, 1e-4], samples: samples, build: { _ in [] },
+                       forward: { tape, v, _ in vgg.features(tape, v[0]) }).renamed("VGG16 features (widths / 16)")
+    }
+
     static func checkDiscriminator(_ norm: NormKind, samples: Int) -> Result {
         var initializer = ParameterInitializer(seed: 8)
         let d = Discriminator(baseWidth: 2, layerCount: 3, norm: norm, initializer: &initializer)
@@ -186,6 +202,7 @@ extension GradientCheck.Result {
     func renamed(_ name: String) -> GradientCheck.Result {
         var r = GradientCheck.Result(name: name, relativeError: relativeError, coordinates: coordinates)
         r.tensors = tensors
+        r.isNetwork = true
         return r
     }
 }

@@ -15,6 +15,8 @@ public enum GradientCheck {
         /// max |analytic - numeric| over the checked coordinates, divided by the largest |numeric| among them.
         public let relativeError: Double
         public let coordinates: Int
+        /// A whole network (many LeakyReLU kinks: finite differences are only good to a few percent).
+        public var isNetwork = false
         /// Per checked tensor: its label, the relative error and the largest |numeric| partial.
         public var tensors: [(label: String, relativeError: Double, scale: Double)] = []
         public var description: String { "\(name): \(coordinates) partials, relative error \(relativeError)" }
@@ -129,6 +131,10 @@ public enum GradientCheck {
             t.channelAffine(v[0], scale: 127.5, shift: 127.5, reverseChannels: true)
         }
 
+        op("subtract channel means", inputs: [Shape(n: 2, c: 3, h: 2, w: 2)]) { t, v, _ in
+            t.subtractChannelMeans(v[0], [0.5, -1, 2])
+        }
+
         // Losses: the value's derivative against the returned gradient.
         func loss(_ name: String, shape: Shape, kind: InputKind = .smooth, _ f: @escaping (Tensor) -> LossValue) {
             list.append(Case(name: name) { samples in checkLoss(name, shape: shape, kind: kind, samples: samples, f) })
@@ -162,6 +168,7 @@ public enum GradientCheck {
         for norm in [NormKind.identity, .instance, .batch] {
             list.append(Case(name: "discriminator (\(norm.rawValue))") { samples in checkDiscriminator(norm, samples: samples) })
         }
+        list.append(Case(name: "VGG16 features (widths / 16)") { samples in checkVGG(samples: samples) })
         return list
     }
 }
