@@ -155,6 +155,31 @@ final class TrainerTests: XCTestCase {
                        base.session.stateDict(network: "G_B")!.entries.map(\.tensor.values))
     }
 
+    func testTheLowLightAndNoiseModelsTrainFromFolders() throws {
+        let data = try makeData(count: 4)
+        for (file, extra) in [("MonoPix_LowLight_Default", ["patchSize": ConfigValue.int(16), "patchD_3": .int(2)]),
+                              ("MonoPix_Noise_Default", ["patchD": .int(1), "patchSize": .int(16)])] {
+            var o: [String: ConfigValue] = ["source_dataset": .string("A"), "target_dataset": .string("B"), "ngf_mult": .double(1.0 / 16),
+                                            "fineSize": .int(32), "batchSize": .int(2), "print_freq": .int(1), "display_freq": .int(3),
+                                            "lr": .double(0.001)]
+            for (k, v) in extra { o[k] = v }
+            let cfg = try MonoPixConfig(contentsOf: repositoryRoot.appendingPathComponent("configs/\(file).yaml")).with(o)
+            let trainer = try Trainer(config: cfg, options: options(data, name: file, maxSteps: 4))
+            var notices: [String] = []
+            trainer.onEvent = { if case .notice(let n) = $0 { notices.append(n) } }
+            let summary = try trainer.run()
+            XCTAssertEqual(summary.steps, 4, file)
+            XCTAssertTrue(notices.contains { $0.contains("the VGG16 perceptual loss is off") }, "\(file): \(notices)")
+            let records = trainer.metrics
+            XCTAssertEqual(records.count, 4)
+            XCTAssertEqual(records[0].lossOrder, trainer.session.lossNames)
+            for r in records { for (name, v) in r.losses { XCTAssertTrue(v.isFinite, "\(file) \(name) = \(v)") } }
+            let g = try Generator(options: GeneratorOptions(config: cfg),
+                                  stateDict: StateDict.load(contentsOf: trainer.runDirectory.appendingPathComponent("latest_net_G_A.safetensors")))
+            XCTAssertEqual(g.options.selfAttention, file.contains("LowLight"))
+        }
+    }
+
     // MARK: Bad input
 
     func testMissingAndEmptyFoldersNameTheFolder() throws {

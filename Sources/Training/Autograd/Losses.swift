@@ -91,24 +91,35 @@ enum Losses {
         return LossValue(value: Float(sum / Double(count)), gradient: g)
     }
 
-    /// The noise model's colour loss (`which_res_loss: C2N`): `L1(mean_hw(real - fake), 0)` over the [N, C]
-    /// per-image, per-channel means. Gradient with respect to `fake`.
-    static func colour(real: Tensor, fake: Tensor) -> LossValue {
+    /// The noise model's colour loss: `L1(mean(real - fake), 0)` over per-image, per-channel spatial means
+    /// (`which_res_loss: C2N`), or with `overChannels` over per-pixel channel means (`pixel_lvl_mean`).
+    /// Gradient with respect to `fake`.
+    static func colour(real: Tensor, fake: Tensor, overChannels: Bool = false) -> LossValue {
         precondition(real.shape == fake.shape, "colour: \(real.shape) vs \(fake.shape)")
         let s = fake.shape
-        let groups = Float(s.n * s.c)
+        // Each group is averaged, then |mean| is averaged over the groups.
+        let groups: [[Int]]
+        if overChannels {
+            groups = (0..<(s.n * s.plane)).map { g in
+                let n = g / s.plane, i = g % s.plane
+                return (0..<s.c).map { (n * s.c + $0) * s.plane + i }
+            }
+        } else {
+            groups = (0..<(s.n * s.c)).map { plane in Array((plane * s.plane)..<((plane + 1) * s.plane)) }
+        }
         var g = Tensor(shape: s)
         var sum = 0.0
-        for plane in 0..<(s.n * s.c) {
+        let count = Float(groups.count)
+        for members in groups {
             var m = 0.0
-            for i in 0..<s.plane { m += Double(real.scalars[plane * s.plane + i] - fake.scalars[plane * s.plane + i]) }
-            let mean = Float(m / Double(s.plane))
+            for i in members { m += Double(real.scalars[i] - fake.scalars[i]) }
+            let mean = Float(m / Double(members.count))
             sum += Double(abs(mean))
-            // d loss / d mean = sign(mean) / groups; d mean / d fake = -1 / plane.
-            let gm: Float = mean > 0 ? 1 : (mean < 0 ? -1 : 0)
-            let v = -gm / groups / Float(s.plane)
-            for i in 0..<s.plane { g.scalars[plane * s.plane + i] = v }
+            // d loss / d mean = sign(mean) / groups; d mean / d fake = -1 / members.
+            let sign: Float = mean > 0 ? 1 : (mean < 0 ? -1 : 0)
+            let v = -sign / count / Float(members.count)
+            for i in members { g.scalars[i] = v }
         }
-        return LossValue(value: Float(sum / Double(groups)), gradient: g)
+        return LossValue(value: Float(sum / Double(count)), gradient: g)
     }
 }

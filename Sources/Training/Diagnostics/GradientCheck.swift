@@ -151,7 +151,8 @@ public enum GradientCheck {
         loss("domain-fidelity monotonicity loss", shape: Shape(n: 4, c: 1, h: 2, w: 3), kind: .pairs(margin: 0.05)) {
             Losses.monotonicity($0, margin: 0.05, domainFidelity: true)
         }
-        loss("colour loss", shape: Shape(n: 2, c: 3, h: 3, w: 3)) { Losses.colour(real: target, fake: $0) }
+        loss("colour loss (C2N)", shape: Shape(n: 2, c: 3, h: 3, w: 3)) { Losses.colour(real: target, fake: $0) }
+        loss("colour loss (pixel_lvl_mean)", shape: Shape(n: 2, c: 3, h: 3, w: 3)) { Losses.colour(real: target, fake: $0, overChannels: true) }
 
         // Whole networks: the generator executor over GeneratorGraph, and the discriminator.
         for (label, norm, attention, transcode) in [("Identity", NormKind.identity, false, false),

@@ -36,6 +36,7 @@ final class CycleCtrlModel: TrainingModel {
         [("G_A", generatorA), ("G_B", generatorB), ("D_A", discriminatorA), ("D_B", discriminatorB)]
     }
     var optimizers: [(name: String, optimizer: Adam)] { [("G", optimizerG), ("D_A", optimizerDA), ("D_B", optimizerDB)] }
+    var savedNetworks: [String] { networks.map(\.name).filter { $0.hasPrefix("G") || settings.saveD } }
     var generator: TrainableGenerator { generatorA }
 
     var poolState: [String: Tensor] {

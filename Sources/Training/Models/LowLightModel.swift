@@ -56,6 +56,7 @@ final class LowLightModel: TrainingModel {
     var optimizers: [(name: String, optimizer: Adam)] {
         [("G", optimizerG), ("D_A", optimizerDA)] + (optimizerDP.map { [("D_P", $0)] } ?? [])
     }
+    var savedNetworks: [String] { networks.map(\.name).filter { $0.hasPrefix("G") || settings.saveD } }
     var generator: TrainableGenerator { generatorA }
     var poolState: [String: Tensor] { [:] }
     func restorePools(_ state: [String: Tensor]) {}

@@ -18,6 +18,8 @@ protocol TrainingModel: AnyObject {
     func restorePools(_ state: [String: Tensor])
     /// Things the user should know about how the model will train (a loss term switched off, …).
     var notices: [String] { get }
+    /// The networks written to `{epoch}_net_{name}` files: the generators, and the discriminators with `saveD`.
+    var savedNetworks: [String] { get }
 }
 
 extension TrainingModel {

@@ -34,6 +34,8 @@ struct TrainingSettings {
     var vggMaxPooling: Bool
     var vggInstanceNorm: Bool
     var saveD: Bool
+    /// `which_res_loss` of the noise model's colour term.
+    var residualLoss: String
 
     static let supportedModels = ["cycleCtrl", "cycleCtrl_lowlight", "cycleCtrl_noise"]
 
@@ -87,6 +89,7 @@ struct TrainingSettings {
         vggMaxPooling = c.flag("vgg_maxpooling")
         vggInstanceNorm = !c.flag("no_vgg_instance")
         saveD = c.flag("saveD")
+        residualLoss = c.string("which_res_loss")
         if c.string("which_direction") != "AtoB" {
             throw TrainingError.unsupportedOption(file: c.source, key: "which_direction", value: c.string("which_direction"),
                                                   expected: "AtoB (swap source_dataset and target_dataset instead)")

@@ -233,7 +233,7 @@ public final class Trainer: @unchecked Sendable {
     @discardableResult
     func saveCheckpoint(label: String, counters: RunCounters, withState: Bool = true) throws -> URL {
         var written: [URL] = []
-        for (name, net) in session.model.networks where name.hasPrefix("G") || session.settings.saveD {
+        for (name, net) in session.model.networks where session.model.savedNetworks.contains(name) {
             let url = runDirectory.appendingPathComponent("\(label)_net_\(name).safetensors")
             var sd = net.stateDict()
             sd.metadata = ["model": session.settings.model, "network": name, "epoch": "\(counters.epoch)", "step": "\(counters.step)"]
