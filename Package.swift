@@ -34,7 +34,7 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation"], swiftSettings: fast),
-        .target(name: "Evaluation", dependencies: ["ImageIO"], swiftSettings: fast),
+        .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model"], swiftSettings: fast),
         .target(name: "Studio", dependencies: ["Engine", "ImageIO", "CNCurses", "CSixel"], swiftSettings: fast),
         .executableTarget(name: "monopix", dependencies: [
             "Engine", "Model", "Kernels", "ImageIO", "Studio", "Evaluation",
@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO"]),
-        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ImageIO"]),
+        .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ImageIO", "Kernels", "Model"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine", "ImageIO"]),
     ],
     swiftLanguageModes: [.v5]

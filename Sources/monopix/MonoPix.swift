@@ -6,6 +6,6 @@ struct MonoPix: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "monopix",
         abstract: "MonoPix Studio: pixel-level monotonic image modulation on the CPU.",
-        subcommands: [PredictCommand.self, MaskCommand.self, InfoCommand.self, ConvertCommand.self, BenchCommand.self]
+        subcommands: [PredictCommand.self, MaskCommand.self, InfoCommand.self, ConvertCommand.self, BenchCommand.self, EvalCommand.self]
     )
 }
