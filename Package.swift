@@ -44,7 +44,7 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
-        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO"]),
+        .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO", "Evaluation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ImageIO", "Kernels", "Model"]),
         .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine", "ImageIO"]),
     ],
