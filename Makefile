@@ -34,6 +34,7 @@ bench: build
 # Regenerates the golden fixtures from real PyTorch (by hand, not in CI: needs `pip install torch`).
 fixtures:
 	python3 scripts/make_fixtures.py
+	python3 scripts/make_lpips_fixtures.py
 
 clean:
 	rm -rf .build

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Engine
+import Evaluation
 import Foundation
 import Model
 
@@ -46,8 +47,14 @@ struct PredictCommand: ParsableCommand {
     @Option(name: [.customLong("gt"), .customLong("gt_path")], help: "Folder of reference images (same file names) for --inf-type ternary.")
     var gt: String?
 
-    @Option(name: [.customLong("critic"), .customLong("ts_critic")], help: "psnr or ssim: what the ternary search maximises.")
+    @Option(name: [.customLong("critic"), .customLong("ts_critic")], help: "psnr, ssim (maximised) or lpips (minimised; needs the weight files).")
     var critic = "psnr"
+
+    @Option(name: .customLong("lpips-weights"), help: "The lpips package's v0.1 alex.pth (linear heads), for --critic lpips.")
+    var lpipsWeights: String?
+
+    @Option(name: .customLong("alexnet-weights"), help: "A torchvision AlexNet state dict (.pth), for --critic lpips.")
+    var alexnetWeights: String?
 
     @Flag(name: .customLong("mask-resize"), help: "Resample a mask whose size differs from the image's.")
     var maskResize = false
@@ -69,8 +76,16 @@ struct PredictCommand: ParsableCommand {
             mode = .spatial(map: try IntensityMap(contentsOf: URL(fileURLWithPath: mask), palette: legend), source: mask, resize: maskResize)
         case "ternary", "ternary_search":
             guard let gt else { throw EngineError.invalidArgument("--inf-type ternary needs --gt DIR (reference images of the same names)") }
-            guard let c = TernarySearch.Critic(rawValue: critic) else {
-                throw EngineError.invalidArgument("--critic must be psnr or ssim, not '\(critic)' (LPIPS needs weights: not supported for the search yet)")
+            let c: TernarySearch.Critic
+            switch critic {
+            case "psnr": c = .psnr
+            case "ssim": c = .ssim
+            case "lpips":
+                guard let lpipsWeights, let alexnetWeights else {
+                    throw EngineError.invalidArgument("--critic lpips needs --lpips-weights and --alexnet-weights (PyTorch files)")
+                }
+                c = .lpips(try LPIPS(alexnetWeights: URL(fileURLWithPath: alexnetWeights), lpipsWeights: URL(fileURLWithPath: lpipsWeights)))
+            default: throw EngineError.invalidArgument("--critic must be psnr, ssim or lpips, not '\(critic)'")
             }
             mode = .ternary(TernarySearch(lower: lower, higher: higher, rounds: nSearch, critic: c), references: URL(fileURLWithPath: gt))
         default:

@@ -8,6 +8,35 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(Pooling.average(x).scalars, [3, 5])
     }
 
+    /// PyTorch's max_pool2d (no padding, floor mode) as four nested loops over each window.
+    func naiveMaxPool(_ x: Tensor, kernel: Int, stride: Int) -> Tensor {
+        let s = x.shape
+        let ho = (s.h - kernel) / stride + 1, wo = (s.w - kernel) / stride + 1
+        var out = Tensor(shape: Shape(n: s.n, c: s.c, h: ho, w: wo))
+        for n in 0..<s.n { for c in 0..<s.c { for oy in 0..<ho { for ox in 0..<wo {
+            var m = -Float.infinity
+            for ky in 0..<kernel { for kx in 0..<kernel { m = max(m, x[n, c, oy * stride + ky, ox * stride + kx]) } }
+            out[n, c, oy, ox] = m
+        } } } }
+        return out
+    }
+
+    func testMaxPool2dMatchesTheDefinition() {
+        var rng = TestRandom(state: 11)
+        for (h, w, kernel, stride) in [(3, 3, 3, 2), (4, 3, 3, 2), (15, 15, 3, 2), (10, 8, 3, 2), (7, 9, 2, 2), (6, 5, 3, 1), (5, 5, 1, 1)] {
+            let x = rng.tensor(Shape(n: 2, c: 3, h: h, w: w))
+            let y = maxPool2d(x, kernel: kernel, stride: stride)
+            XCTAssertEqual(y, naiveMaxPool(x, kernel: kernel, stride: stride), "\(h)x\(w) k\(kernel) s\(stride)")
+        }
+        // AlexNet's sizes: 63 → 31 → ...; a 3x3 stride-2 pool of a 4x3 input keeps one window per axis.
+        XCTAssertEqual(maxPool2d(Tensor(shape: Shape(c: 1, h: 63, w: 63)), kernel: 3, stride: 2).shape, Shape(c: 1, h: 31, w: 31))
+        let x = Tensor(shape: Shape(c: 1, h: 4, w: 3), scalars: (0..<12).map(Float.init))
+        XCTAssertEqual(maxPool2d(x, kernel: 3, stride: 2).scalars, [8])
+        // 2x2 stride 2 agrees with Pooling.max.
+        let z = rng.tensor(Shape(n: 1, c: 2, h: 7, w: 6))
+        XCTAssertEqual(maxPool2d(z, kernel: 2, stride: 2), Pooling.max(z))
+    }
+
     /// Direct transcription of PyTorch's upsample_bilinear2d (align_corners=False) for one plane.
     func naiveUpsample(_ x: Tensor) -> Tensor {
         let s = x.shape

@@ -61,10 +61,10 @@ public struct Predictor: Sendable {
             guard reference.width == image.width, reference.height == image.height else {
                 throw EngineError.sizeMismatch(file: gtFile.path, expected: "\(image.width)x\(image.height)", found: "\(reference.width)x\(reference.height)")
             }
-            let result = search.run(reference: reference) { modulator.render(image, level: $0) }
+            let result = try search.run(reference: reference) { modulator.render(image, level: $0) }
             try save(image, layout.inputFile(for: file))
             try save(result.image, layout.levelFile(for: file, level: result.level))
-            let report = SearchReport(image: file.lastPathComponent, critic: search.critic.rawValue, level: result.level, probes: result.probes)
+            let report = SearchReport(image: file.lastPathComponent, critic: search.critic.name, level: result.level, probes: result.probes)
             let json = layout.imageFolder(for: file).appendingPathComponent("search.json")
             try writeAtomically(try JSONEncoder.pretty.encode(report), to: json)
             written.append(json)

@@ -1,0 +1,181 @@
+import ArgumentParser
+import Evaluation
+import Foundation
+import ImageIO
+
+/// `monopix eval`: the reference's evaluation scripts (Evaluations/Cal_LPIPS_Tragectory.py, Eval_Continuity.py)
+/// and the full-reference metrics for scripting.
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Evaluate results: trajectory continuity, PSNR, SSIM, LPIPS.",
+        subcommands: [EvalContinuityCommand.self, EvalPSNRCommand.self, EvalSSIMCommand.self, EvalLPIPSCommand.self])
+}
+
+/// The LPIPS weight files, shared by `eval continuity` and `eval lpips`.
+struct LPIPSWeightOptions: ParsableArguments {
+    @Option(name: [.customLong("lpips-weights"), .customLong("lpips_weights")],
+            help: "The lpips package's linear heads, weights/v0.1/alex.pth (keys lin0.model.1.weight …).")
+    var lpipsWeights: String?
+
+    @Option(name: [.customLong("alexnet-weights"), .customLong("alexnet_weights")],
+            help: "A torchvision alexnet state_dict (.pth or .safetensors; keys features.0.weight …).")
+    var alexnetWeights: String?
+
+    var given: Bool { lpipsWeights != nil || alexnetWeights != nil }
+
+    static let bothNeeded = ValidationError(
+        "LPIPS needs both --lpips-weights FILE (the lpips package's weights/v0.1/alex.pth) "
+            + "and --alexnet-weights FILE (a torchvision alexnet state_dict)")
+
+    func load() throws -> LPIPS {
+        guard let lpipsWeights, let alexnetWeights else { throw Self.bothNeeded }
+        return try LPIPS(alexnetWeights: URL(fileURLWithPath: alexnetWeights), lpipsWeights: URL(fileURLWithPath: lpipsWeights))
+    }
+}
+
+/// `monopix eval continuity --path RESULTS/EXP`: Cal_LPIPS_Tragectory.py then Eval_Continuity.py.
+struct EvalContinuityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "continuity",
+        abstract: "Range, Smoothness and Linearity of 11-level trajectories (levels 00..10 and the input 99).",
+        discussion: """
+            PATH holds one folder per image, as `monopix predict --inf-type exhaustive --n-search 10` writes them: \
+            {image}/{image}_enhlvl_00.png … _10.png and _99.png (the input). For each image, adj[i] = d(level i+1, \
+            level i) and against1[i] = d(input, level i); the reference's files are written atomically: \
+            PATH/lpips_all_.json ({image: {adj, against1}}), PATH/Continuity_Metric.json (Range, Smoothness, \
+            AbsoluteLinearity, RelativeLinearity) and {image}/lpips_this.json.
+
+            The distance is LPIPS (AlexNet, v0.1) when both weight files are given. Without them it falls back to \
+            1 - SSIM, says so, and the files keep their names but gain a key "distance": "ssim" (in \
+            Continuity_Metric.json and in each image's entry); --distance ssim or l2 (RMS difference in [0, 1]) \
+            chooses a distance explicitly. Folders with missing levels are reported and skipped; the exit code is \
+            1 if any folder failed.
+            """)
+
+    @Option(help: "The experiment's results folder (one sub-folder per image).")
+    var path: String
+
+    @Option(help: "lpips, ssim (1 - SSIM) or l2 (RMS difference in [0, 1]). Default: lpips if weights are given, else ssim.")
+    var distance: String?
+
+    @OptionGroup var weights: LPIPSWeightOptions
+
+    func validate() throws {
+        switch distance {
+        case nil, "ssim", "l2": break
+        case "lpips": if weights.lpipsWeights == nil || weights.alexnetWeights == nil { throw LPIPSWeightOptions.bothNeeded }
+        default: throw ValidationError("--distance must be lpips, ssim or l2, not '\(distance!)'")
+        }
+        if distance == nil, weights.given, weights.lpipsWeights == nil || weights.alexnetWeights == nil {
+            throw LPIPSWeightOptions.bothNeeded
+        }
+    }
+
+    func run() throws {
+        let results = URL(fileURLWithPath: path)
+        let folders = try ContinuityEvaluation.imageFolders(in: results)
+        let chosen: TrajectoryDistance
+        switch distance {
+        case "ssim": chosen = .ssim
+        case "l2": chosen = .l2
+        case nil where !weights.given:
+            print("No LPIPS weights given (--lpips-weights, --alexnet-weights): using 1 - SSIM as the distance; "
+                  + "the result files say \"distance\": \"ssim\".")
+            chosen = .ssim
+        default:
+            chosen = .lpips(try weights.load())
+        }
+        if chosen.name != "lpips", weights.given {
+            print("--distance \(chosen.name): the LPIPS weight files are not used.")
+        }
+        let evaluation = ContinuityEvaluation(distance: chosen)
+        var progress = ProgressBar(total: folders.count)
+        let report = try evaluation.evaluate(resultsFolder: results) { name, index, _ in
+            if index > 0 { progress.advance() }
+            progress.update(label: name)
+        }
+        progress.advance()
+        progress.finish()
+        for failure in report.failures {
+            FileHandle.standardError.write("skipped \(failure.image): \(failure.message)\n".data(using: .utf8)!)
+        }
+        let total = report.distances.count + report.failures.count
+        guard let m = report.metrics else {
+            print("no image folder could be evaluated (\(total) tried); nothing written")
+            throw ExitCode(1)
+        }
+        print("\(report.distances.count) of \(total) images, distance \(chosen.name == "ssim" ? "1 - SSIM" : chosen.name)")
+        print("Range \(m.range)")
+        print("Smoothness \(m.smoothness)")
+        print("AbsoluteLinearity \(m.absoluteLinearity)")
+        print("RelativeLinearity \(m.relativeLinearity)")
+        print("wrote \(results.appendingPathComponent(ContinuityEvaluation.distancesFileName).relativePath) and "
+              + "\(results.appendingPathComponent(ContinuityEvaluation.metricsFileName).relativePath)")
+        if !report.failures.isEmpty {
+            print("\(report.failures.count) image folder(s) skipped (see above)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Two images of the same size, for the pairwise metrics.
+struct ImagePair: ParsableArguments {
+    @Argument(help: "The first image (PNG or JPEG).")
+    var first: String
+
+    @Argument(help: "The second image, of the same size.")
+    var second: String
+
+    func load() throws -> (RGBImage, RGBImage) {
+        let a = try ImageFile.readRGB(URL(fileURLWithPath: first))
+        let b = try ImageFile.readRGB(URL(fileURLWithPath: second))
+        guard a.width == b.width, a.height == b.height else {
+            throw EvaluationError.sizeMismatch(first: first, firstSize: "\(a.width)x\(a.height)",
+                                               second: second, secondSize: "\(b.width)x\(b.height)")
+        }
+        return (a, b)
+    }
+}
+
+struct EvalPSNRCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "psnr", abstract: "Print the PSNR of two images (scikit-image's definition, data range 255; inf if identical).")
+
+    @OptionGroup var images: ImagePair
+
+    func run() throws {
+        let (a, b) = try images.load()
+        print(ImageMetrics.psnr(a, b))
+    }
+}
+
+struct EvalSSIMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ssim", abstract: "Print the SSIM of two images (scikit-image's structural_similarity, channel_axis=2).")
+
+    @OptionGroup var images: ImagePair
+
+    func run() throws {
+        let (a, b) = try images.load()
+        print(ImageMetrics.ssim(a, b))
+    }
+}
+
+struct EvalLPIPSCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lpips", abstract: "Print the LPIPS (v0.1, AlexNet) distance of two images.")
+
+    @OptionGroup var images: ImagePair
+    @OptionGroup var weights: LPIPSWeightOptions
+
+    func validate() throws {
+        if weights.lpipsWeights == nil || weights.alexnetWeights == nil { throw LPIPSWeightOptions.bothNeeded }
+    }
+
+    func run() throws {
+        let model = try weights.load()
+        let (a, b) = try images.load()
+        print(try model.distance(a, b))
+    }
+}
