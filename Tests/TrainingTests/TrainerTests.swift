@@ -98,8 +98,17 @@ final class TrainerTests: XCTestCase {
     }
 
     func testAResumedRunContinuesExactly() throws {
+        try resumedRunContinuesExactly(pairPool: false)
+    }
+
+    /// The same with IP_MONO: pools that keep contrastive pairs together, saved and restored as pairs.
+    func testAResumedRunWithPairPoolsContinuesExactly() throws {
+        try resumedRunContinuesExactly(pairPool: true)
+    }
+
+    func resumedRunContinuesExactly(pairPool: Bool) throws {
         let data = try makeData(count: 5)
-        let cfg = try config(["saveD": .int(1), "pool_size": .int(3), "save_epoch_freq": .int(1)])
+        let cfg = try config(["saveD": .int(1), "pool_size": .int(3), "save_epoch_freq": .int(1), "IP_MONO": .int(pairPool ? 1 : 0)])
         let straight = try Trainer(config: cfg, options: options(data, name: "straight", maxSteps: 8))
         _ = try straight.run()
 
@@ -137,6 +146,21 @@ final class TrainerTests: XCTestCase {
         XCTAssertEqual(summary.steps, 2)
         let state = try StateDict.load(contentsOf: trainer.runDirectory.appendingPathComponent("latest_train_state.safetensors"))
         XCTAssertEqual(state.metadata["step"], "2")
+    }
+
+    func testCancellingTheTrainingTaskStopsWithACheckpoint() async throws {
+        let data = try makeData(count: 4)
+        let trainer = try Trainer(config: try config(), options: options(data, maxSteps: 1000))
+        let logged = AsyncStream<Int> { continuation in
+            trainer.onEvent = { if case .logged(let r, _) = $0 { continuation.yield(r.step) } }
+        }
+        let task = Task { try await trainer.train() }
+        for await step in logged where step >= 2 { break }
+        task.cancel()
+        let summary = try await task.value
+        XCTAssertTrue(summary.stopped)
+        XCTAssertLessThan(summary.steps, 1000)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: trainer.runDirectory.appendingPathComponent("latest_train_state.safetensors").path))
     }
 
     func testInitFromLoadsTheGenerators() throws {

@@ -28,8 +28,8 @@ final class CycleCtrlModel: TrainingModel {
                           learningRate: Float(settings.learningRate), beta1: settings.beta1)
         optimizerDA = Adam(networks: [("D_A", discriminatorA.parameters)], learningRate: Float(settings.learningRate), beta1: settings.beta1)
         optimizerDB = Adam(networks: [("D_B", discriminatorB.parameters)], learningRate: Float(settings.learningRate), beta1: settings.beta1)
-        poolA = ImagePool(capacity: settings.poolSize)
-        poolB = ImagePool(capacity: settings.poolSize)
+        poolA = ImagePool(capacity: settings.poolSize, pairs: settings.pairPool)
+        poolB = ImagePool(capacity: settings.poolSize, pairs: settings.pairPool)
     }
 
     var networks: [(name: String, network: TrainableNetwork)] {

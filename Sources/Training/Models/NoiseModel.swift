@@ -40,7 +40,7 @@ final class NoiseModel: TrainingModel {
             throw TrainingError.unsupportedOption(file: "<config>", key: "which_res_loss", value: residualLoss,
                                                   expected: "C2N, pixel_lvl_mean or l1 (the gaussian variant is not supported)")
         }
-        poolB = ImagePool(capacity: settings.poolSize)
+        poolB = ImagePool(capacity: settings.poolSize, pairs: settings.pairPool)
         vgg = try LowLightModel.perceptualNetwork(settings, notices: &notices)
     }
 

@@ -20,6 +20,8 @@ struct TrainingSettings {
     var gradClip: Float
     var pseudoBestLevel: Float
     var poolSize: Int
+    /// `IP_MONO`: the image pools keep contrastive pairs together.
+    var pairPool: Bool
     var monoIdentity: Bool
     var sameLevel: Bool
     var patchD: Bool
@@ -75,6 +77,7 @@ struct TrainingSettings {
         gradClip = Float(c.number("grad_clip"))
         pseudoBestLevel = Float(c.number("pseudo_best_enlvl"))
         poolSize = c.int("pool_size")
+        pairPool = c.flag("IP_MONO")
         monoIdentity = c.flag("monoidt")
         sameLevel = c.flag("use_samelvl")
         patchD = c.flag("patchD")

@@ -226,6 +226,23 @@ public final class Trainer: @unchecked Sendable {
                                latestCheckpoint: latest ?? (FileManager.default.fileExists(atPath: stateURL.path) ? stateURL : nil))
     }
 
+    /// `run()` on a thread of its own, for async callers (the studio): cancelling the calling task stops the run
+    /// after the current step, with a checkpoint, and returns its summary.
+    public func train() async throws -> TrainingSummary {
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<TrainingSummary, Error>) in
+                let thread = Thread { [self] in
+                    do { continuation.resume(returning: try run()) } catch { continuation.resume(throwing: error) }
+                }
+                thread.name = "monopix.trainer"
+                thread.stackSize = 8 << 20
+                thread.start()
+            }
+        } onCancel: {
+            stop()
+        }
+    }
+
     private func emit(_ e: TrainingEvent) { onEvent?(e) }
 
     /// Writes `{label}_net_{name}.safetensors` for the generators (and discriminators with `saveD`), and for
