@@ -111,7 +111,8 @@ struct TrainCommand: ParsableCommand {
         defer { signals.forEach { $0.cancel() } }
         let summary = try trainer.run()
         let skipped = summary.skippedImages.values.reduce(0) { $0 + $1.count }
-        print("\(summary.stopped ? "stopped" : "finished") after \(summary.steps) steps (epoch \(summary.epoch))"
+        let ending = summary.stopped ? "stopped" : (maxSteps == summary.steps ? "reached --max-steps" : "finished")
+        print("\(ending) after \(summary.steps) steps (epoch \(summary.epoch))"
               + (skipped > 0 ? "; \(skipped) unreadable images skipped" : "")
               + (summary.latestCheckpoint.map { "; resume state in \($0.path)" } ?? ""))
     }

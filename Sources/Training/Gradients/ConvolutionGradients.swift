@@ -141,9 +141,18 @@ enum Im2col {
                         let iy = oy * stride - padding + ky
                         guard iy >= 0, iy < h else { out.update(repeating: 0, count: wo); continue }
                         let row = plane + iy * w
-                        for ox in 0..<wo {
-                            let ix = ox * stride - padding + kx
-                            out[ox] = (ix >= 0 && ix < w) ? row[ix] : 0
+                        if stride == 1 {
+                            // ix = ox - padding + kx: a shifted copy with zeros where it leaves the row.
+                            let shift = kx - padding
+                            let lo = min(wo, max(0, -shift)), hi = max(lo, min(wo, w - shift))
+                            if lo > 0 { out.update(repeating: 0, count: lo) }
+                            if hi > lo { out.advanced(by: lo).update(from: row + lo + shift, count: hi - lo) }
+                            if hi < wo { out.advanced(by: hi).update(repeating: 0, count: wo - hi) }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * stride - padding + kx
+                                out[ox] = (ix >= 0 && ix < w) ? row[ix] : 0
+                            }
                         }
                     }
                     r += 1
