@@ -32,7 +32,9 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO"], swiftSettings: fast),
-        .target(name: "Studio", dependencies: ["Engine", "ImageIO", "CNCurses", "CSixel"], swiftSettings: fast),
+        // Training-log readers and chart math, shared by the studio and (later) the trainer; no dependencies.
+        .target(name: "Monitoring"),
+        .target(name: "Studio", dependencies: ["Engine", "ImageIO", "Monitoring", "CNCurses", "CSixel"], swiftSettings: fast),
         .executableTarget(name: "monopix", dependencies: [
             "Engine", "Model", "Kernels", "ImageIO", "Studio",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -42,7 +44,8 @@ let package = Package(
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO"]),
-        .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine", "ImageIO"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
+        .testTarget(name: "StudioTests", dependencies: ["Studio", "Monitoring", "Engine", "ImageIO"]),
     ],
     swiftLanguageModes: [.v5]
 )
