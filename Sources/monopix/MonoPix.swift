@@ -6,6 +6,6 @@ struct MonoPix: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "monopix",
         abstract: "MonoPix Studio: pixel-level monotonic image modulation on the CPU.",
-        subcommands: []
+        subcommands: [StudioCommand.self]
     )
 }

@@ -69,8 +69,9 @@ struct Viewport: Equatable, Sendable {
     /// terminal's cell size, to convert), else the centre of the cell.
     func imagePoint(column: Int, row: Int, pixel: (x: Int, y: Int)?, cellPixels: PixelSize) -> (x: Float, y: Float) {
         if let p = pixel {
-            let vx = (Float(p.x) - Float(rect.x * cellPixels.width)) * pixelsPerCell.x / Float(cellPixels.width)
-            let vy = (Float(p.y) - Float(rect.y * cellPixels.height)) * pixelsPerCell.y / Float(cellPixels.height)
+            // The reported pixel covers [p, p+1): take its centre.
+            let vx = (Float(p.x) + 0.5 - Float(rect.x * cellPixels.width)) * pixelsPerCell.x / Float(cellPixels.width)
+            let vy = (Float(p.y) + 0.5 - Float(rect.y * cellPixels.height)) * pixelsPerCell.y / Float(cellPixels.height)
             return imagePoint(viewX: vx, viewY: vy)
         }
         return imagePoint(viewX: (Float(column - rect.x) + 0.5) * pixelsPerCell.x,

@@ -11,7 +11,7 @@ public enum StudioError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notATerminal:
-            return "monopix studio needs an interactive terminal (stdin and stdout must be a tty)"
+            return "needs an interactive terminal (stdin and stdout must be a tty)"
         case .noImages(let path):
             return "no PNG or JPEG images in \(path)"
         case .io(let path, let reason):

@@ -35,6 +35,26 @@ struct RenderRequest: Sendable {
         if let mask { return IntensityMap(width: mask.width, height: mask.height, values: mask.resolved(level: level)) }
         return IntensityMap(width: image.width, height: image.height, constant: level)
     }
+
+    /// What the renderer gets: the full image and map, or for a preview both sampled down (nearest pixel) so the
+    /// long side is at most `previewMaxSide`.
+    func renderInputs() -> (image: RGBImage, intensity: IntensityMap) {
+        guard let side = previewMaxSide, max(image.width, image.height) > side else { return (image, intensity()) }
+        let k = Float(side) / Float(max(image.width, image.height))
+        let w = max(1, Int(Float(image.width) * k)), h = max(1, Int(Float(image.height) * k))
+        var pixels = [UInt8](repeating: 0, count: w * h * 3)
+        var values = [Float](repeating: level, count: w * h)
+        for y in 0..<h {
+            let sy = min(image.height - 1, Int((Float(y) + 0.5) / k))
+            for x in 0..<w {
+                let sx = min(image.width - 1, Int((Float(x) + 0.5) / k))
+                let s = (sy * image.width + sx) * 3, d = (y * w + x) * 3
+                pixels[d] = image.pixels[s]; pixels[d + 1] = image.pixels[s + 1]; pixels[d + 2] = image.pixels[s + 2]
+                if let mask { values[y * w + x] = mask.value(x: sx, y: sy, level: level) }
+            }
+        }
+        return (RGBImage(width: w, height: h, pixels: pixels), IntensityMap(width: w, height: h, values: values))
+    }
 }
 
 /// One image of a batch export.

@@ -103,6 +103,8 @@ struct StudioState: Sendable {
     // Configuration.
     var range: ClosedRange<Float>
     var rendererName: String
+    /// False when no engine is wired in: the studio still paints and saves masks, and shows the input.
+    var rendererAvailable = true
     var sessionEnabled = true
 
     // Images.

@@ -138,7 +138,7 @@ extension StudioState {
     /// Asks the engine for a frame of the current image. Exact requests always go out (and cancel what runs);
     /// a preview asked for while another preview runs waits for it, so a drag cannot starve the engine.
     mutating func requestRender(preview: Bool) -> [Command] {
-        guard let doc = document, let image = doc.image else { return [] }
+        guard rendererAvailable, let doc = document, let image = doc.image else { return [] }
         if preview, render.pendingID != nil, render.pendingIsPreview {
             render.previewWanted = true
             return []

@@ -1,0 +1,349 @@
+import Engine
+import Foundation
+import ImageIO
+import Monitoring
+
+/// Runs the studio: reads the terminal, feeds the state machine, performs its commands, draws its frames.
+/// Everything here happens on one thread (the caller's); renders, exports, file I/O and the canvas encoder run
+/// elsewhere and come back through the mailbox.
+final class StudioRuntime {
+    private let screen: NCursesScreen
+    private let options: StudioOptions
+    private let services: StudioServices
+    private var state: StudioState
+    private var parser = InputParser()
+    private var capabilities = TerminalCapabilities()
+    private let mailbox: Mailbox
+    private var presenter: GraphicsPresenter!
+    private let session: SessionStore?
+    private let files = DispatchQueue(label: "monopix.studio.files")
+    private var followers: [(label: String, follower: LogFollower)]
+    private var renderTask: Task<Void, Never>?
+    private var exportTask: (id: Int, task: Task<Void, Never>)?
+    private var signalSources: [DispatchSourceSignal] = []
+
+    private var running = true
+    private var damaged = true
+    private var lastInput = 0.0
+    private var lastTick = 0.0
+    private var lastFollow = 0.0
+
+    static let tickInterval = 0.1
+    static let followInterval = 0.25
+    /// A lone ESC older than this is the Escape key.
+    static let escapeDelay = 0.025
+
+    init(options: StudioOptions, services: StudioServices, screen: NCursesScreen) throws {
+        self.screen = screen
+        self.options = options
+        self.services = services
+        let (images, start, folder) = try ImageFolder.images(for: options.paths)
+        let name = services.renderer?.description ?? "no renderer: \(services.rendererUnavailable ?? "none given")"
+        state = StudioState(documents: images, range: options.range, rendererName: name, initialLevel: options.initialLevel)
+        state.current = start
+        state.rendererAvailable = services.renderer != nil
+        state.sessionEnabled = options.useSession
+        session = options.useSession ? SessionStore(directory: options.sessionDirectory ?? SessionStore.directory(for: folder)) : nil
+        if let saved = session?.load() { state.restore(saved) }
+        if options.paths.count == 1, !FileManager.default.isDirectory(options.paths[0]) {
+            state.current = start   // an image named on the command line wins over the session's current one
+        }
+        followers = options.watch.map { ($0.lastPathComponent, LogFollower(path: $0.path)) }
+        state.panel.sources = followers.map(\.label)
+        state.panel.visible = !followers.isEmpty
+        let wakeFD = screen.wakeWrite
+        mailbox = Mailbox(wake: { var b: UInt8 = 1; _ = Foundation.write(wakeFD, &b, 1) })
+        presenter = GraphicsPresenter(deliver: { [mailbox] in mailbox.post(.canvas($0)) })
+    }
+
+    // MARK: - Run
+
+    func run() throws {
+        try screen.start()
+        CrashRestore.install()
+        defer {
+            screen.stop()
+            CrashRestore.uninstall()
+        }
+        installSignalSources()
+        let probe = Self.probe(screen, parser: &parser)
+        capabilities = probe.capabilities
+        chooseGraphics(announce: true)
+        _ = state.handle(.resize(screen.size))
+        execute(state.start())
+        for token in probe.early { handle(token) }
+        redraw()
+
+        while running {
+            let input = screen.readInput(timeoutMilliseconds: parser.hasPending ? 25 : 50)
+            let now = Self.now()
+            var changed = false
+            if input.resized {
+                capabilities.ioctlCells = screen.size
+                capabilities.ioctlPixels = screen.windowPixels
+                screen.write(Array("\u{1B}[16t".utf8))   // cell size again, for terminals without TIOCGWINSZ pixels
+                chooseGraphics(announce: false)
+                dispatch(.resize(screen.size))
+                screen.invalidate()
+                damaged = true
+                changed = true
+            }
+            if !input.bytes.isEmpty {
+                lastInput = now
+                for token in parser.feed(input.bytes) { handle(token) }
+                changed = true
+            } else if parser.hasPending, now - lastInput >= Self.escapeDelay {
+                for token in parser.flush() { handle(token) }
+                changed = true
+            }
+            var encoded: [GraphicsPresenter.Encoded] = []
+            for mail in mailbox.drain() {
+                changed = true
+                switch mail {
+                case .event(let e): dispatch(e)
+                case .canvas(let c): encoded.append(c)
+                case .signal: execute(state.quit())
+                }
+            }
+            if now - lastTick >= Self.tickInterval {
+                lastTick = now
+                if now - lastFollow >= Self.followInterval {
+                    lastFollow = now
+                    followLogs()
+                }
+                let before = state.message?.text
+                dispatch(.tick(now: now))
+                changed = changed || before != state.message?.text
+            }
+            if changed { redraw(encoded: encoded) }
+        }
+        renderTask?.cancel()
+        exportTask?.task.cancel()
+        files.sync {}   // the last session save finishes before the terminal is handed back
+    }
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    private func dispatch(_ event: Event) {
+        execute(state.handle(event))
+    }
+
+    private func handle(_ token: InputToken) {
+        switch token {
+        case .key(let k): dispatch(.key(k))
+        case .mouse(let m): dispatch(.mouse(m))
+        case .reply(let r):
+            // A late answer to the start-up queries: it may change how the canvas is drawn.
+            capabilities.apply(r)
+            chooseGraphics(announce: false)
+        }
+    }
+
+    private func redraw(encoded: [GraphicsPresenter.Encoded] = []) {
+        let frame = view(state)
+        screen.write(Array(TerminalSequence.beginSynchronized.utf8))
+        screen.draw(frame)
+        var out: [UInt8] = []
+        if let b = presenter.present(frame, sources: canvasSources(), mode: state.graphics.mode, damaged: damaged) { out += b }
+        for e in encoded {
+            if let b = presenter.accept(e, popupOverCanvas: frame.popupOverCanvas) { out += b }
+        }
+        damaged = false
+        screen.write(out + Array(TerminalSequence.endSynchronized.utf8))
+    }
+
+    private func canvasSources() -> CanvasSources? {
+        guard let doc = state.document, let image = doc.image else { return nil }
+        return CanvasSources(input: image, output: doc.output, mask: doc.mask)
+    }
+
+    // MARK: - Terminal capabilities
+
+    /// Sends the query batch and reads answers until DA1 (the fence) or the timeout. Keys typed meanwhile are kept.
+    static func probe(_ screen: NCursesScreen, parser: inout InputParser) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
+        var caps = TerminalCapabilities()
+        var early: [InputToken] = []
+        screen.write(Array(CapabilityProbe.queries.utf8))
+        let deadline = now() + CapabilityProbe.timeoutSeconds
+        while caps.primaryAttributes == nil {
+            let left = deadline - now()
+            guard left > 0 else { break }
+            let input = screen.readInput(timeoutMilliseconds: max(1, Int(left * 1000)))
+            for token in parser.feed(input.bytes) {
+                if case .reply(let r) = token { caps.apply(r) } else { early.append(token) }
+            }
+        }
+        caps.ioctlCells = screen.size
+        caps.ioctlPixels = screen.windowPixels
+        return (caps, early)
+    }
+
+    private func chooseGraphics(announce: Bool) {
+        let env = ProcessInfo.processInfo.environment
+        let (mode, reason) = Studio.chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env)
+        let cell = capabilities.cellPixels(columns: screen.size.columns, rows: screen.size.rows)
+        // Pixel mouse only when the cell size is known (pixels are turned into cells with it).
+        let pixelMouse = capabilities.pixelMouse == true && cell.source != "default 10x20"
+        let info = GraphicsInfo(mode: mode, cellPixels: cell.size, pixelMouse: pixelMouse, reason: reason)
+        guard info != state.graphics || announce else { return }
+        if pixelMouse != parser.pixelMouse || announce {
+            screen.write(Array((pixelMouse ? TerminalSequence.pixelMouseOn : "\u{1B}[?1016l").utf8))
+        }
+        parser.pixelMouse = pixelMouse
+        parser.cellPixels = (cell.size.width, cell.size.height)
+        dispatch(.graphics(info))
+        if announce || info.mode != state.graphics.mode { state.say(reason, seconds: 5) }
+        damaged = true
+    }
+
+    // MARK: - Commands
+
+    private func execute(_ commands: [Command]) {
+        for command in commands { execute(command) }
+    }
+
+    private func execute(_ command: Command) {
+        switch command {
+        case .render(let request):
+            guard let renderer = services.renderer else { return }
+            renderTask?.cancel()   // latest wins
+            let mailbox = self.mailbox
+            renderTask = Task.detached(priority: .userInitiated) {
+                let t0 = Self.now()
+                let (image, intensity) = request.renderInputs()
+                do {
+                    let out = try await renderer.render(image: image, intensity: intensity)
+                    guard !Task.isCancelled else { return }
+                    mailbox.post(.frameRendered(RenderResult(id: request.id, image: out, seconds: Self.now() - t0,
+                                                             exact: request.previewMaxSide == nil)))
+                } catch is CancellationError {
+                } catch {
+                    if !Task.isCancelled { mailbox.post(.renderFailed(id: request.id, message: "\(error)")) }
+                }
+            }
+        case .loadImage(let index, let url):
+            let session = self.session, mailbox = self.mailbox
+            files.async {
+                do {
+                    let image = try ImageFile.readRGB(url)
+                    let mask = session?.loadMask(for: url.lastPathComponent, width: image.width, height: image.height)
+                    mailbox.post(.imageLoaded(document: index, image: image, sessionMask: mask))
+                } catch {
+                    mailbox.post(.imageFailed(document: index, message: "\(url.lastPathComponent): \(error)"))
+                }
+            }
+        case .saveSession(let snapshot):
+            guard let session else { return }
+            let mailbox = self.mailbox
+            files.async {
+                do { try session.save(snapshot) } catch { mailbox.post(.notice("session not saved: \(error)", isError: true)) }
+            }
+        case .export(var request):
+            guard let exporter = services.exporter else {
+                mailbox.post(.exportProgress(ExportProgress(id: request.id, completed: 0, total: 0, message: "", finished: true,
+                                                            error: "export is not wired to the engine yet")))
+                return
+            }
+            if let session {
+                for i in request.jobs.indices where request.jobs[i].painted == nil {
+                    let url = session.maskURL(for: request.jobs[i].image.lastPathComponent)
+                    if FileManager.default.fileExists(atPath: url.path) { request.jobs[i].paintedFile = url }
+                }
+            }
+            let mailbox = self.mailbox
+            let id = request.id
+            exportTask = (id, Task.detached(priority: .utility) { [request] in
+                do {
+                    try await exporter.run(request) { mailbox.post(.exportProgress($0)) }
+                } catch {
+                    let text = Task.isCancelled || error is CancellationError ? "cancelled" : "\(error)"
+                    mailbox.post(.exportProgress(ExportProgress(id: id, completed: 0, total: 0, message: "", finished: true, error: text)))
+                }
+            })
+        case .cancelExport(let id):
+            if exportTask?.id == id { exportTask?.task.cancel() }
+        case .loadMask(let index, let url, let width, let height, let range):
+            let mailbox = self.mailbox
+            files.async {
+                do {
+                    let layer = try MaskFiles.load(url, width: width, height: height, range: range)
+                    mailbox.post(.maskLoaded(document: index, layer: layer, path: url.path))
+                } catch {
+                    mailbox.post(.notice("\(error)", isError: true))
+                }
+            }
+        case .saveMask(let url, let map, let range):
+            let mailbox = self.mailbox
+            files.async {
+                do {
+                    try MaskFiles.save(map, range: range, to: url)
+                    mailbox.post(.notice("saved \(url.path)", isError: false))
+                } catch {
+                    mailbox.post(.notice("\(error)", isError: true))
+                }
+            }
+        case .startTraining, .stopTraining:
+            mailbox.post(.trainingStatus(running: false, message: "starting training from the studio comes later: run monopix train and --watch its log"))
+        case .redraw:
+            screen.invalidate()
+            damaged = true
+        case .quit:
+            running = false
+        }
+    }
+
+    private func followLogs() {
+        let arrival = Date().timeIntervalSince1970
+        for (label, follower) in followers {
+            let (lines, change) = follower.poll()
+            if !lines.isEmpty || change == .truncated {
+                dispatch(.logLines(source: label, lines: lines, reset: change == .truncated, arrival: arrival))
+            }
+        }
+    }
+
+    // MARK: - Signals
+
+    /// SIGINT and SIGTERM end the studio the normal way (session saved, terminal restored).
+    private func installSignalSources() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [mailbox] in mailbox.post(.signal(sig)) }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+}
+
+private extension FileManager {
+    func isDirectory(_ url: URL) -> Bool {
+        var flag: ObjCBool = false
+        return fileExists(atPath: url.path, isDirectory: &flag) && flag.boolValue
+    }
+}
+
+/// On a crash (a trap or a fault), puts the terminal back before dying: mouse modes off, cursor shown, main
+/// screen. Only async-signal-safe calls (`write`, `signal`, `raise`) on preallocated bytes.
+enum CrashRestore {
+    nonisolated(unsafe) private static var bytes: UnsafeMutableBufferPointer<UInt8>?
+    static let signals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
+
+    static func install() {
+        let text = Array((TerminalSequence.restore + "\u{1B}[?1049l\r\n").utf8)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
+        _ = buffer.initialize(from: text)
+        bytes = buffer
+        for s in signals {
+            signal(s) { sig in
+                if let b = CrashRestore.bytes { _ = write(STDOUT_FILENO, b.baseAddress, b.count) }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+    }
+
+    static func uninstall() {
+        for s in signals { signal(s, SIG_DFL) }
+    }
+}
