@@ -56,7 +56,7 @@ public enum StudioApp {
 
     /// Probes the terminal as the studio does at start-up and describes what it found (`--detect`).
     public static func detect(preference: GraphicsPreference) throws -> String {
-        guard NCursesScreen.isInteractive else { throw StudioError.notATerminal }
+        guard NCursesScreen.hasTerminal else { throw StudioError.notATerminal }
         let screen = NCursesScreen()
         try screen.start()
         var parser = InputParser()
@@ -78,7 +78,7 @@ public enum StudioApp {
             ("colour registers", caps.colourRegisters.map(String.init) ?? "no answer (256 assumed)"),
             ("sixel geometry", caps.sixelGeometry?.description ?? "no answer (1000x1000 assumed)"),
             ("size in cells", screen.size.description),
-            ("TIOCGWINSZ pixels", screen.windowPixels?.description ?? "none"),
+            ("TIOCGWINSZ pixels", caps.ioctlPixels?.description ?? "none"),
             ("CSI 16 t cell", caps.reportedCellPixels?.description ?? "no answer"),
             ("CSI 14 t / 18 t", "\(caps.textAreaPixels?.description ?? "-") / \(caps.textAreaCells?.description ?? "-")"),
             ("cell size", "\(cell.size) (from \(cell.source))"),

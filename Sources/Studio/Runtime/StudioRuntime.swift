@@ -60,7 +60,7 @@ final class StudioRuntime {
 
     func run() throws {
         try screen.start()
-        CrashRestore.install()
+        CrashRestore.install(descriptor: screen.descriptor)
         defer {
             screen.stop()
             CrashRestore.uninstall()
@@ -109,7 +109,7 @@ final class StudioRuntime {
                 lastTick = now
                 if now - lastFollow >= Self.followInterval {
                     lastFollow = now
-                    followLogs()
+                    if followLogs() { changed = true }
                 }
                 let before = state.message?.text
                 dispatch(.tick(now: now))
@@ -292,14 +292,18 @@ final class StudioRuntime {
         }
     }
 
-    private func followLogs() {
+    /// Reads what the followed logs gained; true when something arrived.
+    private func followLogs() -> Bool {
         let arrival = Date().timeIntervalSince1970
+        var any = false
         for (label, follower) in followers {
             let (lines, change) = follower.poll()
             if !lines.isEmpty || change == .truncated {
                 dispatch(.logLines(source: label, lines: lines, reset: change == .truncated, arrival: arrival))
+                any = true
             }
         }
+        return any
     }
 
     // MARK: - Signals
@@ -327,16 +331,18 @@ private extension FileManager {
 /// screen. Only async-signal-safe calls (`write`, `signal`, `raise`) on preallocated bytes.
 enum CrashRestore {
     nonisolated(unsafe) private static var bytes: UnsafeMutableBufferPointer<UInt8>?
+    nonisolated(unsafe) private static var descriptor: Int32 = STDOUT_FILENO
     static let signals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
 
-    static func install() {
+    static func install(descriptor fd: Int32) {
+        descriptor = fd
         let text = Array((TerminalSequence.restore + "\u{1B}[?1049l\r\n").utf8)
         let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
         _ = buffer.initialize(from: text)
         bytes = buffer
         for s in signals {
             signal(s) { sig in
-                if let b = CrashRestore.bytes { _ = write(STDOUT_FILENO, b.baseAddress, b.count) }
+                if let b = CrashRestore.bytes { _ = write(CrashRestore.descriptor, b.baseAddress, b.count) }
                 signal(sig, SIG_DFL)
                 raise(sig)
             }

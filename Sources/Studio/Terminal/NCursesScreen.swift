@@ -3,9 +3,15 @@ import Foundation
 
 /// The terminal through ncursesw: UTF-8 text with colour pairs for the text layer; input read as raw bytes (keypad
 /// off, so the studio's own parser sees mouse reports and query replies untouched); `KEY_RESIZE` for resizes.
+/// Talks to `/dev/tty`, so `--detect > report.txt` works.
 final class NCursesScreen: TerminalScreen {
     private(set) var size = CellSize(columns: 80, rows: 24)
     private var started = false
+    private var tty: Int32 = -1
+    /// The terminal's file descriptor while started.
+    var descriptor: Int32 { tty }
+    private var ttyFile: UnsafeMutablePointer<FILE>?
+    private var screen: OpaquePointer?
     /// A pipe whose read end wakes `readInput` when something other than the keyboard has news.
     private let wakeRead: Int32
     let wakeWrite: Int32
@@ -29,16 +35,28 @@ final class NCursesScreen: TerminalScreen {
 
     static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
 
+    /// A controlling terminal exists (stdout may be redirected).
+    static var hasTerminal: Bool {
+        let fd = open("/dev/tty", O_RDWR | O_NOCTTY)
+        guard fd >= 0 else { return false }
+        close(fd)
+        return true
+    }
+
     var windowPixels: PixelSize? {
         var ws = winsize()
-        guard ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_xpixel > 0, ws.ws_ypixel > 0 else { return nil }
+        guard ioctl(tty, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_xpixel > 0, ws.ws_ypixel > 0 else { return nil }
         return PixelSize(width: Int(ws.ws_xpixel), height: Int(ws.ws_ypixel))
     }
 
     func start() throws {
-        guard Self.isInteractive else { throw StudioError.notATerminal }
+        tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)
+        guard tty >= 0, isatty(tty) == 1, let file = fdopen(tty, "r+") else { throw StudioError.notATerminal }
+        ttyFile = file
         setlocale(LC_ALL, "")
-        initscr()
+        guard let sp = newterm(nil, file, file) else { throw StudioError.notATerminal }
+        screen = sp
+        set_term(sp)
         raw()                    // Ctrl+C, Ctrl+Z, Ctrl+S, Ctrl+Y arrive as keys
         noecho()
         nonl()
@@ -64,11 +82,16 @@ final class NCursesScreen: TerminalScreen {
         started = false
         write(Array(TerminalSequence.restore.utf8))
         endwin()
+        if let screen { delscreen(screen) }
+        screen = nil
+        if let ttyFile { fclose(ttyFile) }   // closes `tty` too
+        ttyFile = nil
+        tty = -1
     }
 
     func readInput(timeoutMilliseconds: Int) -> TerminalInput {
         var input = TerminalInput()
-        var fds = [pollfd(fd: STDIN_FILENO, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
+        var fds = [pollfd(fd: tty, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeRead, events: Int16(POLLIN), revents: 0)]
         _ = poll(&fds, 2, Int32(timeoutMilliseconds))   // EINTR (SIGWINCH) falls through to getch below
         if fds[1].revents != 0 {
             var sink = [UInt8](repeating: 0, count: 64)
@@ -147,7 +170,7 @@ final class NCursesScreen: TerminalScreen {
         var offset = 0
         bytes.withUnsafeBytes { raw in
             while offset < raw.count {
-                let n = Foundation.write(STDOUT_FILENO, raw.baseAddress! + offset, raw.count - offset)
+                let n = Foundation.write(tty, raw.baseAddress! + offset, raw.count - offset)
                 if n < 0 { if errno == EINTR || errno == EAGAIN { continue }; return }
                 offset += n
             }
