@@ -37,10 +37,19 @@ enum SixelEncoder {
                                             Int32(SIXEL_PIXELFORMAT_RGB888), Int32(SIXEL_LARGE_AUTO),
                                             Int32(SIXEL_REP_AUTO), Int32(SIXEL_QUALITY_AUTO))
             guard s & 0x1000 == 0 else { return s }
+            widenPalette(dither)
             return sixel_encode(p.baseAddress, Int32(image.width), Int32(image.height), 3, dither, output)
         }
         guard status & 0x1000 == 0 else { throw StudioError.format(what: "sixel", reason: "sixel_encode failed (\(status))") }
         return withTransparentBackground(sink.bytes)
+    }
+
+    /// libsixel builds its palette from a 5-bit-per-channel histogram, so white comes out as 248/255 (97%):
+    /// stretch the palette back to the full 8 bits (0 stays 0, 248 becomes 255).
+    private static func widenPalette(_ dither: OpaquePointer) {
+        guard let palette = sixel_dither_get_palette(dither) else { return }
+        let n = Int(sixel_dither_get_num_of_palette_colors(dither)) * 3
+        for i in 0..<n { palette[i] = UInt8(min(255, (Int(palette[i]) * 255 + 124) / 248)) }
     }
 
     /// libsixel starts with `ESC P q`; the studio wants `ESC P 0;1;0 q` (see terminal.md).
