@@ -12,7 +12,7 @@ final class StateMachineTests: XCTestCase {
         let commands = s.send(.imageLoaded(document: 0, image: RGBImage(width: 4, height: 4), sessionMask: nil))
         let r = commands.compactMap(\.renderRequest).first
         XCTAssertNotNil(r)
-        XCTAssertNil(r?.previewMaxSide, "exact")
+        XCTAssertEqual(r?.exact, true)
         XCTAssertEqual(r?.intensity().uniformLevel, 1, "the level starts at full translation")
     }
 
@@ -31,8 +31,8 @@ final class StateMachineTests: XCTestCase {
         XCTAssertTrue(m[38, 10].isNaN)
         // Previews while dragging, an exact render on release.
         let renders = commands.compactMap(\.renderRequest)
-        XCTAssertNotNil(renders.first?.previewMaxSide)
-        XCTAssertNil(renders.last?.previewMaxSide)
+        XCTAssertEqual(renders.first?.exact, false)
+        XCTAssertEqual(renders.last?.exact, true)
         XCTAssertEqual(renders.last?.intensity().values[10 * 40 + 15], 0.3)
         XCTAssertEqual(renders.last?.intensity().values[0], 1, "unpainted pixels get the level")
         XCTAssertEqual(s.documents[0].history.undoSteps.count, 1, "one stroke, one undo step")
@@ -76,6 +76,10 @@ final class StateMachineTests: XCTestCase {
         XCTAssertEqual(s.level, 0.99, accuracy: 1e-6)
         s.press("<", "<")
         XCTAssertEqual(s.level, 0.8, accuracy: 1e-6, "coarse steps snap to the grid")
+        s.press(".", ".", ".", "<")
+        XCTAssertEqual(s.level, 0.8, accuracy: 1e-6, "0.83 goes down to the grid point below it")
+        s.press(">")
+        XCTAssertEqual(s.level, 0.9, accuracy: 1e-6)
         s.press("home")
         XCTAssertEqual(s.level, 0)
         s.press(",")
@@ -86,7 +90,7 @@ final class StateMachineTests: XCTestCase {
         let commands = s.send(mouse(.press, (mid, layout.sliderRow)), mouse(.drag, (layout.sliderTrack.x + layout.sliderTrack.width - 1, 10)),
                               mouse(.release, (layout.sliderTrack.x + layout.sliderTrack.width - 1, 10)))
         XCTAssertEqual(s.level, 1 - 0.5 / Float(layout.sliderTrack.width), accuracy: 1e-5, "drag keeps the slider even off its row")
-        XCTAssertNil(commands.compactMap(\.renderRequest).last?.previewMaxSide, "exact on release")
+        XCTAssertEqual(commands.compactMap(\.renderRequest).last?.exact, true, "exact on release")
     }
 
     func testLowLightRangeScalesDigitsAndSteps() {
@@ -327,5 +331,31 @@ final class StateMachineTests: XCTestCase {
         s.press("b")
         s.send(.resize(CellSize(columns: 100, rows: 30)))
         XCTAssertNotNil(view(s).canvas)
+    }
+}
+
+final class RenderRequestTests: XCTestCase {
+    func testPreviewIsSampledDownAndExactIsFullSize() {
+        var mask = MaskLayer(width: 1000, height: 500)
+        for y in 0..<500 { for x in 500..<1000 { mask[x, y] = 0.25 } }
+        let image = RGBImage(width: 1000, height: 500, red: 9)
+        let preview = RenderRequest.preview(id: 1, document: 0, image: image, mask: mask, level: 0.75, side: 256)
+        XCTAssertFalse(preview.exact)
+        XCTAssertEqual(preview.image.width, 256)
+        XCTAssertEqual(preview.image.height, 128)
+        let map = preview.intensity()
+        XCTAssertEqual(map.width, 256)
+        XCTAssertEqual(map[10, 10], 0.75, "unpainted: the level")
+        XCTAssertEqual(map[200, 100], 0.25, "painted half")
+        let exact = RenderRequest(id: 2, document: 0, image: image, mask: mask, level: 0.75, exact: true).intensity()
+        XCTAssertEqual(exact.width, 1000)
+        XCTAssertEqual(exact[999, 0], 0.25)
+    }
+
+    func testTheTestRendererBrightensByIntensity() async throws {
+        let image = RGBImage(width: 2, height: 1, red: 100, green: 0, blue: 255)
+        let out = try await BrighteningTestRenderer().render(image: image, intensity: IntensityMap(width: 2, height: 1, values: [0, 0.5]))
+        XCTAssertEqual(Array(out.pixels[0..<3]), [100, 0, 255])
+        XCTAssertEqual(Array(out.pixels[3..<6]), [177, 127, 255])
     }
 }

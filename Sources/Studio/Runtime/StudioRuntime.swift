@@ -210,12 +210,11 @@ final class StudioRuntime {
             let mailbox = self.mailbox
             renderTask = Task.detached(priority: .userInitiated) {
                 let t0 = Self.now()
-                let (image, intensity) = request.renderInputs()
                 do {
-                    let out = try await renderer.render(image: image, intensity: intensity)
+                    let out = try await renderer.render(image: request.image, intensity: request.intensity())
                     guard !Task.isCancelled else { return }
                     mailbox.post(.frameRendered(RenderResult(id: request.id, image: out, seconds: Self.now() - t0,
-                                                             exact: request.previewMaxSide == nil)))
+                                                             exact: request.exact)))
                 } catch is CancellationError {
                 } catch {
                     if !Task.isCancelled { mailbox.post(.renderFailed(id: request.id, message: "\(error)")) }

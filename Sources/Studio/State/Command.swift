@@ -20,40 +20,44 @@ enum Command: Sendable {
     case quit
 }
 
-/// One render: the image, what was painted over it and the level for the rest.
+/// One render: the image, what was painted over it and the level for the rest. Previews carry a copy sampled
+/// down on the UI thread (cheap at their size), so that a drag never keeps the full mask shared with a render
+/// (which would make every following dab copy it).
 struct RenderRequest: Sendable {
     var id: Int
     var document: Int
     var image: RGBImage
     var mask: MaskLayer?
     var level: Float
-    /// A preview is rendered at most this many pixels on its long side (nil: exact, full size).
-    var previewMaxSide: Int?
+    /// False for a quick low-resolution preview.
+    var exact: Bool
 
-    /// The engine's input, resolved at full size (done in the render task, off the UI thread).
+    /// The engine's input, resolved (done in the render task, off the UI thread).
     func intensity() -> IntensityMap {
         if let mask { return IntensityMap(width: mask.width, height: mask.height, values: mask.resolved(level: level)) }
         return IntensityMap(width: image.width, height: image.height, constant: level)
     }
 
-    /// What the renderer gets: the full image and map, or for a preview both sampled down (nearest pixel) so the
-    /// long side is at most `previewMaxSide`.
-    func renderInputs() -> (image: RGBImage, intensity: IntensityMap) {
-        guard let side = previewMaxSide, max(image.width, image.height) > side else { return (image, intensity()) }
+    /// A preview request: image and mask sampled down (nearest pixel) so the long side is at most `side`.
+    static func preview(id: Int, document: Int, image: RGBImage, mask: MaskLayer?, level: Float, side: Int) -> RenderRequest {
+        guard max(image.width, image.height) > side else {
+            return RenderRequest(id: id, document: document, image: image, mask: mask, level: level, exact: false)
+        }
         let k = Float(side) / Float(max(image.width, image.height))
         let w = max(1, Int(Float(image.width) * k)), h = max(1, Int(Float(image.height) * k))
         var pixels = [UInt8](repeating: 0, count: w * h * 3)
-        var values = [Float](repeating: level, count: w * h)
+        var values = [Float](repeating: .nan, count: w * h)
         for y in 0..<h {
             let sy = min(image.height - 1, Int((Float(y) + 0.5) / k))
             for x in 0..<w {
                 let sx = min(image.width - 1, Int((Float(x) + 0.5) / k))
                 let s = (sy * image.width + sx) * 3, d = (y * w + x) * 3
                 pixels[d] = image.pixels[s]; pixels[d + 1] = image.pixels[s + 1]; pixels[d + 2] = image.pixels[s + 2]
-                if let mask { values[y * w + x] = mask.value(x: sx, y: sy, level: level) }
+                if let mask { values[y * w + x] = mask[sx, sy] }
             }
         }
-        return (RGBImage(width: w, height: h, pixels: pixels), IntensityMap(width: w, height: h, values: values))
+        return RenderRequest(id: id, document: document, image: RGBImage(width: w, height: h, pixels: pixels),
+                             mask: mask == nil ? nil : MaskLayer(width: w, height: h, values: values), level: level, exact: false)
     }
 }
 

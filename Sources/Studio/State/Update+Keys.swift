@@ -71,9 +71,11 @@ extension StudioState {
         case .level(let steps, let coarse):
             guard let doc = document else { return [] }
             let step = coarse ? coarseStep : fineStep
-            // Snap to the step grid so that ten fine steps make one coarse step exactly.
+            // To the next point of the step grid in that direction (so ten fine steps make one coarse step, and
+            // 0.93 goes down to 0.9, not 0.8).
             let lo = range.lowerBound
-            let k = ((doc.level - lo) / step).rounded() + steps
+            let position = (doc.level - lo) / step
+            let k = steps < 0 ? (position - 1e-3).rounded(.up) + steps : (position + 1e-3).rounded(.down) + steps
             return setLevel(lo + k * step, preview: false)
         case .levelToMin:
             return setLevel(range.lowerBound, preview: false)
@@ -211,11 +213,8 @@ extension StudioState {
         cursor = next
         let revealed = vp.revealing(next)
         if revealed != documents[current].transform { documents[current].transform = revealed }
-        guard penDown, case .paint(var stroke, let pane)? = drag, var layer = documents[current].mask else { return [] }
-        stroke.move(to: next.x, next.y, layer: &layer, level: documents[current].level)
-        documents[current].mask = layer
-        drag = .paint(stroke, pane: pane)
-        return maskChanged(current, preview: true)
+        guard penDown else { return [] }
+        return continueStroke(to: next)
     }
 
     // MARK: - Prompt and panel

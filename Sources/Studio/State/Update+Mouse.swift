@@ -69,16 +69,12 @@ extension StudioState {
 
     /// What a click (or space) does with the current tool at image point `p`.
     mutating func applyTool(at p: (x: Float, y: Float), pane: Int, secondary: Bool) -> [Command] {
-        guard let image = document?.image, var layer = documents[current].mask else { return [] }
-        let level = documents[current].level
+        guard let image = document?.image, let layer = documents[current].mask else { return [] }
         let value = secondary ? secondaryValue : primaryValue
         switch tool {
         case .brush, .eraser:
-            var stroke = Stroke(target: tool == .eraser ? .erase : .value(value), brush: brush, layer: layer)
-            stroke.move(to: p.x, p.y, layer: &layer, level: level)
-            documents[current].mask = layer
-            drag = .paint(stroke, pane: pane)
-            return maskChanged(current, preview: true)
+            drag = .paint(Stroke(target: tool == .eraser ? .erase : .value(value), brush: brush, layer: layer), pane: pane)
+            return continueStroke(to: p)
         case .fill:
             let x = Int(p.x.rounded(.down)), y = Int(p.y.rounded(.down))
             guard x >= 0, y >= 0, x < image.width, y < image.height else { return [] }
@@ -106,6 +102,16 @@ extension StudioState {
         }
     }
 
+    /// Moves the stroke in progress to image point `p`, editing the mask in place: the stroke is taken out of
+    /// `drag` while it works so that its coverage buffer, and the mask, are not shared (and so not copied).
+    mutating func continueStroke(to p: (x: Float, y: Float)) -> [Command] {
+        guard case .paint(var stroke, let pane)? = drag, documents[current].mask != nil else { return [] }
+        drag = nil
+        stroke.move(to: p.x, p.y, layer: &documents[current].mask!, level: documents[current].level)
+        drag = .paint(stroke, pane: pane)
+        return maskChanged(current, preview: true)
+    }
+
     private mutating func continueDrag(_ m: MouseEvent, layout: Layout) -> [Command] {
         guard let current = drag else { return [] }
         switch current {
@@ -130,14 +136,11 @@ extension StudioState {
             drag = .pan(lastColumn: m.column, lastRow: m.row, lastPixel: m.pixel)
             markSessionDirty()
             return []
-        case .paint(var stroke, let pane):
+        case .paint(_, let pane):
             let panes = Layout.panes(self, layout: layout)
-            guard panes.indices.contains(pane), var layer = documents[self.current].mask else { return [] }
+            guard panes.indices.contains(pane) else { return [] }
             let p = point(m, in: panes[pane].viewport)
-            stroke.move(to: p.x, p.y, layer: &layer, level: documents[self.current].level)
-            documents[self.current].mask = layer
-            drag = .paint(stroke, pane: pane)
-            return maskChanged(self.current, preview: true)
+            return continueStroke(to: p)
         case .line:
             return []
         }

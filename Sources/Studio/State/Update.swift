@@ -149,8 +149,9 @@ extension StudioState {
         render.pendingIsPreview = preview
         render.previewWanted = false
         render.error = nil
-        return [.render(RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level,
-                                      previewMaxSide: preview ? Self.previewSide : nil))]
+        return [.render(preview
+            ? .preview(id: id, document: current, image: image, mask: doc.mask, level: doc.level, side: Self.previewSide)
+            : RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: true))]
     }
 
     mutating func frameRendered(_ result: RenderResult) -> [Command] {
