@@ -22,6 +22,12 @@ final class StudioRuntime {
     private var exportTask: (id: Int, task: Task<Void, Never>)?
     private var signalSources: [DispatchSourceSignal] = []
 
+    /// `MONOPIX_STUDIO_TRACE=FILE`: one line per input, with the time from reading it to the drawn frame.
+    private let trace: FileHandle? = ProcessInfo.processInfo.environment["MONOPIX_STUDIO_TRACE"].flatMap {
+        FileManager.default.createFile(atPath: $0, contents: nil)
+        return FileHandle(forWritingAtPath: $0)
+    }
+
     private var running = true
     private var damaged = true
     private var lastInput = 0.0
@@ -116,6 +122,10 @@ final class StudioRuntime {
                 changed = changed || before != state.message?.text
             }
             if changed { redraw(encoded: encoded) }
+            if let trace, !input.bytes.isEmpty {
+                let ms = (Self.now() - now) * 1000
+                trace.write(Data(String(format: "input %@ answered in %.1f ms\n", input.bytes.map { String(format: "%02x", $0) }.joined(), ms).utf8))
+            }
         }
         renderTask?.cancel()
         exportTask?.task.cancel()

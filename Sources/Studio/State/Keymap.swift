@@ -77,7 +77,7 @@ enum Keymap {
         Binding(group: "Mask", keys: ["ctrl+y", "ctrl+shift+z", "U"], label: "Ctrl+Y U", help: "redo (Ctrl+Shift+Z too)", action: .redo),
         Binding(group: "Mask", keys: ["ctrl+s"], label: "Ctrl+S", help: "save the mask (.png 16-bit or .npy)", action: .saveMask),
         Binding(group: "Mask", keys: ["ctrl+o"], label: "Ctrl+O", help: "load a mask", action: .loadMask),
-        Binding(group: "Mask", keys: ["ctrl+e"], label: "Ctrl+E", help: "export (current image or folder); Esc cancels", action: .export),
+        Binding(group: "Mask", keys: ["ctrl+e"], label: "Ctrl+E", help: "export (current image or folder); again: cancel", action: .export),
 
         Binding(group: "Keyboard painting", keys: ["up", "k"], label: "arrows hjkl", help: "move the cursor on the canvas (Shift, HJKL: 8×)", action: .moveCursor(dx: 0, dy: -1)),
         Binding(group: "Keyboard painting", keys: ["down", "j"], label: "", help: "", action: .moveCursor(dx: 0, dy: 1)),

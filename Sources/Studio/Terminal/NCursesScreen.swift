@@ -16,6 +16,10 @@ final class NCursesScreen: TerminalScreen {
     private let wakeRead: Int32
     let wakeWrite: Int32
     private var invalidated = false
+    /// The last frame drawn: only cells that differ from it are handed to ncurses.
+    private var previous: Frame?
+    /// ncurses colour pairs already allocated, by style.
+    private var pairs: [CellStyle: Int32] = [:]
 
     // ncurses macros Swift cannot import (NCURSES_MOUSE_VERSION 2).
     private static let reportMousePosition: mmask_t = 0o10 << 25
@@ -83,6 +87,8 @@ final class NCursesScreen: TerminalScreen {
         write(Array(TerminalSequence.restore.utf8))
         endwin()
         if let screen { delscreen(screen) }
+        pairs.removeAll()
+        previous = nil
         screen = nil
         if let ttyFile { fclose(ttyFile) }   // closes `tty` too
         ttyFile = nil
@@ -124,19 +130,21 @@ final class NCursesScreen: TerminalScreen {
         if invalidated {
             clearok(curscr, true)
             invalidated = false
+            previous = nil
         }
+        let last = previous?.size == frame.size ? previous : nil
+        previous = frame
         let rows = min(frame.size.rows, Int(LINES)), cols = min(frame.size.columns, Int(COLS))
         var cc = cchar_t()
-        var pairs: [CellStyle: Int32] = [:]
         for r in 0..<rows {
             for c in 0..<cols {
-                // The bottom-right cell: writing it may scroll on some terminals; ncurses handles it, skip nothing.
                 let cell = frame[c, r]
-                let pair = pairs[cell.style] ?? {
-                    let p = alloc_pair(colour(cell.style.foreground), colour(cell.style.background))
-                    pairs[cell.style] = p
-                    return p
-                }()
+                if let last, last[c, r] == cell { continue }
+                let pair: Int32
+                if let known = pairs[cell.style] { pair = known } else {
+                    pair = alloc_pair(colour(cell.style.foreground), colour(cell.style.background))
+                    pairs[cell.style] = pair
+                }
                 var attrs: attr_t = 0
                 if cell.style.bold { attrs |= Self.attrBold }
                 if cell.style.dim { attrs |= Self.attrDim }

@@ -144,7 +144,7 @@ private func drawPopup(_ popup: Popup, state: StudioState, layout: Layout, into 
     let rect: CellRect
     switch popup {
     case .help:
-        rect = CellRect(x: 1, y: 1, width: cols - 2, height: rows - 2)
+        rect = CellRect(x: 0, y: 1, width: cols, height: rows - 2)
         frame.box(rect, title: "keys — any key closes")
         drawHelp(in: CellRect(x: rect.x + 2, y: rect.y + 1, width: rect.width - 4, height: rect.height - 2), into: &frame)
     case .exportChoice:
@@ -165,22 +165,52 @@ private func drawPopup(_ popup: Popup, state: StudioState, layout: Layout, into 
     frame.popupOverCanvas = rect.x < c.x + c.width && rect.x + rect.width > c.x && rect.y < c.y + c.height && rect.y + rect.height > c.y
 }
 
-/// The keymap, in as many columns as it takes.
+/// The keymap, in as many columns as it takes; long descriptions wrap under themselves.
 private func drawHelp(in rect: CellRect, into frame: inout Frame) {
-    var lines: [(String, CellStyle)] = []
-    var group = ""
-    for entry in Keymap.helpLines {
-        if entry.group != group {
-            if !lines.isEmpty { lines.append(("", .popup)) }
-            lines.append((entry.group, .popupTitle))
-            group = entry.group
+    let labelWidth = 12
+    func layout(columns: Int) -> [(String, CellStyle)] {
+        let textWidth = max(10, rect.width / columns - 1 - labelWidth)
+        var lines: [(String, CellStyle)] = []
+        var group = ""
+        for entry in Keymap.helpLines {
+            if entry.group != group {
+                if !lines.isEmpty { lines.append(("", .popup)) }
+                lines.append((entry.group, .popupTitle))
+                group = entry.group
+            }
+            var label = entry.label.padding(toLength: labelWidth, withPad: " ", startingAt: 0)
+            for part in wrap(entry.help, width: textWidth) {
+                lines.append((label + part, .popup))
+                label = String(repeating: " ", count: labelWidth)
+            }
         }
-        lines.append(((entry.label.padding(toLength: 12, withPad: " ", startingAt: 0)) + entry.help, .popup))
+        return lines
     }
-    let perColumn = max(1, rect.height)
-    let columns = (lines.count + perColumn - 1) / perColumn
-    let width = rect.width / max(1, columns)
+    // As few columns as fit the height.
+    var columns = 1
+    var lines = layout(columns: 1)
+    while lines.count > columns * rect.height, columns < 4 {
+        columns += 1
+        lines = layout(columns: columns)
+    }
+    let perColumn = max(1, (lines.count + columns - 1) / columns)
+    let width = rect.width / columns
     for (i, (text, style)) in lines.enumerated() {
         frame.put(text, column: rect.x + (i / perColumn) * width, row: rect.y + i % perColumn, style: style, width: width - 1)
     }
+}
+
+/// Words of `text` in lines of at most `width` characters.
+func wrap(_ text: String, width: Int) -> [String] {
+    var lines: [String] = []
+    var line = ""
+    for word in text.split(separator: " ") {
+        if !line.isEmpty, line.count + 1 + word.count > width {
+            lines.append(line)
+            line = ""
+        }
+        line += (line.isEmpty ? "" : " ") + word
+    }
+    if !line.isEmpty || lines.isEmpty { lines.append(line) }
+    return lines
 }
