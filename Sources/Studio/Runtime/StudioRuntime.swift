@@ -87,7 +87,9 @@ final class StudioRuntime {
             if input.resized {
                 capabilities.ioctlCells = screen.size
                 capabilities.ioctlPixels = screen.windowPixels
-                screen.write(Array("\u{1B}[16t".utf8))   // cell size again, for terminals without TIOCGWINSZ pixels
+                // Ask again for what depends on the window: the cell size (for terminals without TIOCGWINSZ
+                // pixels) and the largest sixel image (xterm bounds it by the window).
+                screen.write(Array(CapabilityProbe.resizeQueries.utf8))
                 chooseGraphics(announce: false)
                 dispatch(.resize(screen.size))
                 screen.invalidate()

@@ -137,6 +137,9 @@ public enum CapabilityProbe {
         "\u{1B}[c",            // DA1: the fence
     ].joined()
 
+    /// Sent again after a resize: the answers that depend on the window's size.
+    public static let resizeQueries = "\u{1B}[16t\u{1B}[?2;1;0S"
+
     /// How long start-up waits for the fence before the UI comes up on half blocks (late answers still count).
     public static let timeoutSeconds = 0.25
 }
