@@ -63,7 +63,7 @@ final class FilesTests: XCTestCase {
         let names = try FileManager.default.contentsOfDirectory(atPath: store.directory.path).sorted()
         XCTAssertEqual(names, ["img0.png.mask.npy", "session.json"], "no temporary files left")
         let file = try XCTUnwrap(store.load())
-        XCTAssertEqual(file.viewMode, .sideBySide)
+        XCTAssertEqual(file.settings.viewMode, .sideBySide)
         XCTAssertEqual(file.images.map(\.mask), ["img0.png.mask.npy", nil])
         var restored = StudioState(documents: s.documents.map(\.url), range: 0...1, rendererName: "t")
         restored.restore(file)

@@ -1,5 +1,14 @@
 import Foundation
 
+/// The studio-wide part of a session: the view and the painting tools.
+struct SessionSettings: Codable, Equatable, Sendable {
+    var viewMode: ViewMode
+    var overlayOpacity: Float
+    var brush: BrushSettings
+    var primaryValue: Float
+    var secondaryValue: Float
+}
+
 /// What the session file says (masks live beside it, one `.npy` per image).
 struct SessionFile: Codable, Equatable, Sendable {
     struct Entry: Codable, Equatable, Sendable {
@@ -14,11 +23,7 @@ struct SessionFile: Codable, Equatable, Sendable {
 
     var version = SessionFile.currentVersion
     var current: String?
-    var viewMode: ViewMode
-    var overlayOpacity: Float
-    var brush: BrushSettings
-    var primaryValue: Float
-    var secondaryValue: Float
+    var settings: SessionSettings
     var images: [Entry]
 }
 
@@ -40,19 +45,16 @@ struct DocumentSnapshot: Sendable {
 /// Everything a session save writes; built by the state machine, written by the runtime.
 struct SessionSnapshot: Sendable {
     var current: String?
-    var viewMode: ViewMode
-    var overlayOpacity: Float
-    var brush: BrushSettings
-    var primaryValue: Float
-    var secondaryValue: Float
+    var settings: SessionSettings
     var documents: [DocumentSnapshot]
 }
 
 extension StudioState {
     func snapshot() -> SessionSnapshot {
         SessionSnapshot(
-            current: document?.name, viewMode: viewMode, overlayOpacity: overlayOpacity, brush: brush,
-            primaryValue: primaryValue, secondaryValue: secondaryValue,
+            current: document?.name,
+            settings: SessionSettings(viewMode: viewMode, overlayOpacity: overlayOpacity, brush: brush,
+                                      primaryValue: primaryValue, secondaryValue: secondaryValue),
             documents: documents.map { d in
                 let mask: DocumentSnapshot.Mask
                 if let m = d.mask { mask = m.isBlank ? .blank : .painted(m, version: d.maskVersion) }
@@ -64,11 +66,11 @@ extension StudioState {
     /// Takes back what a previous session saved: levels, views, the tool settings and the current image. Masks
     /// come with each image as it loads.
     mutating func restore(_ session: SessionFile) {
-        viewMode = session.viewMode
-        overlayOpacity = session.overlayOpacity
-        brush = session.brush
-        primaryValue = clampToRange(session.primaryValue)
-        secondaryValue = clampToRange(session.secondaryValue)
+        viewMode = session.settings.viewMode
+        overlayOpacity = session.settings.overlayOpacity
+        brush = session.settings.brush
+        primaryValue = clampToRange(session.settings.primaryValue)
+        secondaryValue = clampToRange(session.settings.secondaryValue)
         let byName = Dictionary(session.images.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for i in documents.indices {
             if let e = byName[documents[i].name] {
@@ -142,9 +144,7 @@ final class SessionStore: @unchecked Sendable {
             }
             entries.append(.init(name: d.name, level: d.level, transform: d.transform, mask: maskName))
         }
-        let file = SessionFile(current: snapshot.current, viewMode: snapshot.viewMode, overlayOpacity: snapshot.overlayOpacity,
-                               brush: snapshot.brush, primaryValue: snapshot.primaryValue,
-                               secondaryValue: snapshot.secondaryValue, images: entries)
+        let file = SessionFile(current: snapshot.current, settings: snapshot.settings, images: entries)
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try Self.writeAtomically(try encoder.encode(file), to: directory.appendingPathComponent("session.json"))

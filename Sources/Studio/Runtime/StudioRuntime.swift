@@ -7,14 +7,14 @@ import Monitoring
 /// Everything here happens on one thread (the caller's); renders, exports, file I/O and the canvas encoder run
 /// elsewhere and come back through the mailbox.
 final class StudioRuntime {
-    private let screen: NCursesScreen
+    private let screen: TerminalScreen
     private let options: StudioOptions
     private let services: StudioServices
     private var state: StudioState
     private var parser = InputParser()
     private var capabilities = TerminalCapabilities()
     private let mailbox: Mailbox
-    private var presenter: GraphicsPresenter!
+    private let presenter: GraphicsPresenter
     private let session: SessionStore?
     private let files = DispatchQueue(label: "monopix.studio.files")
     private var followers: [(label: String, follower: LogFollower)]
@@ -24,7 +24,7 @@ final class StudioRuntime {
 
     /// `MONOPIX_STUDIO_TRACE=FILE`: one line per input, with the time from reading it to the drawn frame.
     private let trace: FileHandle? = ProcessInfo.processInfo.environment["MONOPIX_STUDIO_TRACE"].flatMap {
-        FileManager.default.createFile(atPath: $0, contents: nil)
+        _ = FileManager.default.createFile(atPath: $0, contents: nil)
         return FileHandle(forWritingAtPath: $0)
     }
 
@@ -39,7 +39,7 @@ final class StudioRuntime {
     /// A lone ESC older than this is the Escape key.
     static let escapeDelay = 0.025
 
-    init(options: StudioOptions, services: StudioServices, screen: NCursesScreen) throws {
+    init(options: StudioOptions, services: StudioServices, screen: TerminalScreen) throws {
         self.screen = screen
         self.options = options
         self.services = services
@@ -57,9 +57,10 @@ final class StudioRuntime {
         followers = options.watch.map { ($0.lastPathComponent, LogFollower(path: $0.path)) }
         state.panel.sources = followers.map(\.label)
         state.panel.visible = !followers.isEmpty
-        let wakeFD = screen.wakeWrite
-        mailbox = Mailbox(wake: { var b: UInt8 = 1; _ = Foundation.write(wakeFD, &b, 1) })
-        presenter = GraphicsPresenter(deliver: { [mailbox] in mailbox.post(.canvas($0)) })
+        let wakeFD = screen.wakeDescriptor
+        let mailbox = Mailbox(wake: { var b: UInt8 = 1; _ = Foundation.write(wakeFD, &b, 1) })
+        self.mailbox = mailbox
+        presenter = GraphicsPresenter(deliver: { mailbox.post(.canvas($0)) })
     }
 
     // MARK: - Run
@@ -74,7 +75,7 @@ final class StudioRuntime {
         installSignalSources()
         let probe = Self.probe(screen, parser: &parser)
         capabilities = probe.capabilities
-        chooseGraphics(announce: true)
+        updateGraphics(announce: true)
         _ = state.handle(.resize(screen.size))
         execute(state.start())
         for token in probe.early { handle(token) }
@@ -90,7 +91,7 @@ final class StudioRuntime {
                 // Ask again for what depends on the window: the cell size (for terminals without TIOCGWINSZ
                 // pixels) and the largest sixel image (xterm bounds it by the window).
                 screen.write(Array(CapabilityProbe.resizeQueries.utf8))
-                chooseGraphics(announce: false)
+                updateGraphics(announce: false)
                 dispatch(.resize(screen.size))
                 screen.invalidate()
                 damaged = true
@@ -147,7 +148,7 @@ final class StudioRuntime {
         case .reply(let r):
             // A late answer to the start-up queries: it may change how the canvas is drawn.
             capabilities.apply(r)
-            chooseGraphics(announce: false)
+            updateGraphics(announce: false)
         }
     }
 
@@ -172,7 +173,7 @@ final class StudioRuntime {
     // MARK: - Terminal capabilities
 
     /// Sends the query batch and reads answers until DA1 (the fence) or the timeout. Keys typed meanwhile are kept.
-    static func probe(_ screen: NCursesScreen, parser: inout InputParser) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
+    static func probe(_ screen: TerminalScreen, parser: inout InputParser) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
         var caps = TerminalCapabilities()
         var early: [InputToken] = []
         screen.write(Array(CapabilityProbe.queries.utf8))
@@ -190,9 +191,10 @@ final class StudioRuntime {
         return (caps, early)
     }
 
-    private func chooseGraphics(announce: Bool) {
+    /// Decides (again) how to draw the canvas from what the terminal said; tells the state machine and the parser.
+    private func updateGraphics(announce: Bool) {
         let env = ProcessInfo.processInfo.environment
-        let (mode, reason) = Studio.chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env)
+        let (mode, reason) = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env)
         let cell = capabilities.cellPixels(columns: screen.size.columns, rows: screen.size.rows)
         // Pixel mouse only when the cell size is known (pixels are turned into cells with it).
         let pixelMouse = capabilities.pixelMouse == true && cell.source != "default 10x20"

@@ -24,7 +24,6 @@ struct Document: Sendable {
     var history = UndoHistory()
     var transform = ViewTransform()
     var output: RGBImage?
-    var outputExact = false
     /// Bumped by every change of the mask or the level (renders, the canvas and the session key on it).
     var maskVersion = 0
     /// The request id of the output shown (0: none).
@@ -73,7 +72,6 @@ struct PanelState: Sendable {
     /// Label of each followed log (file name), in order.
     var sources: [String] = []
     var trainingRunning = false
-    var trainingMessage: String?
 
     static let smoothingChoices: [Double] = [0, 0.6, 0.9, 0.99]
 }

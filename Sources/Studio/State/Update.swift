@@ -70,7 +70,6 @@ extension StudioState {
             return []
         case .trainingStatus(let running, let text):
             panel.trainingRunning = running
-            panel.trainingMessage = text
             say(text)
             return []
         case .tick(let t):
@@ -162,7 +161,6 @@ extension StudioState {
         render.lastExact = result.exact
         if documents.indices.contains(index) {
             documents[index].output = result.image
-            documents[index].outputExact = result.exact
             documents[index].outputVersion = result.id
         }
         if render.previewWanted { return requestRender(preview: true) }

@@ -14,7 +14,7 @@ final class NCursesScreen: TerminalScreen {
     private var screen: OpaquePointer?
     /// A pipe whose read end wakes `readInput` when something other than the keyboard has news.
     private let wakeRead: Int32
-    let wakeWrite: Int32
+    let wakeDescriptor: Int32
     private var invalidated = false
     /// The last frame drawn: only cells that differ from it are handed to ncurses.
     private var previous: Frame?
@@ -32,9 +32,9 @@ final class NCursesScreen: TerminalScreen {
         var fds: [Int32] = [0, 0]
         pipe(&fds)
         wakeRead = fds[0]
-        wakeWrite = fds[1]
+        wakeDescriptor = fds[1]
         _ = fcntl(wakeRead, F_SETFL, fcntl(wakeRead, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(wakeWrite, F_SETFL, fcntl(wakeWrite, F_GETFL) | O_NONBLOCK)
+        _ = fcntl(wakeDescriptor, F_SETFL, fcntl(wakeDescriptor, F_GETFL) | O_NONBLOCK)
     }
 
     static var isInteractive: Bool { isatty(STDIN_FILENO) == 1 && isatty(STDOUT_FILENO) == 1 }
@@ -114,11 +114,6 @@ final class NCursesScreen: TerminalScreen {
             }
         }
         return input
-    }
-
-    func wake() {
-        var b: UInt8 = 1
-        _ = Foundation.write(wakeWrite, &b, 1)
     }
 
     func invalidate() {

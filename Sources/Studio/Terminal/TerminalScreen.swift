@@ -3,6 +3,10 @@
 protocol TerminalScreen: AnyObject {
     /// The size in cells, as the terminal last reported it.
     var size: CellSize { get }
+    /// The terminal's file descriptor while started (for a last-ditch restore on a crash).
+    var descriptor: Int32 { get }
+    /// Writing a byte here wakes `readInput` (background work uses it to say it has news).
+    var wakeDescriptor: Int32 { get }
     /// `TIOCGWINSZ`: the window in pixels (when the terminal fills those fields in) and in cells.
     var windowPixels: PixelSize? { get }
 
@@ -30,7 +34,6 @@ enum TerminalSequence {
     static let saveCursor = "\u{1B}7"
     static let restoreCursor = "\u{1B}8"
     static let hideCursor = "\u{1B}[?25l"
-    static let showCursor = "\u{1B}[?25h"
     static let beginSynchronized = "\u{1B}[?2026h"
     static let endSynchronized = "\u{1B}[?2026l"
     static let resetAttributes = "\u{1B}[0m"
