@@ -22,7 +22,8 @@ final class StudioRuntime {
     private var exportTask: (id: Int, task: Task<Void, Never>)?
     private var signalSources: [DispatchSourceSignal] = []
 
-    /// `MONOPIX_STUDIO_TRACE=FILE`: one line per input, with the time from reading it to the drawn frame.
+    /// `MONOPIX_STUDIO_TRACE=FILE`: one line per input, with the time from reading it to the drawn frame, and one
+    /// per canvas written, with the time compositing and encoding took (off the UI thread).
     private let trace: FileHandle? = ProcessInfo.processInfo.environment["MONOPIX_STUDIO_TRACE"].flatMap {
         _ = FileManager.default.createFile(atPath: $0, contents: nil)
         return FileHandle(forWritingAtPath: $0)
@@ -159,7 +160,11 @@ final class StudioRuntime {
         var out: [UInt8] = []
         if let b = presenter.present(frame, sources: canvasSources(), mode: state.graphics.mode, damaged: damaged) { out += b }
         for e in encoded {
-            if let b = presenter.accept(e, popupOverCanvas: frame.popupOverCanvas) { out += b }
+            guard let b = presenter.accept(e, popupOverCanvas: frame.popupOverCanvas) else { continue }
+            out += b
+            trace?.write(Data(String(format: "canvas %dx%d px %@ composed and encoded in %.1f ms, %d bytes\n",
+                                     e.spec.pixelWidth, e.spec.pixelHeight, e.mode.isSixel ? "sixel" : "blocks",
+                                     e.seconds * 1000, b.count).utf8))
         }
         damaged = false
         screen.write(out + Array(TerminalSequence.endSynchronized.utf8))
