@@ -19,10 +19,12 @@ final class LowLightModel: TrainingModel {
     let vgg: VGG16?
     private(set) var notices: [String] = []
 
-    let lossNames = ["D_A", "G_A", "vgg", "D_P", "mono_G", "monoDA", "monoDP", "monoidtA"]
+    /// The reference's terms, plus `monoidtA` when our level-0 anchor is on.
+    let lossNames: [String]
 
     init(_ settings: TrainingSettings, seed: UInt64) throws {
         self.settings = settings
+        lossNames = ["D_A", "G_A", "vgg", "D_P", "mono_G", "monoDA", "monoDP"] + (settings.monoIdentity ? ["monoidtA"] : [])
         var initializer = ParameterInitializer(seed: seed)
         generatorA = TrainableGenerator(options: settings.generator, initializer: &initializer)
         discriminatorA = Discriminator(baseWidth: settings.discriminatorWidth, layerCount: settings.discriminatorLayers,
