@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Overrides batchSize.")
     var batchSize: Int?
 
-    @Option(name: .customLong("fine-size"), help: "Overrides fineSize (the training crop, a multiple of 16).")
+    @Option(name: .customLong("fine-size"), help: "Overrides fineSize (the training crop).")
     var fineSize: Int?
 
     @Option(name: .customLong("ngf-mult"), help: "Overrides ngf_mult (scales every network width; 1 is the reference).")
