@@ -453,6 +453,112 @@ def simulate_lowlight(o, gopts, dtype):
     return out
 
 
+# ------------------------------------------------------------------------------------------------ cycleCtrl_noise
+
+def noise_step(o, nets, opts, real_A, real_B, levels, offsets, noise):
+    """One NoiseModel.optimize_parameters without VGG and monoidt: `noise` is the generator's noise map (the
+    reference draws it inside forward with randn_like); the pool is not full, so D_A sees the fakes themselves."""
+    G, D_A, D_P = nets["G_A"], nets["D_A"], nets["D_PA"]
+    m, ps, k = o["margin"], o["patchSize"], o["patchD_3"] + 1
+    real_A, real_B = pairs(real_A), pairs(real_B)
+    L = {}
+    opts["G_A"].zero_grad()
+    fake_B, _ = G(real_A, None, levels.view(-1, 1, 1, 1), noise=noise)
+    pred = D_A(fake_B)
+    L["G_A"], L["MONO_A2B"] = lsgan(pred, True), mono(pred, m)
+    crop = lambda t: [t[:, :, y:y + ps, x:x + ps] for (y, x) in offsets]
+    fake_p, real_p = crop(fake_B), crop(real_B)
+    lg, lm = 0, 0
+    for fp in fake_p:
+        pp = D_P(fp)
+        lg, lm = lg + lsgan(pp, True), lm + mono(pp, m)
+    lg, lm = lg / k, lm / k
+    L["Res_A2B"] = F.l1_loss((real_A - fake_B).mean((-1, -2)), torch.zeros_like(real_A[:, :, 0, 0]))
+    total = L["G_A"] + lg + L["MONO_A2B"] * o["lambda_mono"] + lm * o["lambda_mono"] + L["Res_A2B"] * o["lambda_res"]
+    total.backward()
+    clip_(G.parameters(), o["grad_clip"])
+    grads = {"G_A": {n: p.grad.clone() for n, p in G.named_parameters()}}
+    opts["G_A"].step()
+
+    def d_basic(D, real, fake):
+        pred_real, pred_fake = D(real), D(fake.detach())
+        return (lsgan(pred_real, True) + lsgan(pred_fake, False)) * 0.5, mono(pred_fake, m)
+
+    opts["D_A"].zero_grad()
+    L["D_A"], mono_d = d_basic(D_A, real_B, fake_B)
+    (L["D_A"] + mono_d * o["lambda_mono"]).backward()
+    clip_(D_A.parameters(), o["grad_clip"])
+    grads["D_A"] = {n: p.grad.clone() for n, p in D_A.named_parameters()}
+    opts["D_A"].step()
+
+    opts["D_PA"].zero_grad()
+    ld, lmd = 0, 0
+    for rp, fp in zip(real_p, fake_p):
+        a, b = d_basic(D_P, rp, fp)
+        ld, lmd = ld + a, lmd + b
+    ((ld / k) + (lmd / k) * o["lambda_mono"]).backward()
+    clip_(D_P.parameters(), o["grad_clip"])
+    grads["D_PA"] = {n: p.grad.clone() for n, p in D_P.named_parameters()}
+    opts["D_PA"].step()
+    L["vgg"], L["monoidtA"] = torch.zeros(()), torch.zeros(())
+    return {key: v.item() for key, v in L.items()}, grads
+
+
+def simulate_noise(o, gopts, dtype):
+    torch.manual_seed(999)
+    ndf = max(1, int(round(64 * o["ngf_mult"])))
+    nets = {"G_A": MonoPixGenerator(gopts, width_mult=o["ngf_mult"]),
+            "D_A": PatchDiscriminator(ndf, o["n_layers_D"], o["Dnorm"]),
+            "D_PA": PatchDiscriminator(ndf, o["n_layers_patchD"], o["Dnorm"])}
+    for n in nets.values():
+        n.apply(weights_init)
+        n.train()
+    g = torch.Generator().manual_seed(55)
+    n, h, w = 2, 32, 32
+    real_A = (F.avg_pool2d(torch.rand(n, 3, h + 3, w + 3, generator=g), 4, stride=1) * 1.6 - 0.8).clamp(-1, 1)
+    real_B = (real_A + 0.3 * torch.randn(n, 3, h, w, generator=g)).clamp(-1, 1)
+    steps = []
+    for _ in range(2):
+        c1 = torch.rand(n, generator=g)
+        u = torch.rand(n, generator=g)
+        levels = torch.stack([c1, c1 + (c1 - 1).abs() * u * torch.where(c1 > 1, -1.0, 1.0)], 1).reshape(-1)
+        offsets = [(int(torch.randint(0, h - o["patchSize"], (1,), generator=g)), int(torch.randint(0, w - o["patchSize"], (1,), generator=g)))
+                   for _ in range(1 + o["patchD_3"])]
+        steps.append((levels, offsets, torch.randn(2 * n, 1, h, w, generator=g)))
+    out = {"input.real_A": real_A, "input.real_B": real_B}
+    for k, (levels, offsets, noise) in enumerate(steps, 1):
+        out["input.step%d.levels" % k] = levels
+        out["input.step%d.patches" % k] = torch.tensor(offsets, dtype=torch.float32)
+        out["input.step%d.noise" % k] = noise
+    for name, net in nets.items():
+        for key, t in net.state_dict().items():
+            out["init.%s.%s" % (name, key)] = t.detach().clone()
+    for net in nets.values():
+        net.to(dtype)
+    opts = {k: torch.optim.Adam(v.parameters(), lr=o["lr"], betas=(o["beta1"], 0.9)) for k, v in nets.items()}
+    for k, (levels, offsets, noise) in enumerate(steps, 1):
+        losses, grads = noise_step(o, nets, opts, real_A.to(dtype), real_B.to(dtype), levels.to(dtype), offsets, noise.to(dtype))
+        for lname, v in losses.items():
+            out["step%d.loss.%s" % (k, lname)] = torch.tensor(v, dtype=torch.float64)
+        if k == 1:
+            for net, gd in grads.items():
+                for key, t in gd.items():
+                    out["step1.grad.%s.%s" % (net, key)] = t
+        for net, model in nets.items():
+            for key, t in model.state_dict().items():
+                out["step%d.weights.%s.%s" % (k, net, key)] = t.detach().clone()
+    return out
+
+
+def make_noise(name, out_dir):
+    o = dict(margin=0.5, lambda_mono=1.0, lambda_res=10.0, lr=0.0001, beta1=0.5, ngf_mult=1 / 16, n_layers_D=3,
+             n_layers_patchD=2, Dnorm="Identity", patchD=1, patchD_3=1, patchSize=16, grad_clip=0.05)
+    gopts = dict(IsRelativeCtrl=1, UseNoise=1, Gnorm="Identity", out_tanh=1, skip=1)
+    f32 = simulate_noise(o, gopts, torch.float32)
+    f64 = simulate_noise(o, gopts, torch.float64)
+    finish(name, out_dir, f32, f64, dict(o, UseNoise=1), "cycleCtrl_noise")
+
+
 def make_lowlight(name, out_dir):
     o = dict(margin=0.33, lambda_mono=1.0, lr=0.0001, beta1=0.5, ngf_mult=1 / 16, n_layers_D=4, n_layers_patchD=3,
              Dnorm="Identity", patchD=1, patchD_3=2, patchSize=16, grad_clip=0.05)
@@ -517,6 +623,7 @@ def main():
                     ("cycle_instance", "instance", "instance", True)]:
         make_cycle(variant, args.out)
     make_lowlight("lowlight_batch_attention", args.out)
+    make_noise("noise_patch", args.out)
 
 
 if __name__ == "__main__":

@@ -20,3 +20,9 @@ public enum GEMM {
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 }
+
+extension GEMM {
+    /// The kernel family OpenBLAS chose for this CPU (e.g. "Haswell", "SkylakeX"); `OPENBLAS_CORETYPE` overrides it at
+    /// load time. OpenBLAS 0.3.21 takes AMD's AVX-512 CPUs (Zen 4/5) for Haswell (AVX2).
+    public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
+}

@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
             """)
 
     @Option(help: "The run's YAML config (the reference's configs/*.yaml).")
-    var config: String
+    var config: String?
 
     @Option(name: [.customLong("dataroot"), .customLong("data-root")], help: "Folder with the train{source_dataset} and train{target_dataset} folders (default: the config's dataroot).")
     var dataroot: String?
@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Overrides batchSize.")
     var batchSize: Int?
 
-    @Option(name: .customLong("fine-size"), help: "Overrides fineSize (the training crop, a multiple of 16).")
+    @Option(name: .customLong("fine-size"), help: "Overrides fineSize (the training crop).")
     var fineSize: Int?
 
     @Option(name: .customLong("ngf-mult"), help: "Overrides ngf_mult (scales every network width; 1 is the reference).")
@@ -61,11 +61,13 @@ struct TrainCommand: ParsableCommand {
             for r in GradientCheck.run() {
                 let ok = r.relativeError < (r.isNetwork ? 5e-2 : 5e-3)
                 if !ok { failed += 1 }
-                print(String(format: "%@  %-44@ %4d partials  relative error %.2e", ok ? "ok  " : "FAIL", r.name as NSString, r.coordinates, r.relativeError))
+                let name = r.name.padding(toLength: max(44, r.name.count), withPad: " ", startingAt: 0)
+                print((ok ? "ok    " : "FAIL  ") + name + String(format: " %4d partials  relative error %.2e", r.coordinates, r.relativeError))
             }
             if failed > 0 { throw ExitCode(1) }
             return
         }
+        guard let config else { throw ValidationError("missing --config FILE (the run's YAML config)") }
         var cfg = try MonoPixConfig(contentsOf: URL(fileURLWithPath: config))
         var overrides: [String: ConfigValue] = [:]
         if let batchSize { overrides["batchSize"] = .int(batchSize) }

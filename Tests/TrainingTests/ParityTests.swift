@@ -47,17 +47,18 @@ final class ParityTests: XCTestCase {
         let f = try Fixture(name)
         func tolerance(_ key: String) -> Float { max(1e-4, 5 * (f.tensors["tolerance." + key]?.values[0] ?? 0)) }
         let s = try Self.session(f)
-        let lowLight = f.metadata["model"] == "cycleCtrl_lowlight"
+        let lowLight = f.metadata["model"] == "cycleCtrl_lowlight", noiseModel = f.metadata["model"] == "cycleCtrl_noise"
         let batch = TrainingBatch(a: f.tensor("input.real_A"), b: f.tensor("input.real_B"),
                                   input: lowLight ? f.tensor("input.input_img") : nil)
         let lr = s.learningRate
         var noiseLevel: [String: [Bool]] = [:]
         for step in 1...2 {
             let draws: StepDraws
-            if lowLight {
+            if lowLight || noiseModel {
                 let p = f.values("input.step\(step).patches")
                 draws = StepDraws(levelsAToB: f.values("input.step\(step).levels"), levelsBToA: [],
-                                  patchOffsets: stride(from: 0, to: p.count, by: 2).map { (y: Int(p[$0]), x: Int(p[$0 + 1])) })
+                                  patchOffsets: stride(from: 0, to: p.count, by: 2).map { (y: Int(p[$0]), x: Int(p[$0 + 1])) },
+                                  noise: noiseModel ? f.tensor("input.step\(step).noise") : nil)
             } else {
                 draws = StepDraws(levelsAToB: f.values("input.step\(step).levels_A2B"), levelsBToA: f.values("input.step\(step).levels_B2A"))
             }
@@ -103,4 +104,6 @@ final class ParityTests: XCTestCase {
     /// Batch norm in training mode (batch statistics, running statistics), gray attention, patch discriminator over
     /// three crops, grad_clip.
     func testLowLightModelMatchesPyTorch() throws { try check("lowlight_batch_attention") }
+    /// The noise channel, the pooled D_A, the patch discriminator D_PA, the C2N colour loss, grad_clip.
+    func testNoiseModelMatchesPyTorch() throws { try check("noise_patch") }
 }

@@ -187,6 +187,8 @@ final class TrainerTests: XCTestCase {
                                             "fineSize": .int(32), "batchSize": .int(2), "print_freq": .int(1), "display_freq": .int(3),
                                             "lr": .double(0.001)]
             for (k, v) in extra { o[k] = v }
+            // 24 is no multiple of 16: the generator reflect-pads to 32 and crops back, as the reference does.
+            o["fineSize"] = .int(24)
             let cfg = try MonoPixConfig(contentsOf: repositoryRoot.appendingPathComponent("configs/\(file).yaml")).with(o)
             let trainer = try Trainer(config: cfg, options: options(data, name: file, maxSteps: 4))
             var notices: [String] = []
@@ -273,8 +275,11 @@ final class TrainerTests: XCTestCase {
             XCTAssertTrue(supported.contains("cycleCtrl"))
             XCTAssertTrue("\(error)".contains("model 'cycle_gan' cannot be trained here"), "\(error)")
         }
-        XCTAssertThrowsError(try Trainer(config: try config(["fineSize": .int(40)]), options: options(data))) { error in
-            XCTAssertTrue("\(error)".contains("'fineSize' is '40'"), "\(error)")
+        XCTAssertThrowsError(try Trainer(config: try config(["fineSize": .int(8)]), options: options(data))) { error in
+            XCTAssertTrue("\(error)".contains("'fineSize' is '8'"), "\(error)")
+        }
+        XCTAssertThrowsError(try Trainer(config: try config(["resize_or_crop": .string("zoom")]), options: options(data))) { error in
+            XCTAssertTrue("\(error)".contains("'resize_or_crop' is 'zoom'"), "\(error)")
         }
     }
 

@@ -28,9 +28,9 @@ struct DataSettings {
             throw TrainingError.unsupportedOption(file: c.source, key: "resize_or_crop", value: resizeOrCrop,
                                                   expected: Self.modes.joined(separator: ", "))
         }
-        guard fineSize >= 16, fineSize % 16 == 0 else {
+        guard fineSize >= 16 else {
             throw TrainingError.unsupportedOption(file: c.source, key: "fineSize", value: "\(fineSize)",
-                                                  expected: "a multiple of 16, at least 16")
+                                                  expected: "at least 16 (the generator pads to multiples of 16)")
         }
         guard loadSize > 0 else {
             throw TrainingError.unsupportedOption(file: c.source, key: "loadSize", value: "\(loadSize)", expected: "a positive size")

@@ -78,7 +78,7 @@ final class NoiseModel: TrainingModel {
         let tape = Tape()
         let a = tape.constant(realA)
         let fakeB = generatorA.forward(tape, image: a, intensity: .levels(draws.levelsAToB),
-                                       noise: noise(for: realA, seed: draws.poolSeed &+ 1)).output
+                                       noise: draws.noise ?? noise(for: realA, seed: draws.poolSeed &+ 1)).output
         if s.monoIdentity {
             let half = everyOtherRow(realA)
             let out = generatorA.forward(tape, image: tape.constant(half), intensity: .levels(.init(repeating: 0, count: half.shape.n)),

@@ -28,12 +28,16 @@ public struct StepDraws: Sendable {
     public var levelsBToA: [Float]
     /// (top, left) of each low-light patch: 1 + patchD_3 of them, one location for the whole batch each.
     public var patchOffsets: [(y: Int, x: Int)]
-    /// Seeds the image pools' draws.
+    /// Seeds the image pools' draws (and the noise model's noise maps when `noise` is nil).
     public var poolSeed: UInt64
+    /// The noise model's standard-normal noise maps [2N, 1, H', W'] at the padded size, for its main generator pass;
+    /// nil draws them from `poolSeed`.
+    public var noise: Tensor?
 
-    public init(levelsAToB: [Float], levelsBToA: [Float], patchOffsets: [(y: Int, x: Int)] = [], poolSeed: UInt64 = 0) {
+    public init(levelsAToB: [Float], levelsBToA: [Float], patchOffsets: [(y: Int, x: Int)] = [], poolSeed: UInt64 = 0,
+                noise: Tensor? = nil) {
         self.levelsAToB = levelsAToB; self.levelsBToA = levelsBToA
-        self.patchOffsets = patchOffsets; self.poolSeed = poolSeed
+        self.patchOffsets = patchOffsets; self.poolSeed = poolSeed; self.noise = noise
     }
 
     /// The reference's second intensity of a pair: `c2 = c1 + |c1 - p| * u * (c1 > p ? -1 : 1)` for u ~ U(0, 1), so

@@ -19,6 +19,7 @@ public struct TrainingRunOptions: Sendable {
     /// Stop (after checkpointing) once this many steps have been taken in total.
     public var maxSteps: Int? = nil
 
+    /// A fresh run (no resume, no initial weights, seed 0, no step limit).
     public init(dataRoot: URL, name: String, checkpointsDirectory: URL) {
         self.dataRoot = dataRoot; self.name = name; self.checkpointsDirectory = checkpointsDirectory
     }
