@@ -11,7 +11,8 @@ extension IntensityMap {
     public static let minKey = "monopix:min"
     public static let maxKey = "monopix:max"
 
-    public init(contentsOf url: URL, palette: MaskPalette? = nil) throws {
+    /// `defaultRange` is what a gray PNG without the text chunks spans (black → lower, white → upper).
+    public init(contentsOf url: URL, palette: MaskPalette? = nil, defaultRange: ClosedRange<Float> = 0...1) throws {
         guard FileManager.default.fileExists(atPath: url.path) else { throw EngineError.missingFile(url.path, what: "mask") }
         if url.pathExtension.lowercased() == "npy" {
             let a = try NumpyArray(contentsOf: url)
@@ -27,10 +28,7 @@ extension IntensityMap {
         let png = try PNGFile.read(url)
         let plane = png.width * png.height
         if png.channels <= 2 {
-            let lo = Float(png.text[Self.minKey] ?? "0") ?? 0, hi = Float(png.text[Self.maxKey] ?? "1") ?? 1
-            let full = Float((1 << png.bitDepth) - 1)
-            let values = (0..<plane).map { lo + (hi - lo) * Float(png.samples[$0 * png.channels]) / full }
-            self.init(width: png.width, height: png.height, values: values)
+            self.init(gray: png, defaultRange: defaultRange)
             return
         }
         guard let palette else {
@@ -50,16 +48,38 @@ extension IntensityMap {
         self.init(width: png.width, height: png.height, values: values)
     }
 
-    /// Writes `.npy` (exact) or a 16-bit grayscale PNG whose range is stored in its text chunks; atomically.
-    public func write(to url: URL) throws {
+    /// A gray PNG's first channel mapped linearly from 0…max onto the range in its text chunks, else `defaultRange`.
+    public init(gray png: DecodedPNG, defaultRange: ClosedRange<Float> = 0...1) {
+        let lo = png.text[Self.minKey].flatMap(Float.init) ?? defaultRange.lowerBound
+        let hi = png.text[Self.maxKey].flatMap(Float.init) ?? defaultRange.upperBound
+        let full = Float((1 << png.bitDepth) - 1)
+        let channels = max(1, png.channels)
+        self.init(width: png.width, height: png.height,
+                  values: (0..<(png.width * png.height)).map { lo + (hi - lo) * Float(png.samples[$0 * channels]) / full })
+    }
+
+    /// Writes `.npy` (exact, NaN kept) or a 16-bit grayscale PNG whose range is stored in its text chunks; atomically.
+    /// The PNG's range is `range` widened to every finite value (so nothing is clipped); NaN is written as the minimum.
+    public func write(to url: URL, range: ClosedRange<Float>? = nil) throws {
         if url.pathExtension.lowercased() == "npy" {
             try NumpyArray(shape: [height, width], values: values).write(to: url)
             return
         }
-        let lo = values.min() ?? 0, hi = values.max() ?? 0
-        let span = hi - lo
-        let samples = values.map { span > 0 ? UInt16(((($0 - lo) / span) * 65535).rounded()) : 0 }
+        let (samples, lo, hi) = pngSamples(range: range)
         try PNGFile.writeGray(width: width, height: height, samples: samples, bitDepth: 16,
-                              text: [Self.minKey: "\(lo)", Self.maxKey: "\(span > 0 ? hi : lo + 1)"], to: url)
+                              text: [Self.minKey: "\(lo)", Self.maxKey: "\(hi)"], to: url)
+    }
+
+    /// The 16-bit samples of `write(to:range:)` and the range they span.
+    public func pngSamples(range: ClosedRange<Float>? = nil) -> (samples: [UInt16], lo: Float, hi: Float) {
+        let finite = values.filter(\.isFinite)
+        var lo = finite.min() ?? 0, hi = finite.max() ?? 0
+        if let range { lo = min(lo, range.lowerBound); hi = max(hi, range.upperBound) }
+        if hi <= lo { hi = lo + 1 }
+        let samples = values.map { v -> UInt16 in
+            let t = v.isFinite ? (v - lo) / (hi - lo) : 0
+            return UInt16((min(max(t, 0), 1) * 65535).rounded())
+        }
+        return (samples, lo, hi)
     }
 }
