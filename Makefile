@@ -21,9 +21,12 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product monopix
 
+# The suite runs optimized; -enable-testing lets the studio's and monitoring's tests reach internal helpers.
+TESTFLAGS  := -c release -Xswiftc -enable-testing
+
 test: deps
-	$(SWIFT) build -c release --product monopix
-	$(SWIFT) test -c release
+	$(SWIFT) build $(TESTFLAGS) --product monopix
+	$(SWIFT) test $(TESTFLAGS)
 
 studio: build
 	$(BIN) studio

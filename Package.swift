@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation"], swiftSettings: fast),
         .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model"], swiftSettings: fast),
         .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO"], swiftSettings: fast),
-        .target(name: "Studio", dependencies: ["Engine", "ImageIO", "CNCurses", "CSixel"], swiftSettings: fast),
+        // Training-log readers and chart math, shared by the studio and the trainer; no dependencies.
+        .target(name: "Monitoring"),
+        .target(name: "Studio", dependencies: ["Engine", "Model", "ImageIO", "Monitoring", "CNCurses", "CSixel"], swiftSettings: fast),
         .executableTarget(name: "monopix", dependencies: [
             "Engine", "Model", "Kernels", "ImageIO", "Studio", "Evaluation", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -48,7 +50,9 @@ let package = Package(
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO", "Evaluation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ImageIO", "Kernels", "Model"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Kernels", "ImageIO", "Engine"]),
-        .testTarget(name: "StudioTests", dependencies: ["Studio", "Engine", "ImageIO"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
+        // Golden screens in testdata/ are read through #filePath (re-recorded with MONOPIX_RECORD_GOLDEN=1).
+        .testTarget(name: "StudioTests", dependencies: ["Studio", "Monitoring", "Engine", "Model", "ImageIO"], exclude: ["testdata"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -6,7 +6,7 @@ struct MonoPix: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "monopix",
         abstract: "MonoPix Studio: pixel-level monotonic image modulation on the CPU.",
-        subcommands: [PredictCommand.self, MaskCommand.self, InfoCommand.self, ConvertCommand.self, TrainCommand.self,
-                      BenchCommand.self, EvalCommand.self]
+        subcommands: [StudioCommand.self, PredictCommand.self, MaskCommand.self, EvalCommand.self, TrainCommand.self,
+                      InfoCommand.self, ConvertCommand.self, BenchCommand.self]
     )
 }

@@ -113,7 +113,7 @@ struct PredictCommand: ParsableCommand {
 
 /// Which model to run: a config plus a checkpoint file, or a checkpoints folder with epoch and direction.
 struct ModelOptions: ParsableArguments {
-    @Option(help: "The YAML config the model was trained with.")
+    @Option(help: "The YAML config the model was trained with (default: the bundled low-light model's).")
     var config: String?
 
     @Option(help: "A generator checkpoint (.pth or .safetensors).")
@@ -129,6 +129,13 @@ struct ModelOptions: ParsableArguments {
     var direction = "AtoB"
 
     func load() throws -> LoadedModel {
+        if config == nil, checkpoint == nil, checkpointsDir == nil {
+            // No model named: the bundled low-light model.
+            guard let c = BundledAssets.config, let m = BundledAssets.model else {
+                throw EngineError.invalidArgument("no model given and the bundled one was not found (\(BundledAssets.modelPath)): pass --config and --checkpoint")
+            }
+            return try LoadedModel(config: c, checkpoint: m)
+        }
         guard let config else {
             throw EngineError.invalidArgument("--config is required: the YAML the model was trained with")
         }

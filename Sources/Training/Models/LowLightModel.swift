@@ -19,10 +19,12 @@ final class LowLightModel: TrainingModel {
     let vgg: VGG16?
     private(set) var notices: [String] = []
 
-    let lossNames = ["D_A", "G_A", "vgg", "D_P", "mono_G", "monoDA", "monoDP"]
+    /// The reference's terms, plus `monoidtA` when our level-0 anchor is on.
+    let lossNames: [String]
 
     init(_ settings: TrainingSettings, seed: UInt64) throws {
         self.settings = settings
+        lossNames = ["D_A", "G_A", "vgg", "D_P", "mono_G", "monoDA", "monoDP"] + (settings.monoIdentity ? ["monoidtA"] : [])
         var initializer = ParameterInitializer(seed: seed)
         generatorA = TrainableGenerator(options: settings.generator, initializer: &initializer)
         discriminatorA = Discriminator(baseWidth: settings.discriminatorWidth, layerCount: settings.discriminatorLayers,
@@ -113,6 +115,15 @@ final class LowLightModel: TrainingModel {
                     vggValue += w * vgg.loss(tape, image: tape.crop(fakeB, p), target: Kernels.crop(realA, p), weight: s.vggWeight * w)
                 }
             }
+        }
+        if s.monoIdentity {
+            // Our addition to the low-light model (the reference's cycle model has the same `monoidt` term): level 0
+            // must give the input back. Without VGG16 weights nothing else anchors the bottom of the trajectory.
+            let x = everyOtherRow(input)
+            let out = generatorA.forward(tape, image: tape.constant(x), intensity: .levels(Array(repeating: 0, count: x.shape.n))).output
+            let l = Losses.l1(tape.value(out), target: x)
+            tape.accumulate(out, l.scaled(s.lambdaA * 0.2).gradient)
+            losses["monoidtA"] = l.value
         }
         let fakeBValue = tape.value(fakeB)
         tape.backward()

@@ -1,0 +1,373 @@
+import Engine
+import Foundation
+import ImageIO
+import Monitoring
+
+/// Runs the studio: reads the terminal, feeds the state machine, performs its commands, draws its frames.
+/// Everything here happens on one thread (the caller's); renders, exports, file I/O and the canvas encoder run
+/// elsewhere and come back through the mailbox.
+final class StudioRuntime {
+    private let screen: TerminalScreen
+    private let options: StudioOptions
+    private let services: StudioServices
+    private var state: StudioState
+    private var parser = InputParser()
+    private var capabilities = TerminalCapabilities()
+    private let mailbox: Mailbox
+    private let presenter: GraphicsPresenter
+    private let session: SessionStore?
+    private let files = DispatchQueue(label: "monopix.studio.files")
+    private var followers: [(label: String, follower: LogFollower)]
+    private var renderTask: Task<Void, Never>?
+    private var exportTask: (id: Int, task: Task<Void, Never>)?
+    private var signalSources: [DispatchSourceSignal] = []
+
+    /// `MONOPIX_STUDIO_TRACE=FILE`: one line per input, with the time from reading it to the drawn frame, and one
+    /// per canvas written, with the time compositing and encoding took (off the UI thread).
+    private let trace: FileHandle? = ProcessInfo.processInfo.environment["MONOPIX_STUDIO_TRACE"].flatMap {
+        _ = FileManager.default.createFile(atPath: $0, contents: nil)
+        return FileHandle(forWritingAtPath: $0)
+    }
+
+    private var running = true
+    private var damaged = true
+    private var lastInput = 0.0
+    private var lastTick = 0.0
+    private var lastFollow = 0.0
+
+    static let tickInterval = 0.1
+    static let followInterval = 0.25
+    /// A lone ESC older than this is the Escape key.
+    static let escapeDelay = 0.025
+
+    init(options: StudioOptions, services: StudioServices, screen: TerminalScreen) throws {
+        self.screen = screen
+        self.options = options
+        self.services = services
+        let (images, start, folder) = try ImageFolder.images(for: options.paths)
+        let name = services.renderer?.description ?? "no renderer: \(services.rendererUnavailable ?? "none given")"
+        state = StudioState(documents: images, range: options.range, rendererName: name, initialLevel: options.initialLevel)
+        state.current = start
+        state.rendererAvailable = services.renderer != nil
+        state.sessionEnabled = options.useSession
+        session = options.useSession ? SessionStore(directory: options.sessionDirectory ?? SessionStore.directory(for: folder)) : nil
+        if let saved = session?.load() { state.restore(saved) }
+        if options.paths.count == 1, !FileManager.default.isDirectory(options.paths[0]) {
+            state.current = start   // an image named on the command line wins over the session's current one
+        }
+        followers = options.watch.map { ($0.lastPathComponent, LogFollower(path: $0.path)) }
+        state.panel.sources = followers.map(\.label)
+        state.panel.visible = !followers.isEmpty
+        let wakeFD = screen.wakeDescriptor
+        let mailbox = Mailbox(wake: { var b: UInt8 = 1; _ = Foundation.write(wakeFD, &b, 1) })
+        self.mailbox = mailbox
+        presenter = GraphicsPresenter(deliver: { mailbox.post(.canvas($0)) })
+    }
+
+    // MARK: - Run
+
+    func run() throws {
+        try screen.start()
+        CrashRestore.install(descriptor: screen.descriptor)
+        defer {
+            screen.stop()
+            CrashRestore.uninstall()
+        }
+        installSignalSources()
+        let probe = Self.probe(screen, parser: &parser)
+        capabilities = probe.capabilities
+        updateGraphics(announce: true)
+        _ = state.handle(.resize(screen.size))
+        execute(state.start())
+        for token in probe.early { handle(token) }
+        redraw()
+
+        while running {
+            let input = screen.readInput(timeoutMilliseconds: parser.hasPending ? 25 : 50)
+            let now = Self.now()
+            var changed = false
+            if input.resized {
+                capabilities.ioctlCells = screen.size
+                capabilities.ioctlPixels = screen.windowPixels
+                // Ask again for what depends on the window: the cell size (for terminals without TIOCGWINSZ
+                // pixels) and the largest sixel image (xterm bounds it by the window).
+                screen.write(Array(CapabilityProbe.resizeQueries.utf8))
+                updateGraphics(announce: false)
+                dispatch(.resize(screen.size))
+                screen.invalidate()
+                damaged = true
+                changed = true
+            }
+            if !input.bytes.isEmpty {
+                lastInput = now
+                for token in parser.feed(input.bytes) { handle(token) }
+                changed = true
+            } else if parser.hasPending, now - lastInput >= Self.escapeDelay {
+                for token in parser.flush() { handle(token) }
+                changed = true
+            }
+            var encoded: [GraphicsPresenter.Encoded] = []
+            for mail in mailbox.drain() {
+                changed = true
+                switch mail {
+                case .event(let e): dispatch(e)
+                case .canvas(let c): encoded.append(c)
+                case .signal: execute(state.quit())
+                }
+            }
+            if now - lastTick >= Self.tickInterval {
+                lastTick = now
+                if now - lastFollow >= Self.followInterval {
+                    lastFollow = now
+                    if followLogs() { changed = true }
+                }
+                let before = state.message?.text
+                dispatch(.tick(now: now))
+                changed = changed || before != state.message?.text
+            }
+            if changed { redraw(encoded: encoded) }
+            if let trace, !input.bytes.isEmpty {
+                let ms = (Self.now() - now) * 1000
+                trace.write(Data(String(format: "input %@ answered in %.1f ms\n", input.bytes.map { String(format: "%02x", $0) }.joined(), ms).utf8))
+            }
+        }
+        renderTask?.cancel()
+        exportTask?.task.cancel()
+        files.sync {}   // the last session save finishes before the terminal is handed back
+    }
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+
+    private func dispatch(_ event: Event) {
+        execute(state.handle(event))
+    }
+
+    private func handle(_ token: InputToken) {
+        switch token {
+        case .key(let k): dispatch(.key(k))
+        case .mouse(let m): dispatch(.mouse(m))
+        case .reply(let r):
+            // A late answer to the start-up queries: it may change how the canvas is drawn.
+            capabilities.apply(r)
+            updateGraphics(announce: false)
+        }
+    }
+
+    private func redraw(encoded: [GraphicsPresenter.Encoded] = []) {
+        let frame = view(state)
+        screen.write(Array(TerminalSequence.beginSynchronized.utf8))
+        screen.draw(frame)
+        var out: [UInt8] = []
+        if let b = presenter.present(frame, sources: canvasSources(), mode: state.graphics.mode, damaged: damaged) { out += b }
+        for e in encoded {
+            guard let b = presenter.accept(e, popupOverCanvas: frame.popupOverCanvas) else { continue }
+            out += b
+            trace?.write(Data(String(format: "canvas %dx%d px %@ composed and encoded in %.1f ms, %d bytes\n",
+                                     e.spec.pixelWidth, e.spec.pixelHeight, e.mode.isSixel ? "sixel" : "blocks",
+                                     e.seconds * 1000, b.count).utf8))
+        }
+        damaged = false
+        screen.write(out + Array(TerminalSequence.endSynchronized.utf8))
+    }
+
+    private func canvasSources() -> CanvasSources? {
+        guard let doc = state.document, let image = doc.image else { return nil }
+        return CanvasSources(input: image, output: doc.output, mask: doc.mask)
+    }
+
+    // MARK: - Terminal capabilities
+
+    /// Sends the query batch and reads answers until DA1 (the fence) or the timeout. Keys typed meanwhile are kept.
+    static func probe(_ screen: TerminalScreen, parser: inout InputParser) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
+        var caps = TerminalCapabilities()
+        var early: [InputToken] = []
+        screen.write(Array(CapabilityProbe.queries.utf8))
+        let deadline = now() + CapabilityProbe.timeoutSeconds
+        while caps.primaryAttributes == nil {
+            let left = deadline - now()
+            guard left > 0 else { break }
+            let input = screen.readInput(timeoutMilliseconds: max(1, Int(left * 1000)))
+            for token in parser.feed(input.bytes) {
+                if case .reply(let r) = token { caps.apply(r) } else { early.append(token) }
+            }
+        }
+        caps.ioctlCells = screen.size
+        caps.ioctlPixels = screen.windowPixels
+        return (caps, early)
+    }
+
+    /// Decides (again) how to draw the canvas from what the terminal said; tells the state machine and the parser.
+    private func updateGraphics(announce: Bool) {
+        let env = ProcessInfo.processInfo.environment
+        let (mode, reason) = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env)
+        let cell = capabilities.cellPixels(columns: screen.size.columns, rows: screen.size.rows)
+        // Pixel mouse only when the cell size is known (pixels are turned into cells with it).
+        let pixelMouse = capabilities.pixelMouse == true && cell.source != "default 10x20"
+        let info = GraphicsInfo(mode: mode, cellPixels: cell.size, pixelMouse: pixelMouse, reason: reason)
+        guard info != state.graphics || announce else { return }
+        if pixelMouse != parser.pixelMouse || announce {
+            screen.write(Array((pixelMouse ? TerminalSequence.pixelMouseOn : "\u{1B}[?1016l").utf8))
+        }
+        parser.pixelMouse = pixelMouse
+        parser.cellPixels = (cell.size.width, cell.size.height)
+        dispatch(.graphics(info))
+        if announce || info.mode != state.graphics.mode { state.say(reason, seconds: 5) }
+        damaged = true
+    }
+
+    // MARK: - Commands
+
+    private func execute(_ commands: [Command]) {
+        for command in commands { execute(command) }
+    }
+
+    private func execute(_ command: Command) {
+        switch command {
+        case .render(let request):
+            guard let renderer = services.renderer else { return }
+            renderTask?.cancel()   // latest wins
+            let mailbox = self.mailbox
+            renderTask = Task.detached(priority: .userInitiated) {
+                let t0 = Self.now()
+                do {
+                    let out = try await renderer.render(image: request.image, intensity: request.intensity())
+                    guard !Task.isCancelled else { return }
+                    mailbox.post(.frameRendered(RenderResult(id: request.id, image: out, seconds: Self.now() - t0,
+                                                             exact: request.exact)))
+                } catch is CancellationError {
+                } catch {
+                    if !Task.isCancelled { mailbox.post(.renderFailed(id: request.id, message: "\(error)")) }
+                }
+            }
+        case .loadImage(let index, let url):
+            let session = self.session, mailbox = self.mailbox
+            files.async {
+                do {
+                    let image = try ImageFile.readRGB(url)
+                    let mask = session?.loadMask(for: url.lastPathComponent, width: image.width, height: image.height)
+                    mailbox.post(.imageLoaded(document: index, image: image, sessionMask: mask))
+                } catch {
+                    mailbox.post(.imageFailed(document: index, message: "\(url.lastPathComponent): \(error)"))
+                }
+            }
+        case .saveSession(let snapshot):
+            guard let session else { return }
+            let mailbox = self.mailbox
+            files.async {
+                do { try session.save(snapshot) } catch { mailbox.post(.notice("session not saved: \(error)", isError: true)) }
+            }
+        case .export(var request):
+            guard let exporter = services.exporter else {
+                mailbox.post(.exportProgress(ExportProgress(id: request.id, completed: 0, total: 0, message: "", finished: true,
+                                                            error: "export is not wired to the engine yet")))
+                return
+            }
+            if let session {
+                for i in request.jobs.indices where request.jobs[i].painted == nil {
+                    let url = session.maskURL(for: request.jobs[i].image.lastPathComponent)
+                    if FileManager.default.fileExists(atPath: url.path) { request.jobs[i].paintedFile = url }
+                }
+            }
+            let mailbox = self.mailbox
+            let id = request.id
+            exportTask = (id, Task.detached(priority: .utility) { [request] in
+                do {
+                    try await exporter.run(request) { mailbox.post(.exportProgress($0)) }
+                } catch {
+                    let text = Task.isCancelled || error is CancellationError ? "cancelled" : "\(error)"
+                    mailbox.post(.exportProgress(ExportProgress(id: id, completed: 0, total: 0, message: "", finished: true, error: text)))
+                }
+            })
+        case .cancelExport(let id):
+            if exportTask?.id == id { exportTask?.task.cancel() }
+        case .loadMask(let index, let url, let width, let height, let range):
+            let mailbox = self.mailbox
+            files.async {
+                do {
+                    let layer = try MaskFiles.load(url, width: width, height: height, range: range)
+                    mailbox.post(.maskLoaded(document: index, layer: layer, path: url.path))
+                } catch {
+                    mailbox.post(.notice("\(error)", isError: true))
+                }
+            }
+        case .saveMask(let url, let map, let range):
+            let mailbox = self.mailbox
+            files.async {
+                do {
+                    try MaskFiles.save(map, range: range, to: url)
+                    mailbox.post(.notice("saved \(url.path)", isError: false))
+                } catch {
+                    mailbox.post(.notice("\(error)", isError: true))
+                }
+            }
+        case .startTraining, .stopTraining:
+            mailbox.post(.trainingStatus(running: false, message: "starting training from the studio comes later: run monopix train and --watch its log"))
+        case .redraw:
+            screen.invalidate()
+            damaged = true
+        case .quit:
+            running = false
+        }
+    }
+
+    /// Reads what the followed logs gained; true when something arrived.
+    private func followLogs() -> Bool {
+        let arrival = Date().timeIntervalSince1970
+        var any = false
+        for (label, follower) in followers {
+            let (lines, change) = follower.poll()
+            if !lines.isEmpty || change == .truncated {
+                dispatch(.logLines(source: label, lines: lines, reset: change == .truncated, arrival: arrival))
+                any = true
+            }
+        }
+        return any
+    }
+
+    // MARK: - Signals
+
+    /// SIGINT and SIGTERM end the studio the normal way (session saved, terminal restored).
+    private func installSignalSources() {
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [mailbox] in mailbox.post(.signal(sig)) }
+            source.resume()
+            signalSources.append(source)
+        }
+    }
+}
+
+private extension FileManager {
+    func isDirectory(_ url: URL) -> Bool {
+        var flag: ObjCBool = false
+        return fileExists(atPath: url.path, isDirectory: &flag) && flag.boolValue
+    }
+}
+
+/// On a crash (a trap or a fault), puts the terminal back before dying: mouse modes off, cursor shown, main
+/// screen. Only async-signal-safe calls (`write`, `signal`, `raise`) on preallocated bytes.
+enum CrashRestore {
+    nonisolated(unsafe) private static var bytes: UnsafeMutableBufferPointer<UInt8>?
+    nonisolated(unsafe) private static var descriptor: Int32 = STDOUT_FILENO
+    static let signals: [Int32] = [SIGSEGV, SIGBUS, SIGILL, SIGTRAP, SIGFPE, SIGABRT]
+
+    static func install(descriptor fd: Int32) {
+        descriptor = fd
+        let text = Array((TerminalSequence.restore + "\u{1B}[?1049l\r\n").utf8)
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
+        _ = buffer.initialize(from: text)
+        bytes = buffer
+        for s in signals {
+            signal(s) { sig in
+                if let b = CrashRestore.bytes { _ = write(CrashRestore.descriptor, b.baseAddress, b.count) }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+    }
+
+    static func uninstall() {
+        for s in signals { signal(s, SIG_DFL) }
+    }
+}

@@ -1,1 +1,0 @@
-// The Studio module: see README.md, Architecture.

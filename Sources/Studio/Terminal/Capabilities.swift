@@ -1,0 +1,145 @@
+/// What the terminal said about itself: folded from the replies to the start-up queries.
+public struct TerminalCapabilities: Sendable, Equatable {
+    /// DA1's attribute list; nil until the terminal answered (every terminal answers DA1: it is the fence).
+    public var primaryAttributes: [Int]?
+    public var version: String?
+    /// From `CSI 16 t`.
+    public var reportedCellPixels: PixelSize?
+    /// From `CSI 14 t` and `CSI 18 t`.
+    public var textAreaPixels: PixelSize?
+    public var textAreaCells: CellSize?
+    /// From `TIOCGWINSZ` (`ws_xpixel`, `ws_ypixel`, with the cell counts of the same call).
+    public var ioctlPixels: PixelSize?
+    public var ioctlCells: CellSize?
+    /// XTSMGRAPHICS item 1 (read).
+    public var colourRegisters: Int?
+    /// XTSMGRAPHICS item 2 (read): the largest sixel image.
+    public var sixelGeometry: PixelSize?
+    /// DECRPM for 2026 and 1016: nil when not answered.
+    public var synchronizedOutput: Bool?
+    public var pixelMouse: Bool?
+
+    public init() {}
+
+    /// Sixel iff DA1 lists attribute 4 exactly (14, 24 and 41 are other things).
+    public var hasSixel: Bool { primaryAttributes?.dropFirst().contains(4) ?? false }
+
+    public mutating func apply(_ reply: TerminalReply) {
+        switch reply {
+        case .primaryAttributes(let a): primaryAttributes = a
+        case .cellPixels(let w, let h): if w > 0 && h > 0 { reportedCellPixels = PixelSize(width: w, height: h) }
+        case .textAreaPixels(let w, let h): if w > 0 && h > 0 { textAreaPixels = PixelSize(width: w, height: h) }
+        case .textAreaCells(let c, let r): if c > 0 && r > 0 { textAreaCells = CellSize(columns: c, rows: r) }
+        case .graphicsAttribute(let item, let status, let values):
+            guard status == 0 else { return }
+            if item == 1, let n = values.first { colourRegisters = n }
+            if item == 2, values.count >= 2 { sixelGeometry = PixelSize(width: values[0], height: values[1]) }
+        case .modeReport(let mode, let state):
+            // 0: not recognised; 1/2: set/reset; 3/4: permanently set/reset (4 means it cannot be used).
+            let usable = state == 1 || state == 2 || state == 3
+            if mode == 2026 { synchronizedOutput = usable }
+            if mode == 1016 { pixelMouse = usable }
+        case .version(let v): version = v
+        case .other: break
+        }
+    }
+
+    /// One cell in pixels, and where that came from: `TIOCGWINSZ` when plausible, else `CSI 16 t`, else the text
+    /// area divided by the cells, else 10x20 (what Windows Terminal pretends).
+    public func cellPixels(columns: Int, rows: Int) -> (size: PixelSize, source: String) {
+        if let p = ioctlPixels, let c = ioctlCells, c.columns > 0, c.rows > 0,
+           p.width >= 2 * c.columns, p.height >= 4 * c.rows, p.width < 24_000, p.height < 24_000 {
+            return (PixelSize(width: p.width / c.columns, height: p.height / c.rows), "TIOCGWINSZ")
+        }
+        if let p = reportedCellPixels { return (p, "CSI 16 t") }
+        if let p = textAreaPixels {
+            let c = textAreaCells ?? CellSize(columns: columns, rows: rows)
+            if c.columns > 0, c.rows > 0, p.width >= 2 * c.columns, p.height >= 4 * c.rows {
+                return (PixelSize(width: p.width / c.columns, height: p.height / c.rows), "CSI 14 t / 18 t")
+            }
+        }
+        return (PixelSize(width: 10, height: 20), "default 10x20")
+    }
+}
+
+public struct PixelSize: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var width: Int
+    public var height: Int
+    public init(width: Int, height: Int) { self.width = width; self.height = height }
+    public var description: String { "\(width)x\(height)" }
+}
+
+public struct CellSize: Sendable, Equatable, Codable, CustomStringConvertible {
+    public var columns: Int
+    public var rows: Int
+    public init(columns: Int, rows: Int) { self.columns = columns; self.rows = rows }
+    public var description: String { "\(columns)x\(rows)" }
+}
+
+/// What the user asked for with `--graphics`.
+public enum GraphicsPreference: String, Sendable, CaseIterable, Codable {
+    case auto, sixel, blocks
+}
+
+/// How the canvas is drawn.
+public enum GraphicsMode: Sendable, Equatable {
+    /// Sixel images with at most `registers` colours, at most `maxSize` pixels.
+    case sixel(registers: Int, maxSize: PixelSize)
+    /// Half blocks `▀`, two pixels per cell, in 24-bit colour or the 256-colour palette.
+    case blocks(trueColour: Bool)
+
+    public var isSixel: Bool { if case .sixel = self { return true }; return false }
+}
+
+/// The one place that decides between sixel and half blocks, with the reason shown by `--detect` and the status
+/// line. `refuseFallback` (for tests and `--graphics sixel`) keeps the asked-for mode even when detection says no.
+public func chooseGraphics(preference: GraphicsPreference, capabilities: TerminalCapabilities,
+                           environment: [String: String], refuseFallback: Bool = false) -> (mode: GraphicsMode, reason: String) {
+    let colorterm = environment["COLORTERM"]?.lowercased() ?? ""
+    let trueColour = colorterm.contains("truecolor") || colorterm.contains("24bit")
+    let blocks = GraphicsMode.blocks(trueColour: trueColour)
+    let blocksNote = trueColour ? "half blocks, 24-bit colour" : "half blocks, 256 colours (COLORTERM is not truecolor)"
+    let registers = capabilities.colourRegisters ?? 256
+    let maxSize = capabilities.sixelGeometry ?? PixelSize(width: 1000, height: 1000)
+    let sixel = GraphicsMode.sixel(registers: min(256, max(2, registers)), maxSize: maxSize)
+    switch preference {
+    case .blocks:
+        return (blocks, "\(blocksNote) (--graphics blocks)")
+    case .sixel:
+        if capabilities.hasSixel || refuseFallback { return (sixel, "sixel (--graphics sixel)") }
+        return (sixel, "sixel forced by --graphics sixel although DA1 does not list 4")
+    case .auto:
+        guard capabilities.primaryAttributes != nil else {
+            return (blocks, "\(blocksNote): the terminal has not answered DA1 (yet)")
+        }
+        guard capabilities.hasSixel else {
+            let tmux = environment["TMUX"] != nil ? "; inside tmux: sixel needs tmux ≥ 3.4 built with sixel" : ""
+            return (blocks, "\(blocksNote): DA1 does not list sixel (4)\(tmux)")
+        }
+        guard registers >= 64 else {
+            return (blocks, "\(blocksNote): only \(registers) sixel colour registers")
+        }
+        return (sixel, "sixel, \(min(256, registers)) colours, up to \(maxSize)")
+    }
+}
+
+/// The start-up queries, sent as one batch and fenced by DA1.
+public enum CapabilityProbe {
+    public static let queries: String = [
+        "\u{1B}[>0q",          // XTVERSION
+        "\u{1B}[16t",          // cell size in pixels
+        "\u{1B}[14t",          // text area in pixels
+        "\u{1B}[18t",          // text area in cells
+        "\u{1B}[?1;1;0S",      // XTSMGRAPHICS: colour registers
+        "\u{1B}[?2;1;0S",      // XTSMGRAPHICS: sixel geometry
+        "\u{1B}[?2026$p",      // DECRQM synchronized output
+        "\u{1B}[?1016$p",      // DECRQM SGR-pixel mouse
+        "\u{1B}[c",            // DA1: the fence
+    ].joined()
+
+    /// Sent again after a resize: the answers that depend on the window's size.
+    public static let resizeQueries = "\u{1B}[16t\u{1B}[?2;1;0S"
+
+    /// How long start-up waits for the fence before the UI comes up on half blocks (late answers still count).
+    public static let timeoutSeconds = 0.25
+}

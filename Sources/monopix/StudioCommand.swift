@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import Engine
+import Studio
+
+/// `monopix studio`: paint intensity masks over images and watch the generator's result.
+struct StudioCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "studio",
+        abstract: "Paint per-pixel intensity masks, scrub the level and see the result in the terminal.",
+        discussion: """
+            Opens the images (a folder, or a file and its folder). Press ? in the studio for every key. \
+            Sixel graphics where the terminal has them (xterm -ti vt340, foot, WezTerm, mlterm…), \
+            half blocks elsewhere. The session (masks, levels, view) is kept in .monopix-session/ \
+            beside the images.
+            """
+    )
+
+    @Argument(help: "Images or a folder of PNG/JPEG images (default: the bundled samples).")
+    var paths: [String] = []
+
+    @Option(name: [.customLong("model"), .customLong("checkpoint")], help: "Generator checkpoint (.pth or .safetensors; default: the bundled low-light model).")
+    var model: String?
+
+    @Option(help: "The YAML config the checkpoint was trained with (default: the bundled model's).")
+    var config: String?
+
+    @Option(help: "The intensity range of the slider, as lo,hi (default: the task's: -1,2 for low light, 0,1.5 for noise, else 0,1).")
+    var range: String?
+
+    @Flag(name: .customLong("low-light"), help: "Shorthand for --range -1,2.")
+    var lowLight = false
+
+    @Option(help: "The level images start at (default: 1, within the range).")
+    var level: Float?
+
+    @Option(help: "How to draw images: auto, sixel or blocks.")
+    var graphics: GraphicsPreference = .auto
+
+    @Option(name: .customLong("watch"), help: "A training log to follow in the panel (metrics.jsonl, console log, loss_log.txt). Repeatable.")
+    var watch: [String] = []
+
+    @Option(name: .customLong("session-dir"), help: "Where to keep the session (default: .monopix-session/ beside the images).")
+    var sessionDirectory: String?
+
+    @Flag(name: .customLong("no-session"), help: "Neither restore nor save a session.")
+    var noSession = false
+
+    @Flag(help: "Probe the terminal, report what it can draw, and exit.")
+    var detect = false
+
+    @Flag(name: .customLong("demo-renderer"), help: .hidden)
+    var demoRenderer = false
+
+    func validate() throws {
+        _ = try parsedRange()
+    }
+
+    func parsedRange(for loaded: LoadedModel? = nil) throws -> ClosedRange<Float> {
+        if lowLight { return -1...2 }
+        guard let range else {
+            // The reference's trajectories per task (method.md §6).
+            switch loaded?.config.string("model") {
+            case "cycleCtrl_lowlight": return -1...2
+            case "cycleCtrl_noise": return 0...1.5
+            default: return 0...1
+            }
+        }
+        let parts = range.split(separator: ",").map { Float($0.trimmingCharacters(in: .whitespaces)) }
+        guard parts.count == 2, let lo = parts[0], let hi = parts[1], lo < hi else {
+            throw ValidationError("--range wants lo,hi with lo < hi, e.g. 0,1 or -1,2 (got \(range))")
+        }
+        return lo...hi
+    }
+
+    func run() throws {
+        do {
+            if detect {
+                print(try StudioApp.detect(preference: graphics))
+                return
+            }
+            var loaded: LoadedModel?
+            var unavailable: String?
+            if !demoRenderer {
+                do { loaded = try loadModel() } catch { unavailable = "\(error)" }
+            }
+            var images = paths.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
+            if images.isEmpty {
+                guard let samples = BundledAssets.samples else { throw ValidationError("give an image or a folder (the bundled samples were not found)") }
+                images = [samples]
+            }
+            let options = StudioOptions(
+                paths: images,
+                range: try parsedRange(for: loaded), initialLevel: level, graphics: graphics,
+                watch: watch.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) },
+                sessionDirectory: sessionDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) },
+                useSession: !noSession)
+            var services = StudioServices()
+            if demoRenderer {
+                services.renderer = DemoRenderer()
+            } else if let loaded {
+                services.renderer = EngineRenderer(model: loaded)
+                services.exporter = EngineExporter(model: loaded)
+            } else {
+                // The studio still opens (to paint masks); the status line says why there is no output.
+                services.rendererUnavailable = unavailable
+            }
+            try StudioApp.run(options, services: services)
+        } catch let error as StudioError {
+            FileHandle.standardError.write("monopix studio: \(error)\n".data(using: .utf8)!)
+            throw ExitCode(error == .notATerminal ? 2 : 1)
+        }
+    }
+}
+
+extension StudioCommand {
+    /// The model named by --model/--config, or the bundled one.
+    func loadModel() throws -> LoadedModel {
+        if model == nil && config == nil {
+            guard let c = BundledAssets.config, let m = BundledAssets.model else {
+                throw EngineError.invalidArgument("the bundled model was not found (\(BundledAssets.modelPath)); pass --model and --config")
+            }
+            return try LoadedModel(config: c, checkpoint: m)
+        }
+        guard let model, let config else { throw EngineError.invalidArgument("--model and --config go together") }
+        return try LoadedModel(config: URL(fileURLWithPath: config), checkpoint: URL(fileURLWithPath: model))
+    }
+}
+
+extension GraphicsPreference: ExpressibleByArgument {}

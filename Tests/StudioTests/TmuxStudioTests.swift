@@ -1,0 +1,172 @@
+import Foundation
+import ImageIO
+import XCTest
+
+/// Drives the real `monopix studio` binary in a detached tmux session (120x40, half blocks, the demo renderer):
+/// open, paint, scrub, undo, switch the view, follow a growing training log, quit. Skipped when tmux or the built
+/// binary is missing. Waits poll the captured screen with a deadline; nothing sleeps for a fixed time.
+final class TmuxStudioTests: XCTestCase {
+    private var socket = ""
+    private var directory: URL!
+
+    private static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent().deletingLastPathComponent()
+
+    /// `MONOPIX_BINARY`, else the newest of the debug and release builds.
+    private static func binary() -> String? {
+        if let b = ProcessInfo.processInfo.environment["MONOPIX_BINARY"] { return b }
+        let candidates = ["debug", "release"].map { packageRoot.appendingPathComponent(".build/\($0)/monopix").path }
+            .filter { FileManager.default.isExecutableFile(atPath: $0) }
+        return candidates.max { a, b in
+            let date = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date) ?? .distantPast }
+            return date(a) < date(b)
+        }
+    }
+
+    private static func tmuxPath() -> String? {
+        ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    }
+
+    /// Runs tmux on the test's own server and returns what it printed. Spawned directly with `posix_spawn` and
+    /// reaped with `waitpid`: `new-session` forks the tmux server, which inherits whatever the child had open, so
+    /// nothing here may wait for a pipe or a descriptor to close.
+    @discardableResult
+    private func tmux(_ arguments: String...) throws -> String {
+        let output = directory.appendingPathComponent(".tmux-output").path
+        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        let argv = [Self.tmuxPath()!, "-L", socket] + arguments
+        var cArgs = argv.map { strdup($0) } + [nil]
+        defer { cArgs.forEach { free($0) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
+        guard rc == 0 else { throw XCTSkip("cannot run tmux: \(rc)") }
+        var status: Int32 = 0
+        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    }
+
+    private func screen() throws -> String { try tmux("capture-pane", "-p", "-t", "studio") }
+
+    /// Polls the screen until `predicate` holds (10 s at most).
+    @discardableResult
+    private func waitFor(_ what: String, file: StaticString = #filePath, line: UInt = #line,
+                         _ predicate: (String) -> Bool) throws -> String {
+        let deadline = Date().addingTimeInterval(10)
+        var last = ""
+        while Date() < deadline {
+            last = try screen()
+            if predicate(last) { return last }
+            usleep(50_000)
+        }
+        XCTFail("timed out waiting for \(what); the screen was:\n\(last)", file: file, line: line)
+        throw XCTSkip("stopping after a failed wait")
+    }
+
+    private func keys(_ k: String...) throws {
+        for key in k { try tmux("send-keys", "-t", "studio", key) }
+    }
+
+    private func literal(_ text: String) throws {
+        try tmux("send-keys", "-t", "studio", "-l", text)
+    }
+
+    /// A PNG with a horizontal and a vertical gradient.
+    private func writeImage(_ name: String, width: Int, height: Int) throws {
+        var image = RGBImage(width: width, height: height)
+        for y in 0..<height { for x in 0..<width {
+            image[x, y, 0] = UInt8(x * 255 / width); image[x, y, 1] = UInt8(y * 255 / height); image[x, y, 2] = 96
+        } }
+        try PNGFile.write(image, to: directory.appendingPathComponent(name))
+    }
+
+    override func setUpWithError() throws {
+        guard Self.tmuxPath() != nil else { throw XCTSkip("tmux is not installed") }
+        guard Self.binary() != nil else { throw XCTSkip("build the monopix product first (swift build --product monopix)") }
+        socket = "monopix-test-\(getpid())"
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("studio-tmux-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        if !socket.isEmpty { _ = try? tmux("kill-server") }
+        if let directory { try? FileManager.default.removeItem(at: directory) }
+    }
+
+    func testOpenPaintScrubUndoViewPanelQuit() throws {
+        try writeImage("a.png", width: 96, height: 64)
+        try writeImage("b.png", width: 64, height: 64)
+        let log = directory.appendingPathComponent("loss_log.txt")
+        try (1...5).map { "(epoch: 1, iters: \($0 * 100), time: 0.1) D_A: 0.\(5 - $0) G_A: 1.\($0)" }
+            .joined(separator: "\n").appending("\n").write(to: log, atomically: true, encoding: .utf8)
+        let command = "\(Self.binary()!) studio '\(directory.path)' --graphics blocks --demo-renderer --watch '\(log.path)'; "
+            + "echo STUDIO-EXIT=$?; sleep 30"
+        try tmux("new-session", "-d", "-s", "studio", "-x", "120", "-y", "40", command)
+
+        // Open: the first image, rendered by the demo renderer, drawn in half blocks; the panel follows the log.
+        var s = try waitFor("the first frame") { $0.contains("1/2 a.png 96×64") && $0.contains("exact") }
+        XCTAssertTrue(s.contains("demo renderer"))
+        XCTAssertTrue(s.contains("▀"), "half blocks on the canvas")
+        XCTAssertTrue(s.contains("level ├"))
+        XCTAssertTrue(s.contains("blocks · ? help"))
+        XCTAssertFalse(s.contains("^["), "no escape sequence leaked onto the screen")
+        try waitFor("the log's records") { $0.contains("training — loss_log.txt") && $0.contains("5 records") }
+
+        // Paint with the keyboard: pen down, three cells right, pen up = one undo step.
+        try keys("0", "Enter", "l", "l", "l", "Enter")
+        try waitFor("one undo step") { $0.contains("undo 1 redo 0") && $0.contains("pen") == false }
+        // Paint with the mouse (SGR reports, as the terminal would send them): press, drag, release.
+        try literal("\u{1B}[<0;20;10M\u{1B}[<32;30;12M\u{1B}[<0;30;12m")
+        s = try waitFor("the mouse stroke") { $0.contains("undo 2 redo 0") }
+
+        // Scrub: 1.00 → 0.99 → 0.98, then a coarse step down to the grid: 0.90.
+        try keys(",", ",", "<")
+        try waitFor("the slider at 0.90") { $0.contains(" 0.90  [0.00, 1.00]") }
+
+        // Undo the mouse stroke.
+        try keys("C-z")
+        try waitFor("undo") { $0.contains("undo 1 redo 1") }
+
+        // Switch view.
+        try keys("m")
+        try waitFor("the mask overlay") { $0.contains("│ mask overlay │") && $0.contains("overlay 50%") }
+        try keys("|")
+        try waitFor("side by side") { $0.contains("input │ output") }
+
+        // The training panel follows the growing log; hide and show it.
+        try (6...8).map { "(epoch: 2, iters: \($0 * 100), time: 0.1) D_A: 0.1 G_A: 0.\($0)\n" }.joined()
+            .appendingToFile(log)
+        try waitFor("the new lines") { $0.contains("8 records") && $0.contains("epoch 2") }
+        try keys("t")
+        try waitFor("the panel hidden") { !$0.contains("training — loss_log.txt") }
+        try keys("t")
+        try waitFor("the panel back") { $0.contains("training — loss_log.txt") }
+
+        // Help shows every key; any key closes it.
+        try keys("?")
+        try waitFor("the help") { $0.contains("keys — any key closes") && $0.contains("Ctrl+Z u") }
+        try keys("Escape")
+        try waitFor("the help closed") { !$0.contains("keys — any key closes") }
+
+        // Quit: the terminal is restored, the exit status is 0 and the session is on disk.
+        try keys("q")
+        s = try waitFor("the exit") { $0.contains("STUDIO-EXIT=") }
+        XCTAssertTrue(s.contains("STUDIO-EXIT=0"), s)
+        let session = directory.appendingPathComponent(".monopix-session")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: session.appendingPathComponent("session.json").path))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: session.appendingPathComponent("a.png.mask.npy").path))
+    }
+}
+
+private extension String {
+    func appendingToFile(_ url: URL) throws {
+        let h = try FileHandle(forWritingTo: url)
+        h.seekToEndOfFile()
+        h.write(Data(utf8))
+        try h.close()
+    }
+}
