@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import Dispatch
 
 /// How a convolution is computed. `automatic` asks `Convolution.algorithm(...)`, which picks per layer shape.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -122,11 +123,19 @@ extension Convolution {
 
     // MARK: Forward
 
-    /// Floats of V (transformed input) plus M (products) per block: about 1 MiB, so one block's working set stays
-    /// in a core's L2 while its GEMMs run.
+    /// Floats of V (transformed input) plus M (products) per block when each worker takes its own blocks: about
+    /// 1 MiB, so that a block's working set stays in a core's L2 from its input transform to its output transform.
     static let winogradBlockBudget = 256 * 1024
-    /// Never fewer tiles per block than this (the GEMMs' N): thinner GEMMs run far from peak.
-    static let winogradMinBlockTiles = 48
+    /// Never fewer tiles per block than this (the GEMMs' N): thinner GEMMs run far from peak, mostly packing U.
+    static let winogradMinBlockTiles = 64
+    /// With fewer blocks than this per worker, all workers go through each block together instead, phase by phase
+    /// (input transform split by input channels, GEMMs by points, output transform by output channels), on blocks
+    /// of up to `winogradSharedBlockBudget` floats of V + M, at least `winogradMinSharedBlockTiles` tiles.
+    static let winogradBlocksPerWorker = 4
+    static let winogradSharedBlockBudget = 1024 * 1024
+    static let winogradMinSharedBlockTiles = 128
+    /// Below this many multiply-adds in the GEMMs a layer runs on one worker (with every core given to BLAS).
+    static let winogradParallelWork = 1 << 23
 
     func winogradForward(_ src: UnsafePointer<Float>, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
                          ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile) {
@@ -134,21 +143,53 @@ extension Convolution {
         let filters = winogradFilters(tile)
         let plan = WinogradPlan(tile: tile, inChannels: inChannels, outChannels: outChannels, h: h, w: w, ho: ho, wo: wo,
                                 padding: padding, workers: ThreadPolicy.workerCount)
-        let parallel = ho * wo >= Self.splitThreshold && plan.blocks.count > 1
-        let workers = parallel ? min(ThreadPolicy.workerCount, plan.blocks.count) : 1
-        ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
-        let queue = BlockQueue(count: plan.blocks.count)
+        ThreadPolicy.blasThreads(plan.workers == 1 ? ThreadPolicy.workerCount : 1)
         let ep = EpilogueConstants(self, epilogue)
         filters.withUnsafeBufferPointer { u in
-            ThreadPolicy.split(workers) { _, _ in
-                let scratch = WinogradScratch(plan)
-                defer { scratch.deallocate() }
-                while let b = queue.next() {
-                    plan.run(block: plan.blocks[b], src: src, filters: u.baseAddress!, dst: dst, epilogue: ep, scratch: scratch)
+            let io = WinogradIO(src: src, filters: u.baseAddress!, dst: dst, epilogue: ep)
+            if plan.shared {
+                let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
+                let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
+                defer { v.deallocate(); m.deallocate() }
+                let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan) }
+                defer { scratch.forEach { $0.deallocate() } }
+                for block in plan.blocks {
+                    let n = plan.columns(block) * block.rows.count
+                    ThreadPolicy.split(plan.workers) { i, count in
+                        plan.inputTransform(block, channels: ThreadPolicy.share(inChannels, i, count), io, v: v, scratch: scratch[i])
+                    }
+                    ThreadPolicy.split(plan.workers) { i, count in
+                        plan.products(points: ThreadPolicy.share(tile.points, i, count), n: n, io, v: v, m: m)
+                    }
+                    ThreadPolicy.split(plan.workers) { i, count in
+                        plan.outputTransform(block, channels: ThreadPolicy.share(outChannels, i, count), io, m: m, scratch: scratch[i])
+                    }
+                }
+            } else {
+                let queue = BlockQueue(count: plan.blocks.count)
+                ThreadPolicy.split(plan.workers) { _, _ in
+                    let scratch = WinogradScratch(plan)
+                    let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
+                    let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
+                    defer { scratch.deallocate(); v.deallocate(); m.deallocate() }
+                    while let b = queue.next() {
+                        let block = plan.blocks[b]
+                        plan.inputTransform(block, channels: 0..<inChannels, io, v: v, scratch: scratch)
+                        plan.products(points: 0..<tile.points, n: plan.columns(block) * block.rows.count, io, v: v, m: m)
+                        plan.outputTransform(block, channels: 0..<outChannels, io, m: m, scratch: scratch)
+                    }
                 }
             }
         }
     }
+}
+
+/// What a Winograd pass reads and writes: one image's input planes, the transformed filters, its output planes.
+struct WinogradIO {
+    let src: UnsafePointer<Float>
+    let filters: UnsafePointer<Float>
+    let dst: UnsafeMutablePointer<Float>
+    let epilogue: EpilogueConstants
 }
 
 /// Bias and epilogue as flat per-channel arrays.
@@ -199,19 +240,23 @@ struct WinogradBlock {
     var columns: Range<Int>
 }
 
-/// How one layer's tiles are cut into blocks, and the sizes of the buffers a worker needs.
+/// How one layer's tiles are cut into blocks and shared among the workers.
 struct WinogradPlan {
     let tile: WinogradTile
     let inChannels: Int, outChannels: Int
     let h: Int, w: Int, ho: Int, wo: Int, padding: Int
     let tilesY: Int, tilesX: Int
-    /// Tile rows and tile columns per block (the last ones may be smaller); columns rounded up to the lanes.
+    /// Tile rows and tile columns per block (the last ones may be smaller); columns are a multiple of the lanes.
     let bandRows: Int, segmentTiles: Int
     let blocks: [WinogradBlock]
+    /// How many workers, and whether they share each block (phase by phase) or take blocks of their own.
+    let workers: Int
+    let shared: Bool
 
     static let lanes = 4
 
-    init(tile: WinogradTile, inChannels: Int, outChannels: Int, h: Int, w: Int, ho: Int, wo: Int, padding: Int, workers: Int) {
+    init(tile: WinogradTile, inChannels: Int, outChannels: Int, h: Int, w: Int, ho: Int, wo: Int, padding: Int, workers available: Int) {
+        typealias C = Convolution
         self.tile = tile
         self.inChannels = inChannels; self.outChannels = outChannels
         self.h = h; self.w = w; self.ho = ho; self.wo = wo; self.padding = padding
@@ -220,10 +265,15 @@ struct WinogradPlan {
         tilesX = (wo + m - 1) / m
         let total = tilesY * tilesX
         let perTile = tile.points * (inChannels + outChannels)
-        var target = max(Convolution.winogradMinBlockTiles, Convolution.winogradBlockBudget / perTile)
-        // Enough blocks for every worker to get two, as long as blocks stay reasonably wide.
-        if workers > 1 && total / target < 2 * workers {
-            target = max(Convolution.winogradMinBlockTiles / 2, total / (2 * workers))
+        let work = total * tile.points * inChannels * outChannels
+        var target = max(C.winogradMinBlockTiles, C.winogradBlockBudget / perTile)
+        if available > 1 && work >= C.winogradParallelWork {
+            workers = available
+            shared = (total + target - 1) / target < C.winogradBlocksPerWorker * available
+            if shared { target = max(C.winogradMinSharedBlockTiles, C.winogradSharedBlockBudget / perTile) }
+        } else {
+            workers = 1
+            shared = false
         }
         let lanes = Self.lanes
         func roundUp(_ x: Int) -> Int { (x + lanes - 1) / lanes * lanes }
@@ -238,7 +288,6 @@ struct WinogradPlan {
             let bands = (tilesY + wanted - 1) / wanted
             band = (tilesY + bands - 1) / bands
         }
-        seg = max(lanes, seg)
         bandRows = band; segmentTiles = seg
         var blocks: [WinogradBlock] = []
         for y in stride(from: 0, to: tilesY, by: band) {
@@ -249,139 +298,141 @@ struct WinogradPlan {
         self.blocks = blocks
     }
 
-    /// Tiles per block row as stored (a multiple of the lanes) and the phase-split row length.
-    var maxColumns: Int { segmentTiles }
+    /// The distance between two points' planes in V and M: a multiple of 4 KiB would put all α² streams of a tile
+    /// transform in the same L1 sets, so the planes are rounded to cache lines and then one line apart.
+    static func pointStride(_ floats: Int) -> Int { (floats + 15) / 16 * 16 + 16 }
+
+    /// A block's tile columns as stored (rounded up to the lanes).
+    func columns(_ block: WinogradBlock) -> Int { (block.columns.count + Self.lanes - 1) / Self.lanes * Self.lanes }
+    /// The phase-split row length: the block's columns, plus one group for the tiles' overlap.
     var phaseStride: Int { segmentTiles + Self.lanes }
     var maxN: Int { bandRows * segmentTiles }
+    var vCapacity: Int { tile.points * Self.pointStride(inChannels * maxN) }
+    var mCapacity: Int { tile.points * Self.pointStride(outChannels * maxN) }
 
-    func run(block: WinogradBlock, src: UnsafePointer<Float>, filters: UnsafePointer<Float>,
-             dst: UnsafeMutablePointer<Float>, epilogue: EpilogueConstants, scratch: WinogradScratch) {
-        let m = tile.m, alpha = tile.alpha, points = tile.points
-        let bw = block.columns.count, bh = block.rows.count
-        let bwp = (bw + Self.lanes - 1) / Self.lanes * Self.lanes
-        let n = bh * bwp
-        let wq = phaseStride
-        let rowStride = m * wq
-        let v = scratch.v, mm = scratch.m, phases = scratch.phases, line = scratch.line
-        let lineLength = wq * m
-
-        // 1. Input transform, channel by channel: the block's input rows, zero-padded and phase-split, then α² planes.
+    /// V[point][channel][tile] for input channels `channels` of `block`: each channel's input rows, zero-padded and
+    /// split into the m phases of x, then α² planes of four tiles at a time.
+    func inputTransform(_ block: WinogradBlock, channels: Range<Int>, _ io: WinogradIO, v: UnsafeMutablePointer<Float>,
+                        scratch: WinogradScratch) {
+        let m = tile.m
+        let bh = block.rows.count, bwp = columns(block), n = bh * bwp
+        let wq = phaseStride, rowStride = m * wq, lineLength = wq * m
+        let vStride = Self.pointStride(inChannels * n)
+        let phases = scratch.phases, line = scratch.line
         let inputRows = bh * m + 2
         let x0 = block.columns.lowerBound * m - padding
-        for ci in 0..<inChannels {
-            let plane = src + ci * h * w
+        let lo = max(0, -x0), hi = min(lineLength, w - x0)
+        for ci in channels {
+            let plane = io.src + ci * h * w
             for r in 0..<inputRows {
                 let iy = block.rows.lowerBound * m - padding + r
                 let prow = phases + r * rowStride
-                if iy < 0 || iy >= h {
+                if iy < 0 || iy >= h || hi <= lo {
                     prow.update(repeating: 0, count: rowStride)
-                    continue
+                } else if lo == 0 && hi == lineLength {
+                    deinterleave(m: m, plane + iy * w + x0, groups: wq, into: prow, stride: wq)
+                } else {
+                    if lo > 0 { line.update(repeating: 0, count: lo) }
+                    line.advanced(by: lo).update(from: plane + iy * w + x0 + lo, count: hi - lo)
+                    if hi < lineLength { line.advanced(by: hi).update(repeating: 0, count: lineLength - hi) }
+                    deinterleave(m: m, line, groups: wq, into: prow, stride: wq)
                 }
-                let lo = max(0, -x0), hi = min(lineLength, w - x0)
-                if hi <= lo {
-                    prow.update(repeating: 0, count: rowStride)
-                    continue
-                }
-                if lo > 0 { line.update(repeating: 0, count: lo) }
-                line.advanced(by: lo).update(from: plane + iy * w + x0 + lo, count: hi - lo)
-                if hi < lineLength { line.advanced(by: hi).update(repeating: 0, count: lineLength - hi) }
-                deinterleave(m: m, line, groups: wq, into: prow, stride: wq)
             }
             for r in 0..<bh {
                 let rows = UnsafePointer(phases + r * m * rowStride)
+                let out = v + ci * n + r * bwp
                 var q = 0
                 while q < bwp {
-                    let out = v + ci * n + r * bwp + q
                     if m == 4 {
-                        inputTilesF4(rows, rowStride: rowStride, stride: wq, q: q, out, pointStride: inChannels * n, scratch: scratch.h)
+                        inputTilesF4(rows, rowStride: rowStride, stride: wq, q: q, out + q, pointStride: vStride, scratch: scratch.h)
                     } else {
-                        inputTilesF2(rows, rowStride: rowStride, stride: wq, q: q, out, pointStride: inChannels * n, scratch: scratch.h)
+                        inputTilesF2(rows, rowStride: rowStride, stride: wq, q: q, out + q, pointStride: vStride, scratch: scratch.h)
                     }
                     q += Self.lanes
                 }
             }
         }
+    }
 
-        // 2. One GEMM per point: M[p] (out x n) = U[p] (out x in) · V[p] (in x n).
-        for p in 0..<points {
+    /// M[p] (out x n) = U[p] (out x in) · V[p] (in x n) for the given points, on single-threaded or all-core BLAS
+    /// as the caller set.
+    func products(points: Range<Int>, n: Int, _ io: WinogradIO, v: UnsafeMutablePointer<Float>, m mm: UnsafeMutablePointer<Float>) {
+        let vStride = Self.pointStride(inChannels * n), mStride = Self.pointStride(outChannels * n)
+        for p in points {
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
                         Int32(outChannels), Int32(n), Int32(inChannels),
-                        1, filters + p * outChannels * inChannels, Int32(inChannels),
-                        v + p * inChannels * n, Int32(n),
-                        0, mm + p * outChannels * n, Int32(n))
+                        1, io.filters + p * outChannels * inChannels, Int32(inChannels),
+                        v + p * vStride, Int32(n),
+                        0, mm + p * mStride, Int32(n))
         }
+    }
 
-        // 3. Output transform with the epilogue, written straight into the output rows.
+    /// The output rows of `block` for output channels `channels`: Aᵀ M A, bias, LeakyReLU and affine, interleaved
+    /// back from tiles into rows and clipped to the image and to the block's own columns.
+    func outputTransform(_ block: WinogradBlock, channels: Range<Int>, _ io: WinogradIO, m mm: UnsafeMutablePointer<Float>,
+                         scratch: WinogradScratch) {
+        let m = tile.m
+        let bh = block.rows.count, bwp = columns(block), n = bh * bwp
+        let mStride = Self.pointStride(outChannels * n)
         let columnLimit = min(wo, block.columns.upperBound * m)
         let y = scratch.y
-        epilogue.bias.withUnsafeBufferPointer { bias in
-        epilogue.scale.withUnsafeBufferPointer { scale in
-        epilogue.shift.withUnsafeBufferPointer { shift in
-            let slope = epilogue.slope
-            for co in 0..<outChannels {
-                let b = V4(repeating: bias[co]), sc = V4(repeating: scale[co]), sh = V4(repeating: shift[co])
-                let out = dst + co * ho * wo
-                for r in 0..<bh {
-                    let ty = block.rows.lowerBound + r
-                    var q = 0
-                    while q < bwp {
-                        let prods = UnsafePointer(mm + co * n + r * bwp + q)
+        let e = io.epilogue
+        for co in channels {
+            let b = V4(repeating: e.bias[co]), sc = V4(repeating: e.scale[co]), sh = V4(repeating: e.shift[co])
+            let out = io.dst + co * ho * wo
+            for r in 0..<bh {
+                let ty = block.rows.lowerBound + r
+                var q = 0
+                while q < bwp {
+                    let prods = UnsafePointer(mm + co * n + r * bwp + q)
+                    if m == 4 {
+                        outputTilesF4(prods, pointStride: mStride, scratch: scratch.h, into: y)
+                    } else {
+                        outputTilesF2(prods, pointStride: mStride, scratch: scratch.h, into: y)
+                    }
+                    for k in 0..<(m * m) {
+                        var val = y[k] + b
+                        if let s = e.slope { val = (val * s).replacing(with: val, where: val .> 0) }
+                        y[k] = val * sc + sh
+                    }
+                    let xStart = (block.columns.lowerBound + q) * m
+                    for i in 0..<m {
+                        let oy = ty * m + i
+                        if oy >= ho { break }
+                        let row = out + oy * wo
                         if m == 4 {
-                            outputTilesF4(prods, pointStride: outChannels * n, scratch: scratch.h, into: y)
-                        } else {
-                            outputTilesF2(prods, pointStride: outChannels * n, scratch: scratch.h, into: y)
-                        }
-                        for k in 0..<(m * m) {
-                            var val = y[k] + b
-                            if let s = slope { val = (val * s).replacing(with: val, where: val .> 0) }
-                            y[k] = val * sc + sh
-                        }
-                        let xStart = (block.columns.lowerBound + q) * m
-                        for i in 0..<m {
-                            let oy = ty * m + i
-                            if oy >= ho { break }
-                            let row = out + oy * wo
-                            if m == 4 {
+                            if xStart + 16 <= columnLimit {
                                 let (t0, t1, t2, t3) = transpose4(y[4 * i], y[4 * i + 1], y[4 * i + 2], y[4 * i + 3])
-                                if xStart + 16 <= columnLimit {
-                                    store4(t0, row + xStart); store4(t1, row + xStart + 4)
-                                    store4(t2, row + xStart + 8); store4(t3, row + xStart + 12)
-                                } else {
-                                    for k in 0..<16 where xStart + k < columnLimit { row[xStart + k] = y[4 * i + k % 4][k / 4] }
-                                }
+                                store4(t0, row + xStart); store4(t1, row + xStart + 4)
+                                store4(t2, row + xStart + 8); store4(t3, row + xStart + 12)
                             } else {
-                                let a = y[2 * i], c = y[2 * i + 1]
-                                let l = V4(a[0], c[0], a[1], c[1]), u = V4(a[2], c[2], a[3], c[3])
-                                if xStart + 8 <= columnLimit {
-                                    store4(l, row + xStart); store4(u, row + xStart + 4)
-                                } else {
-                                    for k in 0..<8 where xStart + k < columnLimit { row[xStart + k] = y[2 * i + k % 2][k / 2] }
-                                }
+                                for k in 0..<16 where xStart + k < columnLimit { row[xStart + k] = y[4 * i + k % 4][k / 4] }
+                            }
+                        } else {
+                            let a = y[2 * i], c = y[2 * i + 1]
+                            if xStart + 8 <= columnLimit {
+                                store4(V4(a[0], c[0], a[1], c[1]), row + xStart); store4(V4(a[2], c[2], a[3], c[3]), row + xStart + 4)
+                            } else {
+                                for k in 0..<8 where xStart + k < columnLimit { row[xStart + k] = y[2 * i + k % 2][k / 2] }
                             }
                         }
-                        q += Self.lanes
                     }
+                    q += Self.lanes
                 }
             }
-        }
-        }
         }
     }
 }
 
-/// One worker's buffers for a plan.
+/// One worker's small buffers: a block's phase-split input rows, one padded input line, transform scratch.
 struct WinogradScratch {
-    let v: UnsafeMutablePointer<Float>
-    let m: UnsafeMutablePointer<Float>
     let phases: UnsafeMutablePointer<Float>
     let line: UnsafeMutablePointer<Float>
     let h: UnsafeMutablePointer<V4>
     let y: UnsafeMutablePointer<V4>
 
     init(_ plan: WinogradPlan) {
-        let pts = plan.tile.points, n = plan.maxN, m = plan.tile.m
-        v = .allocate(capacity: pts * plan.inChannels * n)
-        self.m = .allocate(capacity: pts * plan.outChannels * n)
+        let m = plan.tile.m
         phases = .allocate(capacity: (plan.bandRows * m + 2) * m * plan.phaseStride)
         line = .allocate(capacity: m * plan.phaseStride)
         h = .allocate(capacity: 36)
@@ -389,6 +440,6 @@ struct WinogradScratch {
     }
 
     func deallocate() {
-        v.deallocate(); m.deallocate(); phases.deallocate(); line.deallocate(); h.deallocate(); y.deallocate()
+        phases.deallocate(); line.deallocate(); h.deallocate(); y.deallocate()
     }
 }

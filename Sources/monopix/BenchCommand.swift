@@ -118,6 +118,7 @@ struct BenchCommand: ParsableCommand {
                     best[i] = min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 }
             }
+
             let auto = conv.resolvedAlgorithm(.automatic, height: x.shape.h, width: x.shape.w)
             ConvolutionAlgorithm.forced = nil
             let pick = conv.resolvedAlgorithm(.automatic, height: x.shape.h, width: x.shape.w)
