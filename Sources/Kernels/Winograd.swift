@@ -1,4 +1,5 @@
 import CBLAS
+import CWinograd
 import Foundation
 import Dispatch
 
@@ -115,6 +116,13 @@ extension Convolution {
         }
     }
 
+    /// Whether the Winograd data transforms run on 8-lane AVX2/FMA vectors (where the CPU has them) or on 4-lane
+    /// ones; setting it to false forces the 4-lane kernels, so that tests cover both.
+    public static var winogradWideKernels: Bool {
+        get { mpx_wino_wide() != 0 }
+        set { mpx_wino_force_narrow(newValue ? 0 : 1) }
+    }
+
     /// Builds the transformed filters now (otherwise the first call does it).
     public func prepareWinograd() {
         _ = winogradFilters(.f2)
@@ -162,7 +170,7 @@ extension Convolution {
                         plan.products(points: ThreadPolicy.share(tile.points, i, count), n: n, io, v: v, m: m)
                     }
                     ThreadPolicy.split(plan.workers) { i, count in
-                        plan.outputTransform(block, channels: ThreadPolicy.share(outChannels, i, count), io, m: m, scratch: scratch[i])
+                        plan.outputTransform(block, channels: ThreadPolicy.share(outChannels, i, count), io, m: m)
                     }
                 }
             } else {
@@ -176,7 +184,7 @@ extension Convolution {
                         let block = plan.blocks[b]
                         plan.inputTransform(block, channels: 0..<inChannels, io, v: v, scratch: scratch)
                         plan.products(points: 0..<tile.points, n: plan.columns(block) * block.rows.count, io, v: v, m: m)
-                        plan.outputTransform(block, channels: 0..<outChannels, io, m: m, scratch: scratch)
+                        plan.outputTransform(block, channels: 0..<outChannels, io, m: m)
                     }
                 }
             }
@@ -304,53 +312,23 @@ struct WinogradPlan {
 
     /// A block's tile columns as stored (rounded up to the lanes).
     func columns(_ block: WinogradBlock) -> Int { (block.columns.count + Self.lanes - 1) / Self.lanes * Self.lanes }
-    /// The phase-split row length: the block's columns, plus one group for the tiles' overlap.
-    var phaseStride: Int { segmentTiles + Self.lanes }
+    /// The phase-split row length (CWinograd's): the block's columns, plus one group for the tiles' overlap.
+    var phaseStride: Int { Int(mpx_wino_phase_stride(Int32(segmentTiles))) }
     var maxN: Int { bandRows * segmentTiles }
     var vCapacity: Int { tile.points * Self.pointStride(inChannels * maxN) }
     var mCapacity: Int { tile.points * Self.pointStride(outChannels * maxN) }
 
-    /// V[point][channel][tile] for input channels `channels` of `block`: each channel's input rows, zero-padded and
-    /// split into the m phases of x, then α² planes of four tiles at a time.
+    /// V[point][channel][tile] for input channels `channels` of `block` (CWinograd: each channel's input rows are
+    /// zero-padded and split into the m phases of x, then transformed eight or four tiles at a time).
     func inputTransform(_ block: WinogradBlock, channels: Range<Int>, _ io: WinogradIO, v: UnsafeMutablePointer<Float>,
                         scratch: WinogradScratch) {
         let m = tile.m
         let bh = block.rows.count, bwp = columns(block), n = bh * bwp
-        let wq = phaseStride, rowStride = m * wq, lineLength = wq * m
         let vStride = Self.pointStride(inChannels * n)
-        let phases = scratch.phases, line = scratch.line
-        let inputRows = bh * m + 2
-        let x0 = block.columns.lowerBound * m - padding
-        let lo = max(0, -x0), hi = min(lineLength, w - x0)
+        let y0 = block.rows.lowerBound * m - padding, x0 = block.columns.lowerBound * m - padding
         for ci in channels {
-            let plane = io.src + ci * h * w
-            for r in 0..<inputRows {
-                let iy = block.rows.lowerBound * m - padding + r
-                let prow = phases + r * rowStride
-                if iy < 0 || iy >= h || hi <= lo {
-                    prow.update(repeating: 0, count: rowStride)
-                } else if lo == 0 && hi == lineLength {
-                    deinterleave(m: m, plane + iy * w + x0, groups: wq, into: prow, stride: wq)
-                } else {
-                    if lo > 0 { line.update(repeating: 0, count: lo) }
-                    line.advanced(by: lo).update(from: plane + iy * w + x0 + lo, count: hi - lo)
-                    if hi < lineLength { line.advanced(by: hi).update(repeating: 0, count: lineLength - hi) }
-                    deinterleave(m: m, line, groups: wq, into: prow, stride: wq)
-                }
-            }
-            for r in 0..<bh {
-                let rows = UnsafePointer(phases + r * m * rowStride)
-                let out = v + ci * n + r * bwp
-                var q = 0
-                while q < bwp {
-                    if m == 4 {
-                        inputTilesF4(rows, rowStride: rowStride, stride: wq, q: q, out + q, pointStride: vStride, scratch: scratch.h)
-                    } else {
-                        inputTilesF2(rows, rowStride: rowStride, stride: wq, q: q, out + q, pointStride: vStride, scratch: scratch.h)
-                    }
-                    q += Self.lanes
-                }
-            }
+            mpx_wino_input(Int32(m), io.src + ci * h * w, Int32(h), Int32(w), Int32(y0), Int32(x0), Int32(bh), Int32(bwp),
+                           scratch.phases, scratch.line, v + ci * n, vStride)
         }
     }
 
@@ -368,78 +346,34 @@ struct WinogradPlan {
     }
 
     /// The output rows of `block` for output channels `channels`: Aᵀ M A, bias, LeakyReLU and affine, interleaved
-    /// back from tiles into rows and clipped to the image and to the block's own columns.
-    func outputTransform(_ block: WinogradBlock, channels: Range<Int>, _ io: WinogradIO, m mm: UnsafeMutablePointer<Float>,
-                         scratch: WinogradScratch) {
+    /// back from tiles into rows and clipped to the image and to the block's own columns (CWinograd).
+    func outputTransform(_ block: WinogradBlock, channels: Range<Int>, _ io: WinogradIO, m mm: UnsafeMutablePointer<Float>) {
         let m = tile.m
         let bh = block.rows.count, bwp = columns(block), n = bh * bwp
         let mStride = Self.pointStride(outChannels * n)
-        let columnLimit = min(wo, block.columns.upperBound * m)
-        let y = scratch.y
+        let limit = min(wo, block.columns.upperBound * m)
         let e = io.epilogue
+        let hasSlope: Int32 = e.slope == nil ? 0 : 1, slope = e.slope ?? 0
         for co in channels {
-            let b = V4(repeating: e.bias[co]), sc = V4(repeating: e.scale[co]), sh = V4(repeating: e.shift[co])
-            let out = io.dst + co * ho * wo
-            for r in 0..<bh {
-                let ty = block.rows.lowerBound + r
-                var q = 0
-                while q < bwp {
-                    let prods = UnsafePointer(mm + co * n + r * bwp + q)
-                    if m == 4 {
-                        outputTilesF4(prods, pointStride: mStride, scratch: scratch.h, into: y)
-                    } else {
-                        outputTilesF2(prods, pointStride: mStride, scratch: scratch.h, into: y)
-                    }
-                    for k in 0..<(m * m) {
-                        var val = y[k] + b
-                        if let s = e.slope { val = (val * s).replacing(with: val, where: val .> 0) }
-                        y[k] = val * sc + sh
-                    }
-                    let xStart = (block.columns.lowerBound + q) * m
-                    for i in 0..<m {
-                        let oy = ty * m + i
-                        if oy >= ho { break }
-                        let row = out + oy * wo
-                        if m == 4 {
-                            if xStart + 16 <= columnLimit {
-                                let (t0, t1, t2, t3) = transpose4(y[4 * i], y[4 * i + 1], y[4 * i + 2], y[4 * i + 3])
-                                store4(t0, row + xStart); store4(t1, row + xStart + 4)
-                                store4(t2, row + xStart + 8); store4(t3, row + xStart + 12)
-                            } else {
-                                for k in 0..<16 where xStart + k < columnLimit { row[xStart + k] = y[4 * i + k % 4][k / 4] }
-                            }
-                        } else {
-                            let a = y[2 * i], c = y[2 * i + 1]
-                            if xStart + 8 <= columnLimit {
-                                store4(V4(a[0], c[0], a[1], c[1]), row + xStart); store4(V4(a[2], c[2], a[3], c[3]), row + xStart + 4)
-                            } else {
-                                for k in 0..<8 where xStart + k < columnLimit { row[xStart + k] = y[2 * i + k % 2][k / 2] }
-                            }
-                        }
-                    }
-                    q += Self.lanes
-                }
-            }
+            mpx_wino_output(Int32(m), mm + co * n, mStride, Int32(bh), Int32(bwp), io.dst + co * ho * wo, Int32(ho), Int32(wo),
+                            Int32(block.rows.lowerBound * m), Int32(block.columns.lowerBound * m), Int32(limit),
+                            e.bias[co], hasSlope, slope, e.scale[co], e.shift[co])
         }
     }
 }
 
-/// One worker's small buffers: a block's phase-split input rows, one padded input line, transform scratch.
+/// One worker's small buffers: a block's phase-split input rows and one zero-padded input line.
 struct WinogradScratch {
     let phases: UnsafeMutablePointer<Float>
     let line: UnsafeMutablePointer<Float>
-    let h: UnsafeMutablePointer<V4>
-    let y: UnsafeMutablePointer<V4>
 
     init(_ plan: WinogradPlan) {
         let m = plan.tile.m
         phases = .allocate(capacity: (plan.bandRows * m + 2) * m * plan.phaseStride)
         line = .allocate(capacity: m * plan.phaseStride)
-        h = .allocate(capacity: 36)
-        y = .allocate(capacity: 16)
     }
 
     func deallocate() {
-        phases.deallocate(); line.deallocate(); h.deallocate(); y.deallocate()
+        phases.deallocate(); line.deallocate()
     }
 }

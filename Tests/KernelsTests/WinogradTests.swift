@@ -24,6 +24,19 @@ final class WinogradTests: XCTestCase {
         return err
     }
 
+    /// The 4-lane transforms (what runs without AVX2, and on other architectures) on the same cases as the 8-lane.
+    func testNarrowKernels() {
+        let wide = Convolution.winogradWideKernels
+        Convolution.winogradWideKernels = false
+        defer { Convolution.winogradWideKernels = wide }
+        XCTAssertFalse(Convolution.winogradWideKernels)
+        testOddShapesAndBorders()
+        testChannelCountsFromOneToSeventy()
+        testOtherPaddings()
+        testFusedEpilogue()
+        testManyBlocksAndWorkers()
+    }
+
     func testOddShapesAndBorders() {
         for a in Self.variants {
             for (h, w) in [(1, 1), (2, 17), (17, 2), (3, 3), (4, 4), (5, 6), (7, 9), (13, 5), (6, 6), (9, 23), (31, 33)] {
