@@ -45,22 +45,29 @@ enum WinogradTile: Int, Sendable {
 extension Convolution {
     // MARK: Selection
 
-    /// Winograd is used from this many input channels up: below, the per-point GEMMs are too thin (K = in) for
-    /// OpenBLAS to run near peak and the transforms dominate.
-    static let winogradMinInChannels = 16
-    static let winogradMinOutChannels = 16
-    /// F(4x4) needs enough tiles per GEMM: below this many output pixels F(2x2) is faster.
-    static let winograd4MinPixels = 32 * 32
+    // Thresholds from `monopix bench --conv-sweep` (2 threads, Zen 5 with OpenBLAS on its Haswell kernels): for
+    // 3x3 layers of 8 or more channels on both sides Winograd beats direct from 8x8 outputs up, F(2x2) at 8x8 and
+    // F(4x4) from 16x16 (enough tiles for its 36 GEMMs). Thinner layers are cheap whichever way and the transforms
+    // weigh more there; tiny maps have too few tiles. The error is not a threshold: `monopix bench --convs` measured
+    // F(4x4) on every 3x3 layer of the full-width generator at 1.5e-5..2.5e-5 max |diff| against direct on the output
+    // and latent (inputs in [-1, 1], He-uniform weights), within the 1e-4 budget, so F(4x4) runs wherever it is faster.
+
+    /// Winograd needs at least this many input and output channels.
+    static let winogradMinChannels = 8
+    /// ... and at least this many output pixels (8x8); below, direct.
+    static let winogradMinPixels = 8 * 8
+    /// From this many output pixels (16x16) F(4x4); below, F(2x2).
+    static let winograd4MinPixels = 16 * 16
 
     /// The algorithm for a layer of this shape on an `height x width` input: direct unless the layer is a 3x3,
-    /// stride-1 convolution with enough channels; then F(4x4) where it is faster and its rounding error stays within
-    /// the network's budget, else F(2x2).
+    /// stride-1 convolution with enough channels and pixels; then F(4x4) on larger maps, F(2x2) on small ones.
     public static func algorithm(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int,
                                  height: Int, width: Int) -> ConvolutionAlgorithm {
         guard winogradApplies(kernel: kernel, stride: stride, padding: padding) else { return .direct }
-        guard inChannels >= winogradMinInChannels, outChannels >= winogradMinOutChannels else { return .direct }
-        let ho = height + 2 * padding - 2, wo = width + 2 * padding - 2
-        return ho * wo >= winograd4MinPixels ? .winograd4x4 : .winograd2x2
+        guard inChannels >= winogradMinChannels, outChannels >= winogradMinChannels else { return .direct }
+        let pixels = max(0, height + 2 * padding - 2) * max(0, width + 2 * padding - 2)
+        if pixels < winogradMinPixels { return .direct }
+        return pixels >= winograd4MinPixels ? .winograd4x4 : .winograd2x2
     }
 
     /// Whether the Winograd kernels compute this layer at all: 3x3, stride 1, padding 0...2.
@@ -132,8 +139,8 @@ extension Convolution {
     // MARK: Forward
 
     /// Floats of V (transformed input) plus M (products) per block when each worker takes its own blocks: about
-    /// 1 MiB, so that a block's working set stays in a core's L2 from its input transform to its output transform.
-    static let winogradBlockBudget = 256 * 1024
+    /// 2 MiB, a core's L2 and a bit (bigger blocks mean fewer, wider GEMMs; the point planes are used one at a time).
+    static let winogradBlockBudget = 512 * 1024
     /// Never fewer tiles per block than this (the GEMMs' N): thinner GEMMs run far from peak, mostly packing U.
     static let winogradMinBlockTiles = 64
     /// With fewer blocks than this per worker, all workers go through each block together instead, phase by phase

@@ -26,6 +26,9 @@ struct BenchCommand: ParsableCommand {
     @Option(name: .customLong("conv-repeats"), help: "Timed runs per layer and path for --convs (the minimum is reported).")
     var convRepeats = 7
 
+    @Flag(name: .customLong("conv-sweep"), help: "Time direct, F(2x2) and F(4x4) on synthetic 3x3 layers over channel counts and sizes (He-uniform weights, inputs in [-1, 1]): the data behind Convolution.algorithm's thresholds.")
+    var convSweep = false
+
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
 
@@ -36,6 +39,7 @@ struct BenchCommand: ParsableCommand {
     var peersScript = "Benchmarks/peers.py"
 
     func run() throws {
+        if convSweep { sweepAlgorithms(); return }
         var options = GeneratorOptions()
         options.relativeControl = true
         let generator = Generator.random(options: options, seed: 42)
@@ -144,6 +148,44 @@ struct BenchCommand: ParsableCommand {
                          path.rawValue as NSString, out.output.maxAbsDifference(reference.output),
                          out.latent.maxAbsDifference(reference.latent),
                          reference.latent.scalars.reduce(Float(0)) { max($0, abs($1)) }))
+        }
+    }
+
+    func sweepAlgorithms() {
+        let paths: [ConvolutionAlgorithm] = [.direct, .winograd2x2, .winograd4x4]
+        print("3x3 stride-1 layers, \(ThreadPolicy.workerCount) threads, ms (min of \(convRepeats)); F2/F4 error relative to max|direct|")
+        print("   in   out   size    direct       F2       F4   fastest  auto    F2 rel.err  F4 rel.err")
+        var rng = SplitMix64(seed: 3)
+        let channels = [(1, 8), (3, 32), (4, 32), (8, 8), (8, 16), (16, 16), (16, 32), (32, 32), (32, 64), (64, 64),
+                        (128, 128), (256, 256), (512, 256), (512, 512)]
+        for (inC, outC) in channels {
+            for size in [2, 4, 8, 16, 32, 64, 128, 256, 512] {
+                let macs = Double(inC * outC * 9 * size * size)
+                guard macs <= 1.5e9, macs >= 1e4 || size <= 8 else { continue }
+                let bound = Float((6.0 / Double(inC * 9)).squareRoot())
+                let conv = Convolution(outChannels: outC, inChannels: inC, kernel: 3, padding: 1,
+                                       weight: (0..<(outC * inC * 9)).map { _ in (2 * rng.unit() - 1) * bound },
+                                       bias: (0..<outC).map { _ in (2 * rng.unit() - 1) * 0.1 })
+                let x = Tensor(shape: Shape(n: 1, c: inC, h: size, w: size),
+                               scalars: (0..<(inC * size * size)).map { _ in 2 * rng.unit() - 1 })
+                let epilogue = Epilogue(leakySlope: 0.2)
+                let outs = paths.map { conv(x, epilogue: epilogue, algorithm: $0) }
+                var best = [Double](repeating: .infinity, count: paths.count)
+                let reps = macs < 1e8 ? max(convRepeats, 30) : convRepeats
+                for _ in 0..<reps {
+                    for (i, a) in paths.enumerated() {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        _ = conv(x, epilogue: epilogue, algorithm: a)
+                        best[i] = min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    }
+                }
+                let scale = max(1e-30, outs[0].scalars.reduce(Float(0)) { max($0, abs($1)) })
+                let fastest = paths[best.firstIndex(of: best.min()!)!]
+                let auto = Convolution.algorithm(kernel: 3, stride: 1, padding: 1, inChannels: inC, outChannels: outC, height: size, width: size)
+                print(String(format: "%5d %5d %6d  %8.3f %8.3f %8.3f   %-7@ %-6@  %.2e    %.2e", inC, outC, size, best[0], best[1], best[2],
+                             fastest.rawValue as NSString, auto.rawValue as NSString,
+                             outs[1].maxAbsDifference(outs[0]) / scale, outs[2].maxAbsDifference(outs[0]) / scale))
+            }
         }
     }
 

@@ -120,8 +120,29 @@ final class WinogradTests: XCTestCase {
     }
 
     func testSelectionForTheGeneratorsLayers() {
-        // Thin layers (the 4-channel input) stay direct; wide 3x3 stride-1 layers use Winograd.
-        XCTAssertEqual(Convolution.algorithm(kernel: 3, stride: 1, padding: 1, inChannels: 4, outChannels: 32, height: 256, width: 256), .direct)
-        XCTAssertNotEqual(Convolution.algorithm(kernel: 3, stride: 1, padding: 1, inChannels: 64, outChannels: 64, height: 128, width: 128), .direct)
+        func pick(_ inC: Int, _ outC: Int, _ size: Int) -> ConvolutionAlgorithm {
+            Convolution.algorithm(kernel: 3, stride: 1, padding: 1, inChannels: inC, outChannels: outC, height: size, width: size)
+        }
+        // The 4-channel input layer stays direct; wide layers take F(4x4) from 16x16 and F(2x2) on 8x8 maps.
+        XCTAssertEqual(pick(4, 32, 256), .direct)
+        XCTAssertEqual(pick(32, 32, 256), .winograd4x4)
+        XCTAssertEqual(pick(512, 512, 16), .winograd4x4)
+        XCTAssertEqual(pick(512, 512, 8), .winograd2x2)
+        XCTAssertEqual(pick(512, 512, 4), .direct)
+        XCTAssertEqual(pick(64, 4, 64), .direct)
+    }
+
+    func testForcedAlgorithmAppliesToAutomaticCallsOnly() {
+        var rng = TestRandom(state: 4)
+        let conv = Convolution(outChannels: 16, inChannels: 16, kernel: 3, padding: 1, weight: rng.array(16 * 16 * 9), bias: rng.array(16))
+        let saved = ConvolutionAlgorithm.forced
+        defer { ConvolutionAlgorithm.forced = saved }
+        ConvolutionAlgorithm.forced = .direct
+        XCTAssertEqual(conv.resolvedAlgorithm(height: 64, width: 64), .direct)
+        XCTAssertEqual(conv.resolvedAlgorithm(.winograd2x2, height: 64, width: 64), .winograd2x2)
+        ConvolutionAlgorithm.forced = .winograd2x2
+        XCTAssertEqual(conv.resolvedAlgorithm(height: 64, width: 64), .winograd2x2)
+        ConvolutionAlgorithm.forced = nil
+        XCTAssertEqual(conv.resolvedAlgorithm(height: 64, width: 64), .winograd4x4)
     }
 }
