@@ -1,7 +1,6 @@
 import CBLAS
 import CWinograd
 import Foundation
-import Dispatch
 
 /// How a convolution is computed. `automatic` asks `Convolution.algorithm(...)`, which picks per layer shape.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, CustomStringConvertible {
@@ -92,27 +91,38 @@ extension Convolution {
     // MARK: Filter transform
 
     /// U = G g Gᵀ for every (out, in) pair, in double, as [point][out][in] so that each point is a row-major
-    /// `out x in` matrix.
+    /// `out x in` matrix. Built once per layer (split over the workers by output channels) and cached.
     func winogradFilters(_ tile: WinogradTile) -> [Float] {
         winogradCache.filters(tile) {
-            let g = tile.filterMatrix, a = tile.alpha, pts = tile.points
+            let a = tile.alpha, pts = tile.points
+            let g = tile.filterMatrix.flatMap { $0 }
             let plane = outChannels * inChannels
-            var u = [Float](repeating: 0, count: pts * plane)
+            var u = [Float](unsafeUninitializedCapacity: pts * plane) { _, count in count = pts * plane }
+            let workers = plane >= 4096 ? ThreadPolicy.workerCount : 1
             weight.withUnsafeBufferPointer { wt in
                 u.withUnsafeMutableBufferPointer { ub in
-                    var t = [Double](repeating: 0, count: a * 3)
-                    for co in 0..<outChannels {
-                        for ci in 0..<inChannels {
-                            let k = wt.baseAddress! + (co * inChannels + ci) * 9
-                            for i in 0..<a {
-                                for c in 0..<3 {
-                                    t[i * 3 + c] = g[i][0] * Double(k[c]) + g[i][1] * Double(k[3 + c]) + g[i][2] * Double(k[6 + c])
-                                }
-                            }
-                            for i in 0..<a {
-                                for j in 0..<a {
-                                    let v = t[i * 3] * g[j][0] + t[i * 3 + 1] * g[j][1] + t[i * 3 + 2] * g[j][2]
-                                    ub[(i * a + j) * plane + co * inChannels + ci] = Float(v)
+                    g.withUnsafeBufferPointer { gb in
+                        let k = wt.baseAddress!, out = ub.baseAddress!, g = gb.baseAddress!
+                        ThreadPolicy.split(workers) { index, count in
+                            var t = [Double](repeating: 0, count: 3 * a)
+                            t.withUnsafeMutableBufferPointer { tb in
+                                let t = tb.baseAddress!
+                                for co in ThreadPolicy.share(outChannels, index, count) {
+                                    for ci in 0..<inChannels {
+                                        let f = k + (co * inChannels + ci) * 9
+                                        for i in 0..<a {
+                                            let g0 = g[3 * i], g1 = g[3 * i + 1], g2 = g[3 * i + 2]
+                                            for c in 0..<3 {
+                                                t[3 * i + c] = g0 * Double(f[c]) + g1 * Double(f[3 + c]) + g2 * Double(f[6 + c])
+                                            }
+                                        }
+                                        for i in 0..<a {
+                                            for j in 0..<a {
+                                                let v = t[3 * i] * g[3 * j] + t[3 * i + 1] * g[3 * j + 1] + t[3 * i + 2] * g[3 * j + 2]
+                                                out[(i * a + j) * plane + co * inChannels + ci] = Float(v)
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -130,10 +140,13 @@ extension Convolution {
         set { mpx_wino_force_narrow(newValue ? 0 : 1) }
     }
 
-    /// Builds the transformed filters now (otherwise the first call does it).
-    public func prepareWinograd() {
-        _ = winogradFilters(.f2)
-        _ = winogradFilters(.f4)
+    /// Builds now the transformed filters that an `height x width` input will use (otherwise its first call does).
+    public func prepare(height: Int, width: Int) {
+        switch resolvedAlgorithm(height: height, width: width) {
+        case .winograd2x2: _ = winogradFilters(.f2)
+        case .winograd4x4: _ = winogradFilters(.f4)
+        case .direct, .automatic: break
+        }
     }
 
     // MARK: Forward
