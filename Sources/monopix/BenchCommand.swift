@@ -23,6 +23,12 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Time every 3x3 convolution on each path (direct, Winograd F(2x2), F(4x4)) with the inputs the network gives it, and measure each path's error against direct, per layer and on the whole network's output.")
     var convs = false
 
+    @Option(name: .long, help: "Seed of the random weights (He-uniform) and of --convs' input image.")
+    var seed: UInt64 = 42
+
+    @Flag(name: .customLong("conv-reference"), help: "With --convs: also compare every path with the six-loop double-accumulating reference (slow).")
+    var convReference = false
+
     @Option(name: .customLong("conv-repeats"), help: "Timed runs per layer and path for --convs (the minimum is reported).")
     var convRepeats = 7
 
@@ -42,7 +48,7 @@ struct BenchCommand: ParsableCommand {
         if convSweep { sweepAlgorithms(); return }
         var options = GeneratorOptions()
         options.relativeControl = true
-        let generator = Generator.random(options: options, seed: 42)
+        let generator = Generator.random(options: options, seed: seed)
         print("MonoPix generator, reference widths (\(Generator.parameterCount(options)) parameters), \(ThreadPolicy.workerCount) threads")
         var records: [[String: Any]] = []
         for s in size {
@@ -102,23 +108,26 @@ struct BenchCommand: ParsableCommand {
         return frames
     }
 
-    /// Per 3x3 layer: min time of each path (interleaved, so that they share the machine's noise), max |diff| of the
-    /// Winograd paths against direct and the largest |output|; then the whole network on each path against direct.
+    /// Per 3x3 layer, on the input the direct network gives it: min time of each path (interleaved, so that they
+    /// share the machine's noise), max |diff| of the Winograd paths against direct (and, with --conv-reference, of
+    /// every path against the six-loop double-accumulating reference) and the largest |output|; then the whole
+    /// network on each path against the whole network on direct.
     func compareAlgorithms(_ generator: Generator, size s: Int) {
-        var rng = SplitMix64(seed: 7)
+        var rng = SplitMix64(seed: seed &+ 7)
         let image = Tensor(shape: Shape(n: 1, c: 3, h: s, w: s), scalars: (0..<(3 * s * s)).map { _ in 2 * rng.unit() - 1 })
         let saved = ConvolutionAlgorithm.forced
         defer { ConvolutionAlgorithm.forced = saved }
         ConvolutionAlgorithm.forced = .direct
         let paths: [ConvolutionAlgorithm] = [.direct, .winograd2x2, .winograd4x4]
-        print("    layer                        input               direct      F2      F4  (ms, min of \(convRepeats))   auto   F2 err    F4 err    max|out|")
+        print("    3x3 layers at \(s)x\(s), input in [-1, 1]; ms (min of \(convRepeats)); max |diff| against direct" +
+              (convReference ? " | against the exact reference (direct, F2, F4)" : ""))
+        print("    layer     input                direct      F2      F4  auto   F2 diff   F4 diff   max|out|")
         var totals = [String: Double]()
         generator.traceConvolutions(image, intensity: .levels([0.5])) { call in
             let conv = call.convolution, x = call.input
             guard conv.kernel == 3 else { return }
             var best = [Double](repeating: .infinity, count: paths.count)
-            var outs: [Tensor] = []
-            for (i, a) in paths.enumerated() { outs.append(conv(x, epilogue: call.epilogue, algorithm: a)); _ = i }
+            let outs = paths.map { conv(x, epilogue: call.epilogue, algorithm: $0) }
             for _ in 0..<max(1, convRepeats) {
                 for (i, a) in paths.enumerated() {
                     let t0 = DispatchTime.now().uptimeNanoseconds
@@ -126,29 +135,28 @@ struct BenchCommand: ParsableCommand {
                     best[i] = min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 }
             }
-
-            let auto = conv.resolvedAlgorithm(.automatic, height: x.shape.h, width: x.shape.w)
             ConvolutionAlgorithm.forced = nil
-            let pick = conv.resolvedAlgorithm(.automatic, height: x.shape.h, width: x.shape.w)
+            let pick = conv.resolvedAlgorithm(height: x.shape.h, width: x.shape.w)
             ConvolutionAlgorithm.forced = .direct
-            _ = auto
-            let maxOut = outs[0].scalars.reduce(Float(0)) { max($0, abs($1)) }
             for (i, a) in paths.enumerated() { totals[a.rawValue, default: 0] += best[i] }
             totals["auto", default: 0] += best[paths.firstIndex(of: pick)!]
-            totals["best", default: 0] += best.min()!
-            print(String(format: "    %-28@ %-18@ %7.2f %7.2f %7.2f %26@ %@  %.2e  %.2e  %.2f",
-                         call.name as NSString, x.shape.description as NSString, best[0], best[1], best[2], "" as NSString,
-                         pick.rawValue.padding(toLength: 6, withPad: " ", startingAt: 0) as NSString,
-                         outs[1].maxAbsDifference(outs[0]), outs[2].maxAbsDifference(outs[0]), maxOut))
+            let maxOut = outs[0].scalars.reduce(Float(0)) { max($0, abs($1)) }
+            var line = String(format: "    %-9@ %-18@ %7.2f %7.2f %7.2f  %-5@  %.2e  %.2e  %6.2f",
+                              call.name as NSString, x.shape.description as NSString, best[0], best[1], best[2],
+                              pick.rawValue as NSString, outs[1].maxAbsDifference(outs[0]), outs[2].maxAbsDifference(outs[0]), maxOut)
+            if convReference {
+                let exact = conv.reference(x, epilogue: call.epilogue)
+                line += " | " + outs.map { String(format: "%.2e", $0.maxAbsDifference(exact)) }.joined(separator: "  ")
+            }
+            print(line)
         }
-        print(String(format: "    3x3 totals: direct %.1f ms, F2 %.1f ms, F4 %.1f ms, auto %.1f ms, best per layer %.1f ms",
-                     totals["direct"]!, totals["f2"]!, totals["f4"]!, totals["auto"]!, totals["best"]!))
-        ConvolutionAlgorithm.forced = .direct
+        print(String(format: "    3x3 totals: direct %.1f ms, F2 %.1f ms, F4 %.1f ms, auto %.1f ms",
+                     totals["direct"] ?? 0, totals["f2"] ?? 0, totals["f4"] ?? 0, totals["auto"] ?? 0))
         let reference = generator(image, intensity: .levels([0.5]))
         for path in [ConvolutionAlgorithm.automatic, .winograd2x2, .winograd4x4] {
             ConvolutionAlgorithm.forced = path
             let out = generator(image, intensity: .levels([0.5]))
-            print(String(format: "    whole network on %@ vs direct, input in [-1, 1]: output max|diff| %.2e, latent max|diff| %.2e (max|latent| %.2f)",
+            print(String(format: "    whole network on %@ vs direct: output max|diff| %.2e, latent max|diff| %.2e (max|latent| %.2f)",
                          path.rawValue as NSString, out.output.maxAbsDifference(reference.output),
                          out.latent.maxAbsDifference(reference.latent),
                          reference.latent.scalars.reduce(Float(0)) { max($0, abs($1)) }))
