@@ -24,7 +24,9 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
 
-        .target(name: "Kernels", dependencies: ["CBLAS"], swiftSettings: fast),
+        // The Winograd data transforms: 8-lane AVX2/FMA where the CPU has it, 4-lane vectors elsewhere (one binary).
+        .target(name: "CWinograd"),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CWinograd"], swiftSettings: fast),
         // The setjmp frames libpng/libjpeg need for their longjmp errors; everything else is Swift (ImageIO).
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
         .target(name: "ImageIO", dependencies: ["CImageCodecs", "CPNG", "CJPEG"], swiftSettings: fast),

@@ -8,8 +8,11 @@ public struct Convolution: Sendable {
     public let kernel: Int
     public let stride: Int
     public private(set) var padding: Int
-    public var weight: [Float]
+    /// Setting the weights drops the transformed filters cached for the Winograd paths.
+    public var weight: [Float] { didSet { winogradCache = WinogradCache() } }
     public var bias: [Float]
+    /// The Winograd-domain filters, built on first use and shared by copies (a class, so copies stay cheap).
+    private(set) var winogradCache = WinogradCache()
 
     public init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int,
                 weight: [Float], bias: [Float]) {
@@ -55,17 +58,26 @@ extension Convolution {
     /// Below this many output pixels a layer is one GEMM on every BLAS thread; above, our workers split rows.
     static let splitThreshold = 2048
 
-    /// Applies the convolution: x [N, inChannels, H, W] → [N, outChannels, H', W'].
-    public func callAsFunction(_ x: Tensor, epilogue: Epilogue = .none) -> Tensor {
+    /// Applies the convolution: x [N, inChannels, H, W] → [N, outChannels, H', W']. `algorithm` picks the path;
+    /// `automatic` (or `ConvolutionAlgorithm.forced`) lets `Convolution.algorithm(...)` choose by shape.
+    public func callAsFunction(_ x: Tensor, epilogue: Epilogue = .none, algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
         precondition(x.shape.c == inChannels, "Convolution: input has \(x.shape.c) channels, layer wants \(inChannels)")
         let (ho, wo) = outputSize(height: x.shape.h, width: x.shape.w)
+        let path = resolvedAlgorithm(algorithm, height: x.shape.h, width: x.shape.w)
         let outShape = Shape(n: x.shape.n, c: outChannels, h: ho, w: wo)
         return Tensor(uninitializedShape: outShape) { out in
             x.scalars.withUnsafeBufferPointer { input in
                 for n in 0..<x.shape.n {
                     let src = input.baseAddress! + n * x.shape.c * x.shape.plane
                     let dst = out.baseAddress! + n * outShape.c * outShape.plane
-                    forward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue)
+                    switch path {
+                    case .winograd2x2:
+                        winogradForward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f2)
+                    case .winograd4x4:
+                        winogradForward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f4)
+                    case .direct, .automatic:
+                        forward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue)
+                    }
                 }
             }
         }

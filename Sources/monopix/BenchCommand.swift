@@ -26,8 +26,23 @@ struct FrameBench: ParsableCommand {
     @Option(name: .long, help: "Timed runs per size (the median is reported).")
     var repeats = 3
 
-    @Flag(name: .long, help: "Also print the time of every layer.")
+    @Flag(name: .long, help: "Also print the time of every layer (the minimum over the repeats) and the algorithm of each convolution.")
     var layers = false
+
+    @Flag(name: .long, help: "Time every 3x3 convolution on each path (direct, Winograd F(2x2), F(4x4)) with the inputs the network gives it, and measure each path's error against direct, per layer and on the whole network's output.")
+    var convs = false
+
+    @Option(name: .long, help: "Seed of the random weights (He-uniform) and of --convs' input image.")
+    var seed: UInt64 = 42
+
+    @Flag(name: .customLong("conv-reference"), help: "With --convs: also compare every path with the six-loop double-accumulating reference (slow).")
+    var convReference = false
+
+    @Option(name: .customLong("conv-repeats"), help: "Timed runs per layer and path for --convs (the minimum is reported).")
+    var convRepeats = 7
+
+    @Flag(name: .customLong("conv-sweep"), help: "Time direct, F(2x2) and F(4x4) on synthetic 3x3 layers over channel counts and sizes (He-uniform weights, inputs in [-1, 1]): the data behind Convolution.algorithm's thresholds.")
+    var convSweep = false
 
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
@@ -39,15 +54,19 @@ struct FrameBench: ParsableCommand {
     var peersScript = "Benchmarks/peers.py"
 
     func run() throws {
+        if convSweep { sweepAlgorithms(); return }
         var options = GeneratorOptions()
         options.relativeControl = true
-        let generator = Generator.random(options: options, seed: 42)
+        let generator = Generator.random(options: options, seed: seed)
         print("MonoPix generator, reference widths (\(Generator.parameterCount(options)) parameters), \(ThreadPolicy.workerCount) threads")
         var records: [[String: Any]] = []
         for s in size {
             let image = standardNormal(Shape(n: 1, c: 3, h: s, w: s), seed: 1)
             let flops = generator.flops(height: s, width: s)
-            _ = generator(image, intensity: .levels([0.5]))  // warm-up: page in the weights, size the BLAS buffers
+            // Warm-up: page in the weights, size the BLAS buffers, build the Winograd-domain filters.
+            let first = DispatchTime.now().uptimeNanoseconds
+            _ = generator(image, intensity: .levels([0.5]))
+            let warmUp = Double(DispatchTime.now().uptimeNanoseconds - first) / 1e9
             var times: [Double] = []
             for _ in 0..<max(1, repeats) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -58,8 +77,10 @@ struct FrameBench: ParsableCommand {
             let median = times[times.count / 2]
             print(String(format: "%4dx%-4d  %.3f s/frame  (min %.3f)  %.1f GFLOP  %.0f GFLOP/s",
                          s, s, median, times[0], flops / 1e9, flops / median / 1e9))
-            records.append(["size": s, "seconds": median, "min_seconds": times[0], "gflop": flops / 1e9])
+            print(String(format: "           first frame %.3f s (builds the transformed filters of the Winograd layers)", warmUp))
+            records.append(["size": s, "seconds": median, "min_seconds": times[0], "gflop": flops / 1e9, "first_seconds": warmUp])
             if layers { printLayers(generator, image) }
+            if convs { compareAlgorithms(generator, size: s) }
         }
         var peerFrames: [[String: Any]] = []
         if peers { peerFrames = try runPeers(ours: records) }
@@ -96,16 +117,130 @@ struct FrameBench: ParsableCommand {
         return frames
     }
 
+    /// Per 3x3 layer, on the input the direct network gives it: min time of each path (interleaved, so that they
+    /// share the machine's noise), max |diff| of the Winograd paths against direct (and, with --conv-reference, of
+    /// every path against the six-loop double-accumulating reference) and the largest |output|; then the whole
+    /// network on each path against the whole network on direct.
+    func compareAlgorithms(_ generator: Generator, size s: Int) {
+        var rng = SplitMix64(seed: seed &+ 7)
+        let image = Tensor(shape: Shape(n: 1, c: 3, h: s, w: s), scalars: (0..<(3 * s * s)).map { _ in 2 * rng.unit() - 1 })
+        let saved = ConvolutionAlgorithm.forced
+        defer { ConvolutionAlgorithm.forced = saved }
+        ConvolutionAlgorithm.forced = .direct
+        let paths: [ConvolutionAlgorithm] = [.direct, .winograd2x2, .winograd4x4]
+        print("    3x3 layers at \(s)x\(s), input in [-1, 1]; ms (min of \(convRepeats)); max |diff| against direct" +
+              (convReference ? " | against the exact reference (direct, F2, F4)" : ""))
+        print("    layer     input                direct      F2      F4  auto   F2 diff   F4 diff   max|out|")
+        var totals = [String: Double]()
+        generator.traceConvolutions(image, intensity: .levels([0.5])) { call in
+            let conv = call.convolution, x = call.input
+            guard conv.kernel == 3 else { return }
+            var best = [Double](repeating: .infinity, count: paths.count)
+            let outs = paths.map { conv(x, epilogue: call.epilogue, algorithm: $0) }
+            for _ in 0..<max(1, convRepeats) {
+                for (i, a) in paths.enumerated() {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = conv(x, epilogue: call.epilogue, algorithm: a)
+                    best[i] = min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                }
+            }
+            ConvolutionAlgorithm.forced = nil
+            let pick = conv.resolvedAlgorithm(height: x.shape.h, width: x.shape.w)
+            ConvolutionAlgorithm.forced = .direct
+            for (i, a) in paths.enumerated() { totals[a.rawValue, default: 0] += best[i] }
+            totals["auto", default: 0] += best[paths.firstIndex(of: pick)!]
+            let maxOut = outs[0].scalars.reduce(Float(0)) { max($0, abs($1)) }
+            var line = String(format: "    %-9@ %-18@ %7.2f %7.2f %7.2f  %-5@  %.2e  %.2e  %6.2f",
+                              call.name as NSString, x.shape.description as NSString, best[0], best[1], best[2],
+                              pick.rawValue as NSString, outs[1].maxAbsDifference(outs[0]), outs[2].maxAbsDifference(outs[0]), maxOut)
+            if convReference {
+                let exact = conv.reference(x, epilogue: call.epilogue)
+                line += " | " + outs.map { String(format: "%.2e", $0.maxAbsDifference(exact)) }.joined(separator: "  ")
+            }
+            print(line)
+        }
+        print(String(format: "    3x3 totals: direct %.1f ms, F2 %.1f ms, F4 %.1f ms, auto %.1f ms",
+                     totals["direct"] ?? 0, totals["f2"] ?? 0, totals["f4"] ?? 0, totals["auto"] ?? 0))
+        let reference = generator(image, intensity: .levels([0.5]))
+        for path in [ConvolutionAlgorithm.automatic, .winograd2x2, .winograd4x4] {
+            ConvolutionAlgorithm.forced = path
+            let out = generator(image, intensity: .levels([0.5]))
+            print(String(format: "    whole network on %@ vs direct: output max|diff| %.2e, latent max|diff| %.2e (max|latent| %.2f)",
+                         path.rawValue as NSString, out.output.maxAbsDifference(reference.output),
+                         out.latent.maxAbsDifference(reference.latent),
+                         reference.latent.scalars.reduce(Float(0)) { max($0, abs($1)) }))
+        }
+    }
+
+    func sweepAlgorithms() {
+        let paths: [ConvolutionAlgorithm] = [.direct, .winograd2x2, .winograd4x4]
+        print("3x3 stride-1 layers, \(ThreadPolicy.workerCount) threads, ms (min of \(convRepeats)); F2/F4 error relative to max|direct|")
+        print("   in   out   size    direct       F2       F4   fastest  auto    F2 rel.err  F4 rel.err")
+        var rng = SplitMix64(seed: 3)
+        let channels = [(1, 8), (3, 32), (4, 32), (8, 8), (8, 16), (16, 16), (16, 32), (32, 32), (32, 64), (64, 64),
+                        (128, 128), (256, 256), (512, 256), (512, 512)]
+        for (inC, outC) in channels {
+            for size in [2, 4, 8, 16, 32, 64, 128, 256, 512] {
+                let macs = Double(inC * outC * 9 * size * size)
+                guard macs <= 1.5e9, macs >= 1e4 || size <= 8 else { continue }
+                let bound = Float((6.0 / Double(inC * 9)).squareRoot())
+                let conv = Convolution(outChannels: outC, inChannels: inC, kernel: 3, padding: 1,
+                                       weight: (0..<(outC * inC * 9)).map { _ in (2 * rng.unit() - 1) * bound },
+                                       bias: (0..<outC).map { _ in (2 * rng.unit() - 1) * 0.1 })
+                let x = Tensor(shape: Shape(n: 1, c: inC, h: size, w: size),
+                               scalars: (0..<(inC * size * size)).map { _ in 2 * rng.unit() - 1 })
+                let epilogue = Epilogue(leakySlope: 0.2)
+                let outs = paths.map { conv(x, epilogue: epilogue, algorithm: $0) }
+                var best = [Double](repeating: .infinity, count: paths.count)
+                let reps = macs < 1e8 ? max(convRepeats, 30) : convRepeats
+                for _ in 0..<reps {
+                    for (i, a) in paths.enumerated() {
+                        let t0 = DispatchTime.now().uptimeNanoseconds
+                        _ = conv(x, epilogue: epilogue, algorithm: a)
+                        best[i] = min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+                    }
+                }
+                let scale = max(1e-30, outs[0].scalars.reduce(Float(0)) { max($0, abs($1)) })
+                let fastest = paths[best.firstIndex(of: best.min()!)!]
+                let auto = Convolution.algorithm(kernel: 3, stride: 1, padding: 1, inChannels: inC, outChannels: outC, height: size, width: size)
+                print(String(format: "%5d %5d %6d  %8.3f %8.3f %8.3f   %-7@ %-6@  %.2e    %.2e", inC, outC, size, best[0], best[1], best[2],
+                             fastest.rawValue as NSString, auto.rawValue as NSString,
+                             outs[1].maxAbsDifference(outs[0]) / scale, outs[2].maxAbsDifference(outs[0]) / scale))
+            }
+        }
+    }
+
+    /// Every node's time, the minimum over `repeats` profiled passes (one pass is too noisy on a shared machine),
+    /// with the algorithm each convolution ran.
     func printLayers(_ generator: Generator, _ image: Tensor) {
-        var last = DispatchTime.now().uptimeNanoseconds
-        var rows: [(String, Double, Shape)] = []
-        generator.profile(image, intensity: .levels([0.5])) { index, out in
-            let now = DispatchTime.now().uptimeNanoseconds
-            rows.append((generator.graph.describe(index), Double(now - last) / 1e9, out.shape))
-            last = now
+        var rows: [(name: String, seconds: Double, shape: Shape, path: String)] = []
+        var traced: [String: String] = [:]
+        generator.traceConvolutions(image, intensity: .levels([0.5])) { call in
+            traced[call.name] = call.convolution.resolvedAlgorithm(height: call.input.shape.h, width: call.input.shape.w).rawValue
         }
-        for (name, t, shape) in rows where t > 0.0005 {
-            print(String(format: "    %-28@ %7.2f ms  %@", name as NSString, t * 1000, shape.description as NSString))
+        for pass in 0..<max(1, repeats) {
+            var last = DispatchTime.now().uptimeNanoseconds
+            var i = 0
+            generator.profile(image, intensity: .levels([0.5])) { index, out in
+                let now = DispatchTime.now().uptimeNanoseconds
+                let t = Double(now - last) / 1e9
+                if pass == 0 {
+                    var path = ""
+                    if case let .conv(name, _, _, _, _, _) = generator.graph.nodes[index].op { path = traced[name] ?? "" }
+                    rows.append((generator.graph.describe(index), t, out.shape, path))
+                } else {
+                    rows[i].seconds = min(rows[i].seconds, t)
+                }
+                i += 1
+                last = DispatchTime.now().uptimeNanoseconds
+            }
         }
+        var total = 0.0
+        for row in rows { total += row.seconds }
+        for row in rows where row.seconds > 0.0002 {
+            print(String(format: "    %-28@ %7.2f ms  %-18@ %@", row.name as NSString, row.seconds * 1000,
+                         row.shape.description as NSString, row.path as NSString))
+        }
+        print(String(format: "    sum of the per-layer minima %.1f ms", total * 1000))
     }
 }

@@ -5,6 +5,8 @@ struct GraphExecutor {
     let generator: Generator
     /// Called after each node with its index and its output, for per-layer profiling.
     var observer: ((Int, Tensor) -> Void)? = nil
+    /// Called before each convolution node with the call it is about to make, for per-layer algorithm studies.
+    var convolutionObserver: ((ConvolutionCall) -> Void)? = nil
 
     func run(_ inputs: [GeneratorGraph.Input: Tensor]) -> (output: Tensor, latent: Tensor) {
         let graph = generator.graph
@@ -30,6 +32,10 @@ struct GraphExecutor {
         case .concat:
             return concatChannels(args)
         case let .conv(name, _, _, _, slope, norm):
+            if let convolutionObserver {
+                let (conv, epilogue) = generator.convolution(name, leakySlope: slope, norm: norm)
+                convolutionObserver(ConvolutionCall(name: name, convolution: conv, epilogue: epilogue, input: args[0]))
+            }
             return generator.convolve(args[0], name: name, leakySlope: slope, norm: norm)
         case .pool:
             return (generator.options.useAveragePooling ? Pooling.average : Pooling.max)(args[0])
@@ -47,7 +53,32 @@ struct GraphExecutor {
     }
 }
 
+/// One convolution node's call: the layer, the epilogue fused into it and its input (an instance norm, when the
+/// network has one, follows the call and is not part of it).
+public struct ConvolutionCall: Sendable {
+    public let name: String
+    public let convolution: Convolution
+    public let epilogue: Epilogue
+    public let input: Tensor
+}
+
 extension Generator {
+    /// The layer `name` and the epilogue its node fuses (bias, LeakyReLU and a folded batch norm).
+    func convolution(_ name: String, leakySlope: Float?, norm: String?) -> (Convolution, Epilogue) {
+        let conv = convolutions[name]!
+        if let n = norm, options.norm == .batch {
+            let folded = foldedNorms[n]!
+            return (conv, Epilogue(leakySlope: leakySlope, scale: folded.scale, shift: folded.shift))
+        }
+        return (conv, Epilogue(leakySlope: leakySlope))
+    }
+
+    /// Runs the padded graph once and hands every convolution node's call to `body` before making it.
+    public func traceConvolutions(_ image: Tensor, intensity: Intensity, noise: Tensor? = nil, _ body: @escaping (ConvolutionCall) -> Void) {
+        let inputs = prepareInputs(image, intensity: intensity, noise: noise)
+        _ = GraphExecutor(generator: self, convolutionObserver: body).run(inputs.values)
+    }
+
     /// One conv node: the convolution, its activation and its norm, fused where the norm is an affine map.
     func convolve(_ x: Tensor, name: String, leakySlope: Float?, norm: String?, padding: Int? = nil) -> Tensor {
         var conv = convolutions[name]!

@@ -1,0 +1,399 @@
+import CBLAS
+import CWinograd
+import Foundation
+
+/// How a convolution is computed. `automatic` asks `Convolution.algorithm(...)`, which picks per layer shape.
+public enum ConvolutionAlgorithm: String, Sendable, CaseIterable, CustomStringConvertible {
+    case automatic = "auto"
+    /// Tiled im2col + one GEMM per tile.
+    case direct
+    /// Winograd F(2x2, 3x3): 16 GEMMs of `out x in x tiles`, 2.25x fewer multiplies than direct.
+    case winograd2x2 = "f2"
+    /// Winograd F(4x4, 3x3): 36 GEMMs, 4x fewer multiplies; larger rounding error (see `Convolution.algorithm`).
+    case winograd4x4 = "f4"
+
+    public var description: String { rawValue }
+
+    /// A process-wide choice that replaces `automatic` (from `MONOPIX_CONV=direct|f2|f4|auto`), so that benchmarks
+    /// and fidelity checks can run the whole network on one path. Winograd is only used where it applies (3x3,
+    /// stride 1); other layers stay direct whatever is forced.
+    nonisolated(unsafe) public static var forced: ConvolutionAlgorithm? = {
+        guard let s = ProcessInfo.processInfo.environment["MONOPIX_CONV"] else { return nil }
+        return ConvolutionAlgorithm(rawValue: s.lowercased())
+    }()
+}
+
+/// The two tile sizes.
+enum WinogradTile: Int, Sendable {
+    case f2 = 2, f4 = 4
+
+    var m: Int { rawValue }
+    var alpha: Int { rawValue + 2 }
+    var points: Int { alpha * alpha }
+
+    /// G (α x 3), exact in double.
+    var filterMatrix: [[Double]] {
+        switch self {
+        case .f2: return [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]]
+        case .f4: return [[1.0 / 4, 0, 0], [-1.0 / 6, -1.0 / 6, -1.0 / 6], [-1.0 / 6, 1.0 / 6, -1.0 / 6],
+                          [1.0 / 24, 1.0 / 12, 1.0 / 6], [1.0 / 24, -1.0 / 12, 1.0 / 6], [0, 0, 1]]
+        }
+    }
+}
+
+extension Convolution {
+    // MARK: Selection
+
+    // Thresholds from `monopix bench --conv-sweep` (2 threads, Zen 5 with OpenBLAS on its Haswell kernels): for
+    // 3x3 layers of 8 or more channels on both sides Winograd beats direct from 8x8 outputs up, F(2x2) at 8x8 and
+    // F(4x4) from 16x16 (enough tiles for its 36 GEMMs). Thinner layers are cheap whichever way and the transforms
+    // weigh more there; tiny maps have too few tiles. The error is not a threshold: `monopix bench --convs` measured
+    // F(4x4) on every 3x3 layer of the full-width generator at 1.5e-5..2.5e-5 max |diff| against direct on the output
+    // and latent (inputs in [-1, 1], He-uniform weights), within the 1e-4 budget, so F(4x4) runs wherever it is faster.
+
+    /// Winograd needs at least this many input and output channels.
+    static let winogradMinChannels = 8
+    /// ... and at least this many output pixels (8x8); below, direct.
+    static let winogradMinPixels = 8 * 8
+    /// From this many output pixels (16x16) F(4x4); below, F(2x2).
+    static let winograd4MinPixels = 16 * 16
+
+    /// The algorithm for a layer of this shape on an `height x width` input: direct unless the layer is a 3x3,
+    /// stride-1 convolution with enough channels and pixels; then F(4x4) on larger maps, F(2x2) on small ones.
+    public static func algorithm(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int,
+                                 height: Int, width: Int) -> ConvolutionAlgorithm {
+        guard winogradApplies(kernel: kernel, stride: stride, padding: padding) else { return .direct }
+        guard inChannels >= winogradMinChannels, outChannels >= winogradMinChannels else { return .direct }
+        let pixels = max(0, height + 2 * padding - 2) * max(0, width + 2 * padding - 2)
+        if pixels < winogradMinPixels { return .direct }
+        return pixels >= winograd4MinPixels ? .winograd4x4 : .winograd2x2
+    }
+
+    /// Whether the Winograd kernels compute this layer at all: 3x3, stride 1, padding 0...2.
+    static func winogradApplies(kernel: Int, stride: Int, padding: Int) -> Bool {
+        kernel == 3 && stride == 1 && padding >= 0 && padding <= 2
+    }
+
+    /// The algorithm `callAsFunction` uses for an `height x width` input when asked for `requested`.
+    public func resolvedAlgorithm(_ requested: ConvolutionAlgorithm = .automatic, height: Int, width: Int) -> ConvolutionAlgorithm {
+        let wanted = requested == .automatic ? (ConvolutionAlgorithm.forced ?? .automatic) : requested
+        switch wanted {
+        case .automatic:
+            return Self.algorithm(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
+                                  outChannels: outChannels, height: height, width: width)
+        case .direct:
+            return .direct
+        case .winograd2x2, .winograd4x4:
+            return Self.winogradApplies(kernel: kernel, stride: stride, padding: padding) ? wanted : .direct
+        }
+    }
+
+    // MARK: Filter transform
+
+    /// U = G g Gᵀ for every (out, in) pair, in double, as [point][out][in] so that each point is a row-major
+    /// `out x in` matrix. Built once per layer (split over the workers by output channels) and cached.
+    func winogradFilters(_ tile: WinogradTile) -> [Float] {
+        winogradCache.filters(tile) {
+            let a = tile.alpha, pts = tile.points
+            let g = tile.filterMatrix.flatMap { $0 }
+            let plane = outChannels * inChannels
+            var u = [Float](unsafeUninitializedCapacity: pts * plane) { _, count in count = pts * plane }
+            let workers = plane >= 4096 ? ThreadPolicy.workerCount : 1
+            weight.withUnsafeBufferPointer { wt in
+                u.withUnsafeMutableBufferPointer { ub in
+                    g.withUnsafeBufferPointer { gb in
+                        let k = wt.baseAddress!, out = ub.baseAddress!, g = gb.baseAddress!
+                        ThreadPolicy.split(workers) { index, count in
+                            var t = [Double](repeating: 0, count: 3 * a)
+                            t.withUnsafeMutableBufferPointer { tb in
+                                let t = tb.baseAddress!
+                                for co in ThreadPolicy.share(outChannels, index, count) {
+                                    for ci in 0..<inChannels {
+                                        let f = k + (co * inChannels + ci) * 9
+                                        for i in 0..<a {
+                                            let g0 = g[3 * i], g1 = g[3 * i + 1], g2 = g[3 * i + 2]
+                                            for c in 0..<3 {
+                                                t[3 * i + c] = g0 * Double(f[c]) + g1 * Double(f[3 + c]) + g2 * Double(f[6 + c])
+                                            }
+                                        }
+                                        for i in 0..<a {
+                                            for j in 0..<a {
+                                                let v = t[3 * i] * g[3 * j] + t[3 * i + 1] * g[3 * j + 1] + t[3 * i + 2] * g[3 * j + 2]
+                                                out[(i * a + j) * plane + co * inChannels + ci] = Float(v)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            return u
+        }
+    }
+
+    /// Whether the Winograd data transforms run on 8-lane AVX2/FMA vectors (where the CPU has them) or on 4-lane
+    /// ones; setting it to false forces the 4-lane kernels, so that tests cover both.
+    public static var winogradWideKernels: Bool {
+        get { mpx_wino_wide() != 0 }
+        set { mpx_wino_force_narrow(newValue ? 0 : 1) }
+    }
+
+    /// Builds now the transformed filters that an `height x width` input will use (otherwise its first call does).
+    public func prepare(height: Int, width: Int) {
+        switch resolvedAlgorithm(height: height, width: width) {
+        case .winograd2x2: _ = winogradFilters(.f2)
+        case .winograd4x4: _ = winogradFilters(.f4)
+        case .direct, .automatic: break
+        }
+    }
+
+    // MARK: Forward
+
+    /// Floats of V (transformed input) plus M (products) per block when each worker takes its own blocks: about
+    /// 2 MiB, a core's L2 and a bit (bigger blocks mean fewer, wider GEMMs; the point planes are used one at a time).
+    static let winogradBlockBudget = 512 * 1024
+    /// Never fewer tiles per block than this (the GEMMs' N): thinner GEMMs run far from peak, mostly packing U.
+    static let winogradMinBlockTiles = 64
+    /// With fewer blocks than this per worker, all workers go through each block together instead, phase by phase
+    /// (input transform split by input channels, GEMMs by points, output transform by output channels), on blocks
+    /// of up to `winogradSharedBlockBudget` floats of V + M, at least `winogradMinSharedBlockTiles` tiles.
+    static let winogradBlocksPerWorker = 4
+    static let winogradSharedBlockBudget = 1024 * 1024
+    static let winogradMinSharedBlockTiles = 128
+    /// Below this many multiply-adds in the GEMMs a layer runs on one worker (with every core given to BLAS).
+    static let winogradParallelWork = 1 << 23
+
+    func winogradForward(_ src: UnsafePointer<Float>, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
+                         ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile) {
+        guard ho > 0, wo > 0 else { return }
+        let filters = winogradFilters(tile)
+        let plan = WinogradPlan(tile: tile, inChannels: inChannels, outChannels: outChannels, h: h, w: w, ho: ho, wo: wo,
+                                padding: padding, workers: ThreadPolicy.workerCount)
+        ThreadPolicy.blasThreads(plan.workers == 1 ? ThreadPolicy.workerCount : 1)
+        let ep = EpilogueConstants(self, epilogue)
+        filters.withUnsafeBufferPointer { u in
+            let io = WinogradIO(src: src, filters: u.baseAddress!, dst: dst, epilogue: ep)
+            if plan.shared {
+                let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
+                let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
+                defer { v.deallocate(); m.deallocate() }
+                let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan) }
+                defer { scratch.forEach { $0.deallocate() } }
+                for block in plan.blocks {
+                    let n = plan.columns(block) * block.rows.count
+                    ThreadPolicy.split(plan.workers) { i, count in
+                        plan.inputTransform(block, channels: ThreadPolicy.share(inChannels, i, count), io, v: v, scratch: scratch[i])
+                    }
+                    ThreadPolicy.split(plan.workers) { i, count in
+                        plan.products(points: ThreadPolicy.share(tile.points, i, count), n: n, io, v: v, m: m)
+                    }
+                    ThreadPolicy.split(plan.workers) { i, count in
+                        plan.outputTransform(block, channels: ThreadPolicy.share(outChannels, i, count), io, m: m)
+                    }
+                }
+            } else {
+                let queue = BlockQueue(count: plan.blocks.count)
+                ThreadPolicy.split(plan.workers) { _, _ in
+                    let scratch = WinogradScratch(plan)
+                    let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
+                    let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
+                    defer { scratch.deallocate(); v.deallocate(); m.deallocate() }
+                    while let b = queue.next() {
+                        let block = plan.blocks[b]
+                        plan.inputTransform(block, channels: 0..<inChannels, io, v: v, scratch: scratch)
+                        plan.products(points: 0..<tile.points, n: plan.columns(block) * block.rows.count, io, v: v, m: m)
+                        plan.outputTransform(block, channels: 0..<outChannels, io, m: m)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a Winograd pass reads and writes: one image's input planes, the transformed filters, its output planes.
+struct WinogradIO {
+    let src: UnsafePointer<Float>
+    let filters: UnsafePointer<Float>
+    let dst: UnsafeMutablePointer<Float>
+    let epilogue: EpilogueConstants
+}
+
+/// Bias and epilogue as flat per-channel arrays.
+struct EpilogueConstants {
+    var bias: [Float], scale: [Float], shift: [Float]
+    var slope: Float?
+
+    init(_ conv: Convolution, _ e: Epilogue) {
+        bias = conv.bias
+        scale = e.scale ?? [Float](repeating: 1, count: conv.outChannels)
+        shift = e.shift ?? [Float](repeating: 0, count: conv.outChannels)
+        slope = e.leakySlope
+    }
+}
+
+/// Hands out block indices to workers (dynamic, so a worker slowed by another process does not hold the others up).
+final class BlockQueue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var cursor = 0
+    private let count: Int
+    init(count: Int) { self.count = count }
+    func next() -> Int? {
+        lock.lock(); defer { lock.unlock() }
+        guard cursor < count else { return nil }
+        cursor += 1
+        return cursor - 1
+    }
+}
+
+/// The transformed filters of one layer, built on first use and shared by every copy of the `Convolution` value
+/// (including `withPadding` copies: the weights are the same). Setting `weight` replaces the cache.
+final class WinogradCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var byTile: [Int: [Float]] = [:]
+
+    func filters(_ tile: WinogradTile, build: () -> [Float]) -> [Float] {
+        lock.lock(); defer { lock.unlock() }
+        if let u = byTile[tile.rawValue] { return u }
+        let u = build()
+        byTile[tile.rawValue] = u
+        return u
+    }
+}
+
+/// A rectangle of tiles: `rows` of the tile grid, `columns` of it.
+struct WinogradBlock {
+    var rows: Range<Int>
+    var columns: Range<Int>
+}
+
+/// How one layer's tiles are cut into blocks and shared among the workers.
+struct WinogradPlan {
+    let tile: WinogradTile
+    let inChannels: Int, outChannels: Int
+    let h: Int, w: Int, ho: Int, wo: Int, padding: Int
+    let tilesY: Int, tilesX: Int
+    /// Tile rows and tile columns per block (the last ones may be smaller); columns are a multiple of the lanes.
+    let bandRows: Int, segmentTiles: Int
+    let blocks: [WinogradBlock]
+    /// How many workers, and whether they share each block (phase by phase) or take blocks of their own.
+    let workers: Int
+    let shared: Bool
+
+    static let lanes = 4
+
+    init(tile: WinogradTile, inChannels: Int, outChannels: Int, h: Int, w: Int, ho: Int, wo: Int, padding: Int, workers available: Int) {
+        typealias C = Convolution
+        self.tile = tile
+        self.inChannels = inChannels; self.outChannels = outChannels
+        self.h = h; self.w = w; self.ho = ho; self.wo = wo; self.padding = padding
+        let m = tile.m
+        tilesY = (ho + m - 1) / m
+        tilesX = (wo + m - 1) / m
+        let total = tilesY * tilesX
+        let perTile = tile.points * (inChannels + outChannels)
+        let work = total * tile.points * inChannels * outChannels
+        var target = max(C.winogradMinBlockTiles, C.winogradBlockBudget / perTile)
+        if available > 1 && work >= C.winogradParallelWork {
+            workers = available
+            shared = (total + target - 1) / target < C.winogradBlocksPerWorker * available
+            if shared { target = max(C.winogradMinSharedBlockTiles, C.winogradSharedBlockBudget / perTile) }
+        } else {
+            workers = 1
+            shared = false
+        }
+        let lanes = Self.lanes
+        func roundUp(_ x: Int) -> Int { (x + lanes - 1) / lanes * lanes }
+        var seg: Int, band: Int
+        if tilesX >= target {
+            let segments = (tilesX + target - 1) / target
+            seg = roundUp((tilesX + segments - 1) / segments)
+            band = 1
+        } else {
+            seg = roundUp(tilesX)
+            let wanted = max(1, min(tilesY, target / seg))
+            let bands = (tilesY + wanted - 1) / wanted
+            band = (tilesY + bands - 1) / bands
+        }
+        bandRows = band; segmentTiles = seg
+        var blocks: [WinogradBlock] = []
+        for y in stride(from: 0, to: tilesY, by: band) {
+            for x in stride(from: 0, to: tilesX, by: seg) {
+                blocks.append(WinogradBlock(rows: y..<min(tilesY, y + band), columns: x..<min(tilesX, x + seg)))
+            }
+        }
+        self.blocks = blocks
+    }
+
+    /// The distance between two points' planes in V and M: a multiple of 4 KiB would put all α² streams of a tile
+    /// transform in the same L1 sets, so the planes are rounded to cache lines and then one line apart.
+    static func pointStride(_ floats: Int) -> Int { (floats + 15) / 16 * 16 + 16 }
+
+    /// A block's tile columns as stored (rounded up to the lanes).
+    func columns(_ block: WinogradBlock) -> Int { (block.columns.count + Self.lanes - 1) / Self.lanes * Self.lanes }
+    /// The phase-split row length (CWinograd's): the block's columns, plus one group for the tiles' overlap.
+    var phaseStride: Int { Int(mpx_wino_phase_stride(Int32(segmentTiles))) }
+    var maxN: Int { bandRows * segmentTiles }
+    var vCapacity: Int { tile.points * Self.pointStride(inChannels * maxN) }
+    var mCapacity: Int { tile.points * Self.pointStride(outChannels * maxN) }
+
+    /// V[point][channel][tile] for input channels `channels` of `block` (CWinograd: each channel's input rows are
+    /// zero-padded and split into the m phases of x, then transformed eight or four tiles at a time).
+    func inputTransform(_ block: WinogradBlock, channels: Range<Int>, _ io: WinogradIO, v: UnsafeMutablePointer<Float>,
+                        scratch: WinogradScratch) {
+        let m = tile.m
+        let bh = block.rows.count, bwp = columns(block), n = bh * bwp
+        let vStride = Self.pointStride(inChannels * n)
+        let y0 = block.rows.lowerBound * m - padding, x0 = block.columns.lowerBound * m - padding
+        for ci in channels {
+            mpx_wino_input(Int32(m), io.src + ci * h * w, Int32(h), Int32(w), Int32(y0), Int32(x0), Int32(bh), Int32(bwp),
+                           scratch.phases, scratch.line, v + ci * n, vStride)
+        }
+    }
+
+    /// M[p] (out x n) = U[p] (out x in) · V[p] (in x n) for the given points, on single-threaded or all-core BLAS
+    /// as the caller set.
+    func products(points: Range<Int>, n: Int, _ io: WinogradIO, v: UnsafeMutablePointer<Float>, m mm: UnsafeMutablePointer<Float>) {
+        let vStride = Self.pointStride(inChannels * n), mStride = Self.pointStride(outChannels * n)
+        for p in points {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                        Int32(outChannels), Int32(n), Int32(inChannels),
+                        1, io.filters + p * outChannels * inChannels, Int32(inChannels),
+                        v + p * vStride, Int32(n),
+                        0, mm + p * mStride, Int32(n))
+        }
+    }
+
+    /// The output rows of `block` for output channels `channels`: Aᵀ M A, bias, LeakyReLU and affine, interleaved
+    /// back from tiles into rows and clipped to the image and to the block's own columns (CWinograd).
+    func outputTransform(_ block: WinogradBlock, channels: Range<Int>, _ io: WinogradIO, m mm: UnsafeMutablePointer<Float>) {
+        let m = tile.m
+        let bh = block.rows.count, bwp = columns(block), n = bh * bwp
+        let mStride = Self.pointStride(outChannels * n)
+        let limit = min(wo, block.columns.upperBound * m)
+        let e = io.epilogue
+        let hasSlope: Int32 = e.slope == nil ? 0 : 1, slope = e.slope ?? 0
+        for co in channels {
+            mpx_wino_output(Int32(m), mm + co * n, mStride, Int32(bh), Int32(bwp), io.dst + co * ho * wo, Int32(ho), Int32(wo),
+                            Int32(block.rows.lowerBound * m), Int32(block.columns.lowerBound * m), Int32(limit),
+                            e.bias[co], hasSlope, slope, e.scale[co], e.shift[co])
+        }
+    }
+}
+
+/// One worker's small buffers: a block's phase-split input rows and one zero-padded input line.
+struct WinogradScratch {
+    let phases: UnsafeMutablePointer<Float>
+    let line: UnsafeMutablePointer<Float>
+
+    init(_ plan: WinogradPlan) {
+        let m = plan.tile.m
+        phases = .allocate(capacity: (plan.bandRows * m + 2) * m * plan.phaseStride)
+        line = .allocate(capacity: m * plan.phaseStride)
+    }
+
+    func deallocate() {
+        phases.deallocate(); line.deallocate()
+    }
+}
