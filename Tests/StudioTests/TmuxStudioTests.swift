@@ -160,7 +160,43 @@ final class TmuxStudioTests: XCTestCase {
         XCTAssertTrue(FileManager.default.fileExists(atPath: session.appendingPathComponent("session.json").path))
         XCTAssertTrue(FileManager.default.fileExists(atPath: session.appendingPathComponent("a.png.mask.npy").path))
     }
+
+    /// The real engine: the bundled low-light model on a bundled sample (copied, so the export lands in a temporary
+    /// folder). Open, paint a stroke (incrementally recomputed), export with Ctrl+E, quit.
+    func testTheBundledModelRendersPaintsAndExports() throws {
+        let sample = Self.packageRoot.appendingPathComponent("assets/samples/chelsea_dark.png")
+        try FileManager.default.copyItem(at: sample, to: directory.appendingPathComponent("chelsea_dark.png"))
+        let command = "cd '\(Self.packageRoot.path)' && \(Self.binary()!) studio '\(directory.path)' --graphics blocks; "
+            + "echo STUDIO-EXIT=$?; sleep 30"
+        try tmux("new-session", "-d", "-s", "studio", "-x", "120", "-y", "40", command)
+        var s = try waitFor("the first exact frame") { $0.contains("chelsea_dark.png 320×212") && $0.contains("exact") }
+        XCTAssertTrue(s.contains("MonoPix_LowLight_Small"), "the bundled model is named in the title")
+        XCTAssertFalse(s.contains("demo renderer"))
+        XCTAssertTrue(s.contains("[-1.00, 2.00]"), "the low-light range comes from the model's task")
+        // A mouse stroke, recomputed by the engine.
+        try literal("\u{1B}[<0;20;10M\u{1B}[<32;30;12M\u{1B}[<0;30;12m")
+        s = try waitFor("the stroke's frame") { $0.contains("undo 1 redo 0") && $0.contains("exact") }
+        // Export the current image's trajectory, spatial result and mask: Ctrl+E, then c for the current image.
+        try keys("C-e")
+        try waitFor("the export choice") { $0.contains("the current image") }
+        try keys("c")
+        let folder = directory.appendingPathComponent("monopix-export/MonoPix_LowLight_Small_studio_exhaustive/chelsea_dark")
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, !FileManager.default.fileExists(atPath: folder.appendingPathComponent("chelsea_dark_mask_view.png").path) {
+            usleep(100_000)
+        }
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+        for name in ["chelsea_dark_enhlvl_99.png", "chelsea_dark_enhlvl_-10.png", "chelsea_dark_enhlvl_00.png", "chelsea_dark_enhlvl_20.png",
+                     "chelsea_dark_spatial.png", "chelsea_dark_mask.png", "chelsea_dark_mask_view.png"] {
+            XCTAssertTrue(files.contains(name), "\(name) exported; found \(files.sorted())")
+        }
+        XCTAssertEqual(try PNGFile.readRGB(folder.appendingPathComponent("chelsea_dark_spatial.png")).width, 320)
+        try keys("q")
+        s = try waitFor("the exit") { $0.contains("STUDIO-EXIT=") }
+        XCTAssertTrue(s.contains("STUDIO-EXIT=0"), s)
+    }
 }
+
 
 private extension String {
     func appendingToFile(_ url: URL) throws {

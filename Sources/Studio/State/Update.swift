@@ -261,7 +261,7 @@ extension StudioState {
             return ExportJob(image: d.url, level: d.level, painted: painted)
         }
         let lo = range.lowerBound, hi = range.upperBound
-        let trajectory = (0...10).map { lo + (hi - lo) * Float($0) / 10 }
+        let trajectory = Levels.linspace(lo, hi, count: 11)  // as predict and the reference: same levels, same file names
         let id = makeID()
         export = ExportStatus(id: id, scope: scope)
         say("export started (\(jobs.count) image\(jobs.count == 1 ? "" : "s"))")
