@@ -23,6 +23,7 @@ def main():
     ap.add_argument("--size", type=int, action="append")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=os.cpu_count())
+    ap.add_argument("--trajectory", type=int, default=0, help="also time N levels of one image (N runs, as predict.py's batch)")
     args = ap.parse_args()
     sizes = args.size or [256, 512]
     import numpy as np
@@ -58,6 +59,12 @@ def main():
                 t = median_time(lambda: sess.run(None, feed), args.repeats)
                 frames.append({"peer": "onnxruntime %s" % ort.__version__, "size": s, "seconds": t,
                                "max_abs_diff_vs_torch": float(np.abs(y - ref).max())})
+                if args.trajectory:
+                    levels = np.linspace(0, 1, args.trajectory).astype(np.float32)
+                    def traj():
+                        for l in levels: sess.run(None, {"x": feed["x"], "lvl": np.full((1, 1, 1, 1), l, np.float32)})
+                    frames.append({"peer": "onnxruntime %s" % ort.__version__, "size": s, "trajectory": args.trajectory,
+                                   "seconds": median_time(traj, max(1, args.repeats // 2))})
             except ImportError:
                 pass
             try:
