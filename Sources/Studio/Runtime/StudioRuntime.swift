@@ -335,17 +335,17 @@ final class StudioRuntime {
             let pid = try training.start(launch) { code, signalled in
                 mailbox.post(.trainingExited(code: code, signalled: signalled))
             }
+            // Read the metrics from the top again: the trainer rewrites the file on --resume (so what was
+            // followed before would be counted twice).
             let path = launch.metricsFile.path
-            let label: String
-            if let existing = followers.first(where: { $0.follower.path == path }) {
-                label = existing.label
-            } else {
-                label = launch.runDirectory.lastPathComponent + "/metrics.jsonl"
-                followers.append((label, LogFollower(path: path)))
-            }
+            let label = followers.first(where: { $0.follower.path == path })?.label
+                ?? launch.runDirectory.lastPathComponent + "/metrics.jsonl"
+            followers.removeAll { $0.follower.path == path }
+            followers.append((label, LogFollower(path: path)))
             stripsDirectory = launch.stripsDirectory
             lastStrip = nil
             dispatch(.trainingStarted(pid: pid, metricsLabel: label))
+            dispatch(.logLines(source: label, lines: [], reset: true, arrival: Date().timeIntervalSince1970))
         } catch {
             dispatch(.trainingFailedToStart("\(launch.executable): \(error)"))
         }
