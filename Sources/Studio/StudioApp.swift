@@ -15,10 +15,13 @@ public struct StudioOptions: Sendable {
     public var sessionDirectory: URL?
     /// Off: nothing is restored or saved.
     public var useSession: Bool
+    /// How the panel starts `monopix train` (`--train-config`, `--train-data`); nil: not offered.
+    public var training: TrainingSetup?
 
     public init(paths: [URL], range: ClosedRange<Float> = 0...1, initialLevel: Float? = nil,
                 graphics: GraphicsPreference = .auto, watch: [URL] = [], sessionDirectory: URL? = nil,
-                useSession: Bool = true) {
+                useSession: Bool = true, training: TrainingSetup? = nil) {
+        self.training = training
         self.paths = paths
         self.range = range
         self.initialLevel = initialLevel
@@ -46,6 +49,9 @@ public struct StudioServices: Sendable {
 
 /// The studio's entry points for the CLI.
 public enum StudioApp {
+    /// The monopix binary running now, for starting `monopix train` from the panel.
+    public static var currentExecutable: String { TrainingChild.currentExecutable() }
+
     /// Runs the studio until the user quits. Throws `StudioError.notATerminal` when stdin/stdout are not a tty
     /// (the CLI turns that into exit status 2), and file errors for the paths.
     public static func run(_ options: StudioOptions, services: StudioServices) throws {

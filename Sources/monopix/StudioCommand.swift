@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Engine
+import Model
 import Studio
 
 /// `monopix studio`: paint intensity masks over images and watch the generator's result.
@@ -39,6 +40,15 @@ struct StudioCommand: ParsableCommand {
 
     @Option(name: .customLong("watch"), help: "A training log to follow in the panel (metrics.jsonl, console log, loss_log.txt). Repeatable.")
     var watch: [String] = []
+
+    @Option(name: .customLong("train-config"), help: "The YAML config for training runs started from the panel (T, Enter).")
+    var trainConfig: String?
+
+    @Option(name: .customLong("train-data"), help: "The data root for training runs started from the panel.")
+    var trainData: String?
+
+    @Option(name: .customLong("train-name"), help: "The name of runs started from the panel (default: the config's name).")
+    var trainName: String?
 
     @Option(name: .customLong("session-dir"), help: "Where to keep the session (default: .monopix-session/ beside the images).")
     var sessionDirectory: String?
@@ -94,7 +104,7 @@ struct StudioCommand: ParsableCommand {
                 range: try parsedRange(for: loaded), initialLevel: level, graphics: graphics,
                 watch: watch.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) },
                 sessionDirectory: sessionDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) },
-                useSession: !noSession)
+                useSession: !noSession, training: trainingSetup())
             var services = StudioServices()
             if demoRenderer {
                 services.renderer = DemoRenderer()
@@ -114,6 +124,18 @@ struct StudioCommand: ParsableCommand {
 }
 
 extension StudioCommand {
+    /// The training the panel offers: the run folder is {checkpoints_dir}/{name} from the config (or --train-name).
+    func trainingSetup() -> TrainingSetup {
+        func expand(_ p: String) -> String { URL(fileURLWithPath: (p as NSString).expandingTildeInPath).standardizedFileURL.path }
+        let config = trainConfig.map(expand)
+        let cfg = config.flatMap { try? MonoPixConfig(contentsOf: URL(fileURLWithPath: $0)) }
+        let fallbackName = config.map { URL(fileURLWithPath: $0).deletingPathExtension().lastPathComponent } ?? "studio"
+        let name = trainName ?? cfg.map { $0.string("name") }.flatMap { $0.isEmpty ? nil : $0 } ?? fallbackName
+        let checkpoints = cfg.map { $0.string("checkpoints_dir") }.flatMap { $0.isEmpty ? nil : $0 } ?? "./checkpoints"
+        return TrainingSetup(executable: StudioApp.currentExecutable, config: config, dataRoot: trainData.map(expand),
+                             name: name, checkpointsDirectory: expand(checkpoints))
+    }
+
     /// The model named by --model/--config, or the bundled one.
     func loadModel() throws -> LoadedModel {
         if model == nil && config == nil {

@@ -10,7 +10,7 @@ final class StudioRuntime {
     private let screen: TerminalScreen
     private let options: StudioOptions
     private let services: StudioServices
-    private var state: StudioState
+    private(set) var state: StudioState
     private var parser = InputParser()
     private var capabilities = TerminalCapabilities()
     private let mailbox: Mailbox
@@ -21,6 +21,10 @@ final class StudioRuntime {
     private var renderTask: Task<Void, Never>?
     private var exportTask: (id: Int, task: Task<Void, Never>)?
     private var signalSources: [DispatchSourceSignal] = []
+    /// The `monopix train` child started from the panel, and where its strips appear.
+    let training = TrainingChild()
+    private var stripsDirectory: URL?
+    private var lastStrip: String?
 
     /// `MONOPIX_STUDIO_TRACE=FILE`: one line per input, with the time from reading it to the drawn frame, and one
     /// per canvas written, with the time compositing and encoding took (off the UI thread).
@@ -29,7 +33,7 @@ final class StudioRuntime {
         return FileHandle(forWritingAtPath: $0)
     }
 
-    private var running = true
+    private(set) var running = true
     private var damaged = true
     private var lastInput = 0.0
     private var lastTick = 0.0
@@ -58,6 +62,7 @@ final class StudioRuntime {
         followers = options.watch.map { ($0.lastPathComponent, LogFollower(path: $0.path)) }
         state.panel.sources = followers.map(\.label)
         state.panel.visible = !followers.isEmpty
+        state.panel.training = options.training
         let wakeFD = screen.wakeDescriptor
         let mailbox = Mailbox(wake: { var b: UInt8 = 1; _ = Foundation.write(wakeFD, &b, 1) })
         self.mailbox = mailbox
@@ -112,7 +117,7 @@ final class StudioRuntime {
                 switch mail {
                 case .event(let e): dispatch(e)
                 case .canvas(let c): encoded.append(c)
-                case .signal: execute(state.quit())
+                case .signal: execute(state.quit(confirmed: true))
                 }
             }
             if now - lastTick >= Self.tickInterval {
@@ -131,14 +136,25 @@ final class StudioRuntime {
                 trace.write(Data(String(format: "input %@ answered in %.1f ms\n", input.bytes.map { String(format: "%02x", $0) }.joined(), ms).utf8))
             }
         }
+        shutdown()
+    }
+
+    /// After the loop: cancels the background work, stops a training child (SIGINT, up to `grace` seconds,
+    /// SIGTERM…) and waits for the last session save.
+    func shutdown(grace: Double = 5) {
         renderTask?.cancel()
         exportTask?.task.cancel()
+        if training.isRunning {
+            state.say("stopping the training run (it checkpoints first)…", seconds: 60)
+            redraw()
+            training.stopAndWait(grace: grace)
+        }
         files.sync {}   // the last session save finishes before the terminal is handed back
     }
 
     static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
-    private func dispatch(_ event: Event) {
+    func dispatch(_ event: Event) {
         execute(state.handle(event))
     }
 
@@ -300,8 +316,10 @@ final class StudioRuntime {
                     mailbox.post(.notice("\(error)", isError: true))
                 }
             }
-        case .startTraining, .stopTraining:
-            mailbox.post(.trainingStatus(running: false, message: "starting training from the studio comes later: run monopix train and --watch its log"))
+        case .startTraining(let launch):
+            startTraining(launch)
+        case .stopTraining(let force):
+            training.stop(force: force)
         case .redraw:
             screen.invalidate()
             damaged = true
@@ -310,10 +328,41 @@ final class StudioRuntime {
         }
     }
 
+    /// Starts the child; its metrics are followed (once per path) and its strips watched.
+    func startTraining(_ launch: TrainingLaunch) {
+        let mailbox = self.mailbox
+        do {
+            let pid = try training.start(launch) { code, signalled in
+                mailbox.post(.trainingExited(code: code, signalled: signalled))
+            }
+            // Read the metrics from the top again: the trainer rewrites the file on --resume (so what was
+            // followed before would be counted twice).
+            let path = launch.metricsFile.path
+            let label = followers.first(where: { $0.follower.path == path })?.label
+                ?? launch.runDirectory.lastPathComponent + "/metrics.jsonl"
+            followers.removeAll { $0.follower.path == path }
+            followers.append((label, LogFollower(path: path)))
+            stripsDirectory = launch.stripsDirectory
+            lastStrip = nil
+            dispatch(.trainingStarted(pid: pid, metricsLabel: label))
+            dispatch(.logLines(source: label, lines: [], reset: true, arrival: Date().timeIntervalSince1970))
+        } catch {
+            dispatch(.trainingFailedToStart("\(launch.executable): \(error)"))
+        }
+    }
+
     /// Reads what the followed logs gained; true when something arrived.
-    private func followLogs() -> Bool {
+    func followLogs() -> Bool {
         let arrival = Date().timeIntervalSince1970
         var any = false
+        if let dir = stripsDirectory {
+            let newest = TrainingChild.newestStrip(in: dir)
+            if newest != lastStrip {
+                lastStrip = newest
+                dispatch(.trainingStrip(newest))
+                any = true
+            }
+        }
         for (label, follower) in followers {
             let (lines, change) = follower.poll()
             if !lines.isEmpty || change == .truncated {

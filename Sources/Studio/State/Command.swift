@@ -13,10 +13,13 @@ enum Command: Sendable {
     case cancelExport(id: Int)
     case loadMask(document: Int, url: URL, width: Int, height: Int, range: ClosedRange<Float>)
     case saveMask(url: URL, intensity: IntensityMap, range: ClosedRange<Float>)
-    case startTraining(arguments: [String])
-    case stopTraining
+    /// Start `monopix train` as a child (its output to the launch's log file) and follow its metrics.
+    case startTraining(TrainingLaunch)
+    /// SIGINT to the child (it checkpoints and exits); `force`: SIGTERM.
+    case stopTraining(force: Bool)
     /// Clear the terminal and draw everything again (Ctrl-L).
     case redraw
+    /// Ends the loop; a training child still running gets SIGINT, a few seconds, then SIGTERM.
     case quit
 }
 

@@ -20,7 +20,13 @@ enum Event: Sendable {
     case maskLoaded(document: Int, layer: MaskLayer, path: String)
     /// A file command finished: what to tell the user (an error when `isError`).
     case notice(String, isError: Bool)
-    case trainingStatus(running: Bool, message: String)
+    /// The training child runs; its metrics are followed under `metricsLabel`.
+    case trainingStarted(pid: Int32, metricsLabel: String)
+    case trainingFailedToStart(String)
+    /// The child ended with exit status `code`, or was ended by signal `code` (`signalled`).
+    case trainingExited(code: Int32, signalled: Bool)
+    /// The newest trajectory strip of the run (file name), when it changes.
+    case trainingStrip(String?)
     /// Seconds on a monotonic clock: drives debounced saves and expiring messages.
     case tick(now: Double)
 }

@@ -92,7 +92,7 @@ enum Keymap {
         Binding(group: "Keyboard painting", keys: ["escape"], label: "Esc", help: "hide the cursor, drop a pending gradient point", action: .hideCursor),
 
         Binding(group: "Training panel", keys: ["t"], label: "t", help: "show / hide the training panel", action: .togglePanel),
-        Binding(group: "Training panel", keys: ["T"], label: "T", help: "panel keys: 1-9 series, s smoothing, l log-y, r outliers, x x-axis, a all, Enter train, Esc back", action: .focusPanel),
+        Binding(group: "Training panel", keys: ["T"], label: "T", help: "panel keys: 1-9 series, s smoothing, l log-y, r outliers, x x-axis, a all, Enter start / stop training, R resume, Esc back", action: .focusPanel),
     ]
 
     static let table: [Key: Action] = {

@@ -71,7 +71,13 @@ struct PanelState: Sendable {
     var hidden: Set<String> = ["lr"]
     /// Label of each followed log (file name), in order.
     var sources: [String] = []
-    var trainingRunning = false
+    /// How to start `monopix train` (nil: not offered, e.g. in tests that do not set it).
+    var training: TrainingSetup?
+    /// The run started from the panel.
+    var run = TrainingRun.idle
+    /// The newest trajectory strip of that run (`strips/step_*.png`), by file name.
+    var strip: String?
+    var trainingRunning: Bool { run.isActive }
 
     static let smoothingChoices: [Double] = [0, 0.6, 0.9, 0.99]
 }
@@ -149,6 +155,8 @@ struct StudioState: Sendable {
     /// When the session last changed without being saved (nil: saved).
     var sessionDirtySince: Double?
     var quitting = false
+    /// `q` while a run is going asks first: `q` again stops it and quits, Esc stays.
+    var confirmingQuit = false
 
     init(documents urls: [URL], range: ClosedRange<Float>, rendererName: String, initialLevel: Float? = nil) {
         self.range = range

@@ -2,6 +2,12 @@ import Foundation
 
 extension StudioState {
     mutating func handleKey(_ key: Key) -> [Command] {
+        if confirmingQuit {
+            confirmingQuit = false
+            if key == "q" || key == "ctrl+c" { return quit(confirmed: true) }
+            message = nil
+            if key.name == "escape" { return [] }
+        }
         if key == "ctrl+c" { return quit() }
         if isTooSmall { return key == "q" ? quit() : [] }
         switch popup {
@@ -278,7 +284,9 @@ extension StudioState {
             let all = PanelState.XAxis.allCases
             panel.xAxis = all[(all.firstIndex(of: panel.xAxis)! + 1) % all.count]
         case "enter":
-            return panel.trainingRunning ? [.stopTraining] : [.startTraining(arguments: [])]
+            return trainingEnter()
+        case "R":
+            return startTraining(resume: true)
         case "?":
             popup = .help
         default:

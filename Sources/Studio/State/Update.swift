@@ -68,9 +68,14 @@ extension StudioState {
         case .notice(let text, let isError):
             say(text, isError: isError, seconds: isError ? 8 : 4)
             return []
-        case .trainingStatus(let running, let text):
-            panel.trainingRunning = running
-            say(text)
+        case .trainingStarted(let pid, let label):
+            return trainingStarted(pid: pid, metricsLabel: label)
+        case .trainingFailedToStart(let text):
+            return trainingFailedToStart(text)
+        case .trainingExited(let code, let signalled):
+            return trainingExited(code: code, signalled: signalled)
+        case .trainingStrip(let name):
+            panel.strip = name
             return []
         case .tick(let t):
             return tick(t)
@@ -226,7 +231,14 @@ extension StudioState {
         return []
     }
 
-    mutating func quit() -> [Command] {
+    /// `confirmed`: no question even while a run is going (a signal, or the second `q`).
+    mutating func quit(confirmed: Bool = false) -> [Command] {
+        if panel.run.isActive && !confirmed {
+            confirmingQuit = true
+            say("a training run is going: q again to stop it and quit, Esc to stay", seconds: 3600)
+            return []
+        }
+        confirmingQuit = false
         var commands = endDrag()
         quitting = true
         if sessionEnabled, sessionDirtySince != nil {
@@ -234,6 +246,7 @@ extension StudioState {
             commands.append(.saveSession(snapshot()))
         }
         if export != nil, let id = export?.id { commands.append(.cancelExport(id: id)) }
+        if panel.run.isActive { commands.append(.stopTraining(force: false)) }
         commands.append(.quit)
         return commands
     }

@@ -15,9 +15,13 @@ func drawPanel(_ state: StudioState, rect: CellRect, into frame: inout Frame) {
         if let s = r.step { header.append("step \(s)") } else if let i = r.iteration { header.append("iters \(i)") }
     }
     header.append("\(p.store.recordCount) records")
-    if p.trainingRunning { header.append("training") }
     frame.put(header.joined(separator: " · "), column: rect.x, row: row, style: .dimmed, width: rect.width)
     row += 1
+    if let line = trainingLine(p) {
+        let failed: Bool = { if case .failed = p.run { return true } else { return false } }()
+        frame.put(line, column: rect.x, row: row, style: failed ? .error : .dimmed, width: rect.width)
+        row += 1
+    }
 
     guard !p.store.names.isEmpty else {
         let note = p.sources.isEmpty ? "no log followed: start with --watch FILE" : "waiting for lines…"
@@ -25,7 +29,7 @@ func drawPanel(_ state: StudioState, rect: CellRect, into frame: inout Frame) {
         return
     }
     let legendRows = min(4, (p.store.names.count + 1) / 2)
-    let chartHeight = rect.height - 2 - legendRows - 1
+    let chartHeight = rect.height - (row - rect.y) - legendRows - 1
     let lines = chartLines(p)
     if chartHeight >= 4 {
         let grid = renderLineChart(lines, width: rect.width, height: chartHeight,
@@ -92,4 +96,15 @@ func xLabelFormatter(_ p: PanelState) -> (Double) -> String {
             return s > 1e9 ? f.string(from: Date(timeIntervalSince1970: s)) : compactNumber(s)
         }
     }
+}
+
+/// The run started from the panel: its status and newest strip, or what is missing to start one (nil: training
+/// from the studio is not offered).
+func trainingLine(_ p: PanelState) -> String? {
+    guard let setup = p.training else { return nil }
+    if p.run == .idle, let missing = setup.missing { return missing }
+    var parts = ["run '\(setup.name)': \(p.run.label)"]
+    if let strip = p.strip { parts.append("strip \(strip)") }
+    if p.run == .idle || !p.run.isActive { parts.append("T Enter start, R resume") } else { parts.append("T Enter stop") }
+    return parts.joined(separator: " · ")
 }
