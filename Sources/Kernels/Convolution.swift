@@ -122,39 +122,8 @@ extension Convolution {
     /// Lays out the receptive fields of output rows `rows` as a `reduction x (rows.count * wo)` matrix.
     private func im2col(_ src: UnsafePointer<Float>, h: Int, w: Int, rows: Range<Int>, wo: Int,
                         into col: UnsafeMutablePointer<Float>) {
-        let columns = rows.count * wo
-        var r = 0
-        for ci in 0..<inChannels {
-            let plane = src + ci * h * w
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
-                    let line = col + r * columns
-                    for (j, oy) in rows.enumerated() {
-                        let out = line + j * wo
-                        let iy = oy * stride - padding + ky
-                        if iy < 0 || iy >= h {
-                            out.update(repeating: 0, count: wo)
-                            continue
-                        }
-                        let row = plane + iy * w
-                        if stride == 1 {
-                            // ix = ox - padding + kx: a shifted copy with zeros where it leaves the row.
-                            let shift = kx - padding
-                            let lo = max(0, -shift), hi = min(wo, w - shift)
-                            if lo > 0 { out.update(repeating: 0, count: min(lo, wo)) }
-                            if hi > lo { out.advanced(by: lo).update(from: row + lo + shift, count: hi - lo) }
-                            if hi < wo { out.advanced(by: max(hi, 0)).update(repeating: 0, count: wo - max(hi, 0)) }
-                        } else {
-                            for ox in 0..<wo {
-                                let ix = ox * stride - padding + kx
-                                out[ox] = (ix >= 0 && ix < w) ? row[ix] : 0
-                            }
-                        }
-                    }
-                    r += 1
-                }
-            }
-        }
+        Im2col.gather(src, channels: inChannels, h: h, w: w, kernel: kernel, stride: stride, padding: padding,
+                      rows: rows, wo: wo, into: col)
     }
 
     private func applyEpilogue(_ e: Epilogue, to base: UnsafeMutablePointer<Float>, columns: Int, stride: Int) {

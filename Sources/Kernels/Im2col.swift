@@ -1,0 +1,69 @@
+/// The im2col layout of the forward convolution and its backward pass: row `(ci, ky, kx)` of the matrix holds, for each output pixel of
+/// the tile, the input value under that kernel tap (0 in the padding).
+public enum Im2col {
+    public static func gather(_ src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int, padding: Int,
+                       rows: Range<Int>, wo: Int, into col: UnsafeMutablePointer<Float>) {
+        let columns = rows.count * wo
+        var r = 0
+        for ci in 0..<channels {
+            let plane = src + ci * h * w
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let line = col + r * columns
+                    for (j, oy) in rows.enumerated() {
+                        let out = line + j * wo
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0, iy < h else { out.update(repeating: 0, count: wo); continue }
+                        let row = plane + iy * w
+                        if stride == 1 {
+                            // ix = ox - padding + kx: a shifted copy with zeros where it leaves the row.
+                            let shift = kx - padding
+                            let lo = min(wo, max(0, -shift)), hi = max(lo, min(wo, w - shift))
+                            if lo > 0 { out.update(repeating: 0, count: lo) }
+                            if hi > lo { out.advanced(by: lo).update(from: row + lo + shift, count: hi - lo) }
+                            if hi < wo { out.advanced(by: hi).update(repeating: 0, count: wo - hi) }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * stride - padding + kx
+                                out[ox] = (ix >= 0 && ix < w) ? row[ix] : 0
+                            }
+                        }
+                    }
+                    r += 1
+                }
+            }
+        }
+    }
+
+    /// The adjoint of `gather`: adds each column entry back onto the input pixel it was read from.
+    public static func scatterAdd(_ col: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int, padding: Int,
+                           rows: Range<Int>, wo: Int, into dst: UnsafeMutablePointer<Float>) {
+        let columns = rows.count * wo
+        var r = 0
+        for ci in 0..<channels {
+            let plane = dst + ci * h * w
+            for ky in 0..<kernel {
+                for kx in 0..<kernel {
+                    let line = col + r * columns
+                    for (j, oy) in rows.enumerated() {
+                        let iy = oy * stride - padding + ky
+                        guard iy >= 0, iy < h else { continue }
+                        let src = line + j * wo
+                        let row = plane + iy * w
+                        if stride == 1 {
+                            let shift = kx - padding
+                            let lo = max(0, -shift), hi = min(wo, w - shift)
+                            if hi > lo { for ox in lo..<hi { row[ox + shift] += src[ox] } }
+                        } else {
+                            for ox in 0..<wo {
+                                let ix = ox * stride - padding + kx
+                                if ix >= 0 && ix < w { row[ix] += src[ox] }
+                            }
+                        }
+                    }
+                    r += 1
+                }
+            }
+        }
+    }
+}
