@@ -8,17 +8,7 @@ public func upsampleBilinear2x(_ x: Tensor) -> Tensor {
 public func upsampleBilinear2x(_ x: Tensor, region: Region) -> Tensor {
     let s = x.shape
     let out = Shape(n: s.n, c: s.c, h: region.height, w: region.width)
-    // The taps depend only on the output index: precompute them once per axis.
-    func taps(_ size: Int) -> [(Int, Int, Float, Float)] {
-        (0..<(2 * size)).map { d in
-            let real = max(0, (Float(d) + 0.5) * 0.5 - 0.5)
-            let i0 = min(Int(real), size - 1)
-            let i1 = min(i0 + 1, size - 1)
-            let l1 = real - Float(i0)
-            return (i0, i1, 1 - l1, l1)
-        }
-    }
-    let ty = Array(taps(s.h)[region.top..<region.bottom]), tx = Array(taps(s.w)[region.left..<region.right])
+    let ty = Array(bilinear2xTaps(s.h)[region.top..<region.bottom]), tx = Array(bilinear2xTaps(s.w)[region.left..<region.right])
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
             for plane in 0..<(s.n * s.c) {
@@ -35,5 +25,17 @@ public func upsampleBilinear2x(_ x: Tensor, region: Region) -> Tensor {
                 }
             }
         }
+    }
+}
+
+/// For each of the `2 * size` outputs along one axis: the two source indices and their weights. The taps depend only
+/// on the output index, so the forward pass and its gradient compute them once per axis.
+public func bilinear2xTaps(_ size: Int) -> [(Int, Int, Float, Float)] {
+    (0..<(2 * size)).map { d in
+        let real = max(0, (Float(d) + 0.5) * 0.5 - 0.5)
+        let i0 = min(Int(real), size - 1)
+        let i1 = min(i0 + 1, size - 1)
+        let l1 = real - Float(i0)
+        return (i0, i1, 1 - l1, l1)
     }
 }

@@ -108,16 +108,7 @@ func poolingBackward(_ kind: Pooling, _ dy: Tensor, input x: Tensor) -> Tensor {
 /// The backward of `upsampleBilinear2x` (align_corners=False): each output gradient goes back to its four taps
 /// with the forward's weights.
 func upsampleBilinear2xBackward(_ dy: Tensor, inputShape s: Shape) -> Tensor {
-    func taps(_ size: Int) -> [(Int, Int, Float, Float)] {
-        (0..<(2 * size)).map { d in
-            let real = max(0, (Float(d) + 0.5) * 0.5 - 0.5)
-            let i0 = min(Int(real), size - 1)
-            let i1 = min(i0 + 1, size - 1)
-            let l1 = real - Float(i0)
-            return (i0, i1, 1 - l1, l1)
-        }
-    }
-    let ty = taps(s.h), tx = taps(s.w)
+    let ty = bilinear2xTaps(s.h), tx = bilinear2xTaps(s.w)
     let ow = 2 * s.w, oh = 2 * s.h
     var dx = Tensor(shape: s)
     dx.scalars.withUnsafeMutableBufferPointer { d in
