@@ -102,7 +102,7 @@ struct StudioCommand: ParsableCommand {
             let options = StudioOptions(
                 paths: images,
                 range: try parsedRange(for: loaded), initialLevel: level, graphics: graphics,
-                watch: watch.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) },
+                watch: watch.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } + discoveredRuns(),
                 sessionDirectory: sessionDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) },
                 useSession: !noSession, training: trainingSetup())
             var services = StudioServices()
@@ -134,6 +134,15 @@ extension StudioCommand {
         let checkpoints = cfg.map { $0.string("checkpoints_dir") }.flatMap { $0.isEmpty ? nil : $0 } ?? "./checkpoints"
         return TrainingSetup(executable: StudioApp.currentExecutable, config: config, dataRoot: trainData.map(expand),
                              name: name, checkpointsDirectory: expand(checkpoints))
+    }
+
+    /// Our runs' metrics under ./checkpoints (the configs' default checkpoints_dir), so the panel shows them unasked.
+    func discoveredRuns() -> [URL] {
+        let root = URL(fileURLWithPath: "checkpoints", isDirectory: true)
+        let runs = (try? FileManager.default.contentsOfDirectory(atPath: root.path)) ?? []
+        let explicit = Set(watch.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath).standardizedFileURL.path })
+        return runs.sorted().map { root.appendingPathComponent($0).appendingPathComponent("metrics.jsonl") }
+            .filter { FileManager.default.fileExists(atPath: $0.path) && !explicit.contains($0.standardizedFileURL.path) }
     }
 
     /// The model named by --model/--config, or the bundled one.
