@@ -9,8 +9,6 @@ public struct Modulator: Sendable {
     /// Seeds the noise channel of noise-generation models; one noise map serves every level of a trajectory,
     /// so that neighbouring levels differ only by the intensity (the reference draws fresh noise per level).
     public var noiseSeed: UInt64 = 0
-    /// The most levels run as one batch; bigger trajectories are split so that memory stays bounded.
-    public var maximumBatch = 4
 
     public init(generator: Generator) { self.generator = generator }
 
@@ -26,19 +24,12 @@ public struct Modulator: Sendable {
         return RGBImage(tensor: outputs(Tensor(image: image), intensity: .map(Tensor(map: map)), gray: gray(image, count: 1)))
     }
 
-    /// The image at each level, batched.
+    /// The image at each level. The level-independent work (inputs, attention, the first layer's response to the
+    /// image) is shared; see `Generator.trajectory`.
     public func trajectory(_ image: RGBImage, levels: [Float]) -> [RGBImage] {
         let x = Tensor(image: image)
-        var results: [RGBImage] = []
-        var start = 0
-        while start < levels.count {
-            let chunk = Array(levels[start..<min(levels.count, start + maximumBatch)])
-            let batch = concatBatch(Array(repeating: x, count: chunk.count))
-            let y = outputs(batch, intensity: .levels(chunk), gray: gray(image, count: chunk.count))
-            for i in 0..<chunk.count { results.append(RGBImage(tensor: y, index: i)) }
-            start += chunk.count
-        }
-        return results
+        let n = noise(for: x.shape)
+        return generator.trajectory(x, levels: levels, noise: n, gray: gray(image, count: 1)).map { RGBImage(tensor: $0) }
     }
 
     /// The generator's float output [N, 3, H, W] (before clamping) for images already in [-1, 1].

@@ -126,6 +126,19 @@ extension Convolution {
                       rows: rows, wo: wo, into: col)
     }
 
+    /// Adds the bias and applies `epilogue` to a raw (bias-free) output of this layer: what `callAsFunction` does after
+    /// its GEMM, for callers that assemble the raw output themselves (a trajectory's `A + level * B`).
+    public func finish(_ raw: Tensor, epilogue: Epilogue) -> Tensor {
+        precondition(raw.shape.c == outChannels, "finish: \(raw.shape) for \(outChannels) channels")
+        var y = raw
+        y.scalars.withUnsafeMutableBufferPointer { p in
+            for n in 0..<raw.shape.n {
+                applyEpilogue(epilogue, to: p.baseAddress! + n * outChannels * raw.shape.plane, columns: raw.shape.plane, stride: raw.shape.plane)
+            }
+        }
+        return y
+    }
+
     private func applyEpilogue(_ e: Epilogue, to base: UnsafeMutablePointer<Float>, columns: Int, stride: Int) {
         for co in 0..<outChannels {
             let p = base + co * stride

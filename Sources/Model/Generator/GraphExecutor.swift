@@ -8,7 +8,8 @@ struct GraphExecutor {
     /// Called before each convolution node with the call it is about to make, for per-layer algorithm studies.
     var convolutionObserver: ((ConvolutionCall) -> Void)? = nil
 
-    func run(_ inputs: [GeneratorGraph.Input: Tensor]) -> (output: Tensor, latent: Tensor) {
+    /// `seeded` holds node values computed elsewhere (a trajectory's shared nodes); those nodes are not evaluated.
+    func run(_ inputs: [GeneratorGraph.Input: Tensor], seeded: [Int: Tensor] = [:]) -> (output: Tensor, latent: Tensor) {
         let graph = generator.graph
         var lastUse = [Int](repeating: -1, count: graph.nodes.count)
         for (i, node) in graph.nodes.enumerated() { for j in node.inputs { lastUse[j] = i } }
@@ -17,6 +18,10 @@ struct GraphExecutor {
 
         var values = [Tensor?](repeating: nil, count: graph.nodes.count)
         for (i, node) in graph.nodes.enumerated() {
+            if let v = seeded[i] {
+                values[i] = v
+                continue
+            }
             let args = node.inputs.map { values[$0]! }
             values[i] = evaluate(node.op, args, inputs)
             observer?(i, values[i]!)
