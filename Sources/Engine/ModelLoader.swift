@@ -46,14 +46,12 @@ public enum EngineError: Error, CustomStringConvertible, Equatable {
     case missingFile(String, what: String)
     case invalidArgument(String)
     case sizeMismatch(file: String, expected: String, found: String)
-    case partialFailure(failed: Int, total: Int)
 
     public var description: String {
         switch self {
         case .missingFile(let p, let what): return "\(p): no such \(what)"
         case .invalidArgument(let s): return s
         case .sizeMismatch(let f, let e, let found): return "\(f): size \(found), expected \(e)"
-        case .partialFailure(let f, let t): return "\(f) of \(t) images failed"
         }
     }
 }
