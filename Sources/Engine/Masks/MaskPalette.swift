@@ -1,3 +1,5 @@
+import Foundation
+
 /// A colour-coded mask's legend, as in the reference's low-light demo (white → 0.7, red → -0.5, anything else → -2):
 /// written `white=0.7,red=-0.5,*=-2`, colours by name or `#rrggbb`, `*` for every other colour.
 public struct MaskPalette: Sendable, Equatable {
@@ -39,5 +41,3 @@ public struct MaskPalette: Sendable, Equatable {
         entries.first { $0.red == red && $0.green == green && $0.blue == blue }?.level ?? fallback
     }
 }
-
-import Foundation

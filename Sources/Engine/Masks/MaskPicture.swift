@@ -1,3 +1,4 @@
+import Foundation
 import ImageIO
 
 /// A mask drawn the way the paper's figures show them: the map in a colour map (matplotlib's `winter`, which the
@@ -60,5 +61,3 @@ enum Glyphs {
         }
     }
 }
-
-import Foundation
