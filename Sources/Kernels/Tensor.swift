@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The four dimensions of an activation, in PyTorch's NCHW order.
 public struct Shape: Hashable, Sendable, CustomStringConvertible {
     public var n: Int, c: Int, h: Int, w: Int
@@ -35,9 +39,23 @@ public struct Tensor: Sendable, Equatable {
     public init(uninitializedShape shape: Shape, _ body: (UnsafeMutableBufferPointer<Float>) -> Void) {
         self.shape = shape
         self.scalars = [Float](unsafeUninitializedCapacity: shape.count) { buffer, count in
+            Self.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             body(buffer)
             count = shape.count
         }
+    }
+
+    /// Large buffers (glibc maps anything over 32 MiB afresh on every allocation, so each of a 512x512 frame's
+    /// level-1 activations page-faults 4 KiB at a time on first touch: about 13 ms per 32 MiB) ask for transparent
+    /// huge pages before anything touches them, where the kernel leaves that to `madvise`.
+    static func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
+        #if os(Linux)
+        let huge = 2 << 20
+        guard buffer.count >= 4 * huge, let base = buffer.baseAddress else { return }
+        let start = (Int(bitPattern: base) + huge - 1) / huge * huge
+        let end = (Int(bitPattern: base) + buffer.count) / huge * huge
+        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_HUGEPAGE) }
+        #endif
     }
 
     public subscript(n: Int, c: Int, y: Int, x: Int) -> Float {
