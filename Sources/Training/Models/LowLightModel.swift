@@ -25,18 +25,13 @@ final class LowLightModel: TrainingModel {
     init(_ settings: TrainingSettings, seed: UInt64) throws {
         self.settings = settings
         lossNames = ["D_A", "G_A", "vgg", "D_P", "mono_G", "monoDA", "monoDP"] + (settings.monoIdentity ? ["monoidtA"] : [])
-        var initializer = ParameterInitializer(seed: seed)
-        generatorA = TrainableGenerator(options: settings.generator, initializer: &initializer)
-        discriminatorA = Discriminator(baseWidth: settings.discriminatorWidth, layerCount: settings.discriminatorLayers,
-                                       norm: settings.discriminatorNorm, initializer: &initializer)
-        patchDiscriminator = settings.patchD
-            ? Discriminator(baseWidth: settings.discriminatorWidth, layerCount: settings.patchDiscriminatorLayers,
-                            norm: settings.discriminatorNorm, initializer: &initializer)
-            : nil
-        let lr = Float(settings.learningRate)
-        optimizerG = Adam(networks: [("G_A", generatorA.parameters)], learningRate: lr, beta1: settings.beta1)
-        optimizerDA = Adam(networks: [("D_A", discriminatorA.parameters)], learningRate: lr, beta1: settings.beta1)
-        optimizerDP = patchDiscriminator.map { Adam(networks: [("D_P", $0.parameters)], learningRate: lr, beta1: settings.beta1) }
+        let nets = UniDirectionalNetworks(settings, seed: seed, patchName: "D_P")
+        generatorA = nets.generator
+        discriminatorA = nets.discriminator
+        patchDiscriminator = nets.patchDiscriminator
+        optimizerG = nets.optimizerG
+        optimizerDA = nets.optimizerD
+        optimizerDP = nets.optimizerPatch
         vgg = try Self.perceptualNetwork(settings, notices: &notices)
     }
 

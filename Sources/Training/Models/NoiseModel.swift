@@ -23,18 +23,13 @@ final class NoiseModel: TrainingModel {
 
     init(_ settings: TrainingSettings, seed: UInt64) throws {
         self.settings = settings
-        var initializer = ParameterInitializer(seed: seed)
-        generatorA = TrainableGenerator(options: settings.generator, initializer: &initializer)
-        discriminatorA = Discriminator(baseWidth: settings.discriminatorWidth, layerCount: settings.discriminatorLayers,
-                                       norm: settings.discriminatorNorm, initializer: &initializer)
-        patchDiscriminator = settings.patchD
-            ? Discriminator(baseWidth: settings.discriminatorWidth, layerCount: settings.patchDiscriminatorLayers,
-                            norm: settings.discriminatorNorm, initializer: &initializer)
-            : nil
-        let lr = Float(settings.learningRate)
-        optimizerG = Adam(networks: [("G_A", generatorA.parameters)], learningRate: lr, beta1: settings.beta1)
-        optimizerDA = Adam(networks: [("D_A", discriminatorA.parameters)], learningRate: lr, beta1: settings.beta1)
-        optimizerDP = patchDiscriminator.map { Adam(networks: [("D_PA", $0.parameters)], learningRate: lr, beta1: settings.beta1) }
+        let nets = UniDirectionalNetworks(settings, seed: seed, patchName: "D_PA")
+        generatorA = nets.generator
+        discriminatorA = nets.discriminator
+        patchDiscriminator = nets.patchDiscriminator
+        optimizerG = nets.optimizerG
+        optimizerDA = nets.optimizerD
+        optimizerDP = nets.optimizerPatch
         residualLoss = settings.residualLoss
         guard ["C2N", "l1", "pixel_lvl_mean"].contains(residualLoss) || settings.lambdaRes == 0 else {
             throw TrainingError.unsupportedOption(file: "<config>", key: "which_res_loss", value: residualLoss,
