@@ -1,4 +1,3 @@
-import CBLAS
 import CWinograd
 import Foundation
 
@@ -75,12 +74,19 @@ extension Convolution {
     }
 
     /// The algorithm `callAsFunction` uses for an `height x width` input when asked for `requested`.
-    public func resolvedAlgorithm(_ requested: ConvolutionAlgorithm = .automatic, height: Int, width: Int) -> ConvolutionAlgorithm {
+    ///
+    /// With `.bf16` products an automatic choice never lands on F(4x4): its transforms amplify the operands'
+    /// rounding (output coefficients up to 64 over values that mostly cancel), which f32 absorbs (~1e-5) but bf16's
+    /// 8-bit mantissa does not (errors of several percent of the output's range in GEMMTests); F(2x2) keeps bf16
+    /// within its ~1e-2 rounding. An explicit `.winograd4x4` request is still honoured.
+    public func resolvedAlgorithm(_ requested: ConvolutionAlgorithm = .automatic, height: Int, width: Int,
+                                  precision: Precision = .f32) -> ConvolutionAlgorithm {
         let wanted = requested == .automatic ? (ConvolutionAlgorithm.forced ?? .automatic) : requested
         switch wanted {
         case .automatic:
-            return Self.algorithm(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
-                                  outChannels: outChannels, height: height, width: width)
+            let pick = Self.algorithm(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
+                                      outChannels: outChannels, height: height, width: width)
+            return precision == .bf16 && pick == .winograd4x4 ? .winograd2x2 : pick
         case .direct:
             return .direct
         case .winograd2x2, .winograd4x4:
@@ -166,7 +172,7 @@ extension Convolution {
     static let winogradParallelWork = 1 << 23
 
     func winogradForward(_ src: UnsafePointer<Float>, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
-                         ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile) {
+                         ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile, precision: Precision = .f32) {
         guard ho > 0, wo > 0 else { return }
         let filters = winogradFilters(tile)
         let plan = WinogradPlan(tile: tile, inChannels: inChannels, outChannels: outChannels, h: h, w: w, ho: ho, wo: wo,
@@ -174,7 +180,7 @@ extension Convolution {
         ThreadPolicy.blasThreads(plan.workers == 1 ? ThreadPolicy.workerCount : 1)
         let ep = EpilogueConstants(self, epilogue)
         filters.withUnsafeBufferPointer { u in
-            let io = WinogradIO(src: src, filters: u.baseAddress!, dst: dst, epilogue: ep)
+            let io = WinogradIO(src: src, filters: u.baseAddress!, dst: dst, epilogue: ep, precision: precision)
             if plan.shared {
                 let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
                 let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
@@ -218,6 +224,7 @@ struct WinogradIO {
     let filters: UnsafePointer<Float>
     let dst: UnsafeMutablePointer<Float>
     let epilogue: EpilogueConstants
+    let precision: Precision
 }
 
 /// Bias and epilogue as flat per-channel arrays.
@@ -352,16 +359,13 @@ struct WinogradPlan {
         }
     }
 
-    /// M[p] (out x n) = U[p] (out x in) · V[p] (in x n) for the given points, on single-threaded or all-core BLAS
-    /// as the caller set.
+    /// M[p] (out x n) = U[p] (out x in) · V[p] (in x n) for the given points, on one thread or all cores as the
+    /// caller set (`ThreadPolicy.blasThreads`).
     func products(points: Range<Int>, n: Int, _ io: WinogradIO, v: UnsafeMutablePointer<Float>, m mm: UnsafeMutablePointer<Float>) {
         let vStride = Self.pointStride(inChannels * n), mStride = Self.pointStride(outChannels * n)
         for p in points {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                        Int32(outChannels), Int32(n), Int32(inChannels),
-                        1, io.filters + p * outChannels * inChannels, Int32(inChannels),
-                        v + p * vStride, Int32(n),
-                        0, mm + p * mStride, Int32(n))
+            GEMM.multiply(m: outChannels, n: n, k: inChannels, a: io.filters + p * outChannels * inChannels, lda: inChannels,
+                          b: v + p * vStride, ldb: n, c: mm + p * mStride, ldc: n, precision: io.precision)
         }
     }
 
