@@ -189,8 +189,10 @@ static const kernel_f32_fn kernels_f32[MR + 1] = {
     0, kernel_f32_1, kernel_f32_2, kernel_f32_3, kernel_f32_4, kernel_f32_5, kernel_f32_6,
 };
 
+/* `packed`, when not NULL, is op(A) as mpx_gemm_pack_a laid it out (then `a` is not read). */
 ATTR static void gemm_f32(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda,
-                          const float *b, long ldb, float beta, float *c, long ldc) {
+                          const float *packed, const float *b, long ldb, float beta, float *c, long ldc) {
+    long mpad = (m + MR - 1) / MR * MR;
     long ncap = min_l(n, NC), kcap = min_l(k, KC), mcap = min_l(m, MC);
     float *bbuf = buffer(&tl_b, &tl_b_size, sizeof(float) * (size_t)kcap * (size_t)((ncap + NR - 1) / NR * NR));
     float *abuf = buffer(&tl_a, &tl_a_size, sizeof(float) * (size_t)kcap * (size_t)((mcap + MR - 1) / MR * MR));
@@ -204,14 +206,16 @@ ATTR static void gemm_f32(int ta, int tb, long m, long n, long k, float alpha, c
                 pack_b_f32(tb, b, ldb, pc, kc, jc + jr, min_l(NR, nc - jr), bbuf + jr * kc);
             for (long ic = 0; ic < m; ic += MC) {
                 long mc = min_l(MC, m - ic);
-                for (long ir = 0; ir < mc; ir += MR)
+                const float *ablock = abuf;
+                if (packed) ablock = packed + pc * mpad + ic * kc;
+                else for (long ir = 0; ir < mc; ir += MR)
                     pack_a_f32(ta, a, lda, ic + ir, min_l(MR, mc - ir), pc, kc, abuf + ir * kc);
                 for (long jr = 0; jr < nc; jr += NR) {
                     long nr = min_l(NR, nc - jr);
                     const float *bp = bbuf + jr * kc;
                     for (long ir = 0; ir < mc; ir += MR) {
                         long mr = min_l(MR, mc - ir);
-                        kernels_f32[mr](kc, abuf + ir * kc, bp, c + (ic + ir) * ldc + jc + jr, ldc, nr, alpha, bet);
+                        kernels_f32[mr](kc, ablock + ir * kc, bp, c + (ic + ir) * ldc + jc + jr, ldc, nr, alpha, bet);
                     }
                 }
             }
@@ -353,7 +357,8 @@ static const kernel_bf16_fn kernels_bf16[MR + 1] = {
 };
 
 ATTR_BF16 static void gemm_bf16(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda,
-                                const float *b, long ldb, float beta, float *c, long ldc) {
+                                const uint32_t *packed, const float *b, long ldb, float beta, float *c, long ldc) {
+    long mpad = (m + MR - 1) / MR * MR;
     long ncap = min_l(n, NC), kcap = min_l(k, KC_BF16), mcap = min_l(m, MC);
     long pcap = (kcap + 1) / 2;
     uint16_t *bbuf = buffer(&tl_b, &tl_b_size, 4 * (size_t)pcap * (size_t)((ncap + NR - 1) / NR * NR));
@@ -368,14 +373,16 @@ ATTR_BF16 static void gemm_bf16(int ta, int tb, long m, long n, long k, float al
                 pack_b_bf16(tb, b, ldb, pc, kc, jc + jr, min_l(NR, nc - jr), bbuf + jr * 2 * pairs);
             for (long ic = 0; ic < m; ic += MC) {
                 long mc = min_l(MC, m - ic);
-                for (long ir = 0; ir < mc; ir += MR)
+                const uint32_t *ablock = abuf;
+                if (packed) ablock = packed + pc / 2 * mpad + ic * pairs;
+                else for (long ir = 0; ir < mc; ir += MR)
                     pack_a_bf16(ta, a, lda, ic + ir, min_l(MR, mc - ir), pc, kc, abuf + ir * pairs);
                 for (long jr = 0; jr < nc; jr += NR) {
                     long nr = min_l(NR, nc - jr);
                     const uint16_t *bp = bbuf + jr * 2 * pairs;
                     for (long ir = 0; ir < mc; ir += MR) {
                         long mr = min_l(MR, mc - ir);
-                        kernels_bf16[mr](pairs, abuf + ir * pairs, bp, c + (ic + ir) * ldc + jc + jr, ldc, nr, alpha, bet);
+                        kernels_bf16[mr](pairs, ablock + ir * pairs, bp, c + (ic + ir) * ldc + jc + jr, ldc, nr, alpha, bet);
                     }
                 }
             }
@@ -399,7 +406,7 @@ int mpx_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, con
     detect();
     if (!cpu_avx512) return 0;
     if (degenerate(m, n, k, beta, c, ldc)) return 1;
-    gemm_f32(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    gemm_f32(trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, beta, c, ldc);
     return 1;
 }
 
@@ -408,7 +415,46 @@ int mpx_sgemm_bf16(int trans_a, int trans_b, long m, long n, long k, float alpha
     detect();
     if (!cpu_bf16) return 0;
     if (degenerate(m, n, k, beta, c, ldc)) return 1;
-    gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, beta, c, ldc);
+    return 1;
+}
+
+/* Packed A: for each K block (KC, or KC_BF16 k in pairs), all of M in MR-row panels, zero-padded to a multiple of
+ * MR rows: block `pc` starts at pc * mpad floats (f32) or pc / 2 * mpad pairs (bf16), its panel `ir` at + ir * kc
+ * (f32) or + ir * pairs (bf16): what gemm_f32/gemm_bf16 index. */
+long mpx_gemm_packed_a_size(int bf16, long m, long k) {
+    long mpad = (m + MR - 1) / MR * MR;
+    return bf16 ? 4 * mpad * ((k + 1) / 2) : 4 * mpad * k;
+}
+
+int mpx_gemm_pack_a(int bf16, int trans_a, long m, long k, const float *a, long lda, void *packed) {
+    detect();
+    if (bf16 ? !cpu_bf16 : !cpu_avx512) return 0;
+    if (m <= 0 || k <= 0) return 1;
+    long mpad = (m + MR - 1) / MR * MR;
+    if (bf16) {
+        for (long pc = 0; pc < k; pc += KC_BF16) {
+            long kc = min_l(KC_BF16, k - pc), pairs = (kc + 1) / 2;
+            uint32_t *block = (uint32_t *)packed + pc / 2 * mpad;
+            for (long ir = 0; ir < m; ir += MR) pack_a_bf16(trans_a, a, lda, ir, min_l(MR, m - ir), pc, kc, block + ir * pairs);
+        }
+    } else {
+        for (long pc = 0; pc < k; pc += KC) {
+            long kc = min_l(KC, k - pc);
+            float *block = (float *)packed + pc * mpad;
+            for (long ir = 0; ir < m; ir += MR) pack_a_f32(trans_a, a, lda, ir, min_l(MR, m - ir), pc, kc, block + ir * kc);
+        }
+    }
+    return 1;
+}
+
+int mpx_sgemm_packed(int bf16, const void *packed_a, int trans_b, long m, long n, long k, float alpha,
+                     const float *b, long ldb, float beta, float *c, long ldc) {
+    detect();
+    if (bf16 ? !cpu_bf16 : !cpu_avx512) return 0;
+    if (degenerate(m, n, k, beta, c, ldc)) return 1;
+    if (bf16) gemm_bf16(0, trans_b, m, n, k, alpha, NULL, 0, packed_a, b, ldb, beta, c, ldc);
+    else gemm_f32(0, trans_b, m, n, k, alpha, NULL, 0, packed_a, b, ldb, beta, c, ldc);
     return 1;
 }
 
@@ -427,6 +473,17 @@ int mpx_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, con
 int mpx_sgemm_bf16(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
                    const float *b, long ldb, float beta, float *c, long ldc) {
     return mpx_sgemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+long mpx_gemm_packed_a_size(int bf16, long m, long k) { (void)bf16; (void)m; (void)k; return 0; }
+int mpx_gemm_pack_a(int bf16, int trans_a, long m, long k, const float *a, long lda, void *packed) {
+    (void)bf16; (void)trans_a; (void)m; (void)k; (void)a; (void)lda; (void)packed;
+    return 0;
+}
+int mpx_sgemm_packed(int bf16, const void *packed_a, int trans_b, long m, long n, long k, float alpha,
+                     const float *b, long ldb, float beta, float *c, long ldc) {
+    (void)bf16; (void)packed_a; (void)trans_b; (void)m; (void)n; (void)k; (void)alpha; (void)b; (void)ldb; (void)beta;
+    (void)c; (void)ldc;
+    return 0;
 }
 
 #endif

@@ -49,26 +49,48 @@ public enum GEMM {
             return
         }
         if backend == .native && nativeAvailable {
-            let threads = ThreadPolicy.blasThreadCount
-            let work = m * n * k
-            let nr = Int(mpx_gemm_nr())
-            let panels = (n + nr - 1) / nr
-            if threads > 1 && work >= nativeSplitWork && panels >= 2 {
-                let count = min(threads, panels)
-                ThreadPolicy.split(count) { index, count in
-                    let mine = ThreadPolicy.share(panels, index, count)
-                    let j0 = mine.lowerBound * nr, j1 = min(n, mine.upperBound * nr)
-                    guard j1 > j0 else { return }
-                    native(transposeA, transposeB, m, j1 - j0, k, alpha, a, lda,
-                           transposeB ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc, precision)
-                }
-            } else {
-                native(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc, precision)
+            splitColumns(n, work: m * n * k) { j0, count in
+                native(transposeA, transposeB, m, count, k, alpha, a, lda,
+                       transposeB ? b + j0 * ldb : b + j0, ldb, beta, c + j0, ldc, precision)
             }
             return
         }
         cblas_sgemm(CblasRowMajor, transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
                     Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// `C = op(B)`-free form for a constant left operand: `C = A * B + beta * C` with `A` packed once (`PackedMatrix`),
+    /// `B` row-major `a.columns x n`. OpenBLAS (or a CPU without AVX-512) multiplies the plain matrix instead.
+    public static func multiply(_ a: PackedMatrix, n: Int, b: UnsafePointer<Float>, ldb: Int,
+                                beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, precision: Precision = .f32) {
+        let m = a.rows, k = a.columns
+        guard m > 0, n > 0, k > 0 else {
+            a.withUnsafePointer { multiply(m: m, n: n, k: k, a: $0, lda: max(1, k), b: b, ldb: ldb, beta: beta, c: c, ldc: ldc) }
+            return
+        }
+        let p: Precision = precision == .bf16 && bf16Available ? .bf16 : .f32
+        if backend == .native && nativeAvailable, let packed = a.packed(p) {
+            let bf: Int32 = p == .bf16 ? 1 : 0
+            splitColumns(n, work: m * n * k) { j0, count in
+                _ = mpx_sgemm_packed(bf, packed, 0, m, count, k, 1, b + j0, ldb, beta, c + j0, ldc)
+            }
+            return
+        }
+        a.withUnsafePointer { multiply(m: m, n: n, k: k, a: $0, lda: k, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, precision: precision) }
+    }
+
+    /// Runs `body(firstColumn, columns)` over C's columns, split in whole register panels over the
+    /// `ThreadPolicy.blasThreads` count when the product is big enough to pay for waking the workers.
+    private static func splitColumns(_ n: Int, work: Int, _ body: (Int, Int) -> Void) {
+        let threads = ThreadPolicy.blasThreadCount
+        let nr = Int(mpx_gemm_nr())
+        let panels = (n + nr - 1) / nr
+        guard threads > 1 && work >= nativeSplitWork && panels >= 2 else { body(0, n); return }
+        ThreadPolicy.split(min(threads, panels)) { index, count in
+            let mine = ThreadPolicy.share(panels, index, count)
+            let j0 = mine.lowerBound * nr, j1 = min(n, mine.upperBound * nr)
+            if j1 > j0 { body(j0, j1 - j0) }
+        }
     }
 
     private static func native(_ ta: Bool, _ tb: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
@@ -92,5 +114,41 @@ extension GEMM {
     public static func describe(_ precision: Precision) -> String {
         guard backend == .native && nativeAvailable else { return "openblas \(coreName) f32" }
         return precision == .bf16 && bf16Available ? "native AVX-512 bf16" : "native AVX-512 f32"
+    }
+}
+
+/// A constant row-major `rows x columns` left operand (a layer's weights) with its native packed layouts, built on first
+/// use per precision and kept: packing A each call is one pass over it, most of the time of a product with few
+/// columns (a Winograd layer on a 16 x 16 map has 16 tiles). Shares the source array's storage (no copy).
+public final class PackedMatrix: @unchecked Sendable {
+    public let rows: Int, columns: Int
+    private let source: [Float]
+    private let offset: Int
+    private let lock = NSLock()
+    private var layouts: [Precision: UnsafeMutableRawPointer] = [:]
+
+    /// The matrix at `source[offset...]`, rows `columns` apart.
+    public init(_ source: [Float], offset: Int = 0, rows: Int, columns: Int) {
+        precondition(offset >= 0 && offset + rows * columns <= source.count, "PackedMatrix: out of the source")
+        self.source = source; self.offset = offset; self.rows = rows; self.columns = columns
+    }
+
+    deinit { for p in layouts.values { p.deallocate() } }
+
+    func withUnsafePointer<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
+        source.withUnsafeBufferPointer { body($0.baseAddress! + offset) }
+    }
+
+    /// The layout for `precision`'s kernel, or nil where that kernel cannot run.
+    func packed(_ precision: Precision) -> UnsafeRawPointer? {
+        lock.lock(); defer { lock.unlock() }
+        if let p = layouts[precision] { return UnsafeRawPointer(p) }
+        let bf: Int32 = precision == .bf16 ? 1 : 0
+        let bytes = mpx_gemm_packed_a_size(bf, rows, columns)
+        let p = UnsafeMutableRawPointer.allocate(byteCount: max(64, bytes), alignment: 64)
+        let ok = withUnsafePointer { mpx_gemm_pack_a(bf, 0, rows, columns, $0, columns, p) }
+        guard ok != 0 else { p.deallocate(); return nil }
+        layouts[precision] = p
+        return UnsafeRawPointer(p)
     }
 }

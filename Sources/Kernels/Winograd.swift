@@ -175,43 +175,42 @@ extension Convolution {
                          ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile, precision: Precision = .f32) {
         guard ho > 0, wo > 0 else { return }
         let filters = winogradFilters(tile)
+        let packed = winogradCache.packed(tile, filters: filters, rows: outChannels, columns: inChannels)
         let plan = WinogradPlan(tile: tile, inChannels: inChannels, outChannels: outChannels, h: h, w: w, ho: ho, wo: wo,
                                 padding: padding, workers: ThreadPolicy.workerCount)
         ThreadPolicy.blasThreads(plan.workers == 1 ? ThreadPolicy.workerCount : 1)
         let ep = EpilogueConstants(self, epilogue)
-        filters.withUnsafeBufferPointer { u in
-            let io = WinogradIO(src: src, filters: u.baseAddress!, dst: dst, epilogue: ep, precision: precision)
-            if plan.shared {
+        let io = WinogradIO(src: src, packed: packed, dst: dst, epilogue: ep, precision: precision)
+        if plan.shared {
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
+            defer { v.deallocate(); m.deallocate() }
+            let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan) }
+            defer { scratch.forEach { $0.deallocate() } }
+            for block in plan.blocks {
+                let n = plan.columns(block) * block.rows.count
+                ThreadPolicy.split(plan.workers) { i, count in
+                    plan.inputTransform(block, channels: ThreadPolicy.share(inChannels, i, count), io, v: v, scratch: scratch[i])
+                }
+                ThreadPolicy.split(plan.workers) { i, count in
+                    plan.products(points: ThreadPolicy.share(tile.points, i, count), n: n, io, v: v, m: m)
+                }
+                ThreadPolicy.split(plan.workers) { i, count in
+                    plan.outputTransform(block, channels: ThreadPolicy.share(outChannels, i, count), io, m: m)
+                }
+            }
+        } else {
+            let queue = BlockQueue(count: plan.blocks.count)
+            ThreadPolicy.split(plan.workers) { _, _ in
+                let scratch = WinogradScratch(plan)
                 let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
                 let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
-                defer { v.deallocate(); m.deallocate() }
-                let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan) }
-                defer { scratch.forEach { $0.deallocate() } }
-                for block in plan.blocks {
-                    let n = plan.columns(block) * block.rows.count
-                    ThreadPolicy.split(plan.workers) { i, count in
-                        plan.inputTransform(block, channels: ThreadPolicy.share(inChannels, i, count), io, v: v, scratch: scratch[i])
-                    }
-                    ThreadPolicy.split(plan.workers) { i, count in
-                        plan.products(points: ThreadPolicy.share(tile.points, i, count), n: n, io, v: v, m: m)
-                    }
-                    ThreadPolicy.split(plan.workers) { i, count in
-                        plan.outputTransform(block, channels: ThreadPolicy.share(outChannels, i, count), io, m: m)
-                    }
-                }
-            } else {
-                let queue = BlockQueue(count: plan.blocks.count)
-                ThreadPolicy.split(plan.workers) { _, _ in
-                    let scratch = WinogradScratch(plan)
-                    let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
-                    let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
-                    defer { scratch.deallocate(); v.deallocate(); m.deallocate() }
-                    while let b = queue.next() {
-                        let block = plan.blocks[b]
-                        plan.inputTransform(block, channels: 0..<inChannels, io, v: v, scratch: scratch)
-                        plan.products(points: 0..<tile.points, n: plan.columns(block) * block.rows.count, io, v: v, m: m)
-                        plan.outputTransform(block, channels: 0..<outChannels, io, m: m)
-                    }
+                defer { scratch.deallocate(); v.deallocate(); m.deallocate() }
+                while let b = queue.next() {
+                    let block = plan.blocks[b]
+                    plan.inputTransform(block, channels: 0..<inChannels, io, v: v, scratch: scratch)
+                    plan.products(points: 0..<tile.points, n: plan.columns(block) * block.rows.count, io, v: v, m: m)
+                    plan.outputTransform(block, channels: 0..<outChannels, io, m: m)
                 }
             }
         }
@@ -221,7 +220,8 @@ extension Convolution {
 /// What a Winograd pass reads and writes: one image's input planes, the transformed filters, its output planes.
 struct WinogradIO {
     let src: UnsafePointer<Float>
-    let filters: UnsafePointer<Float>
+    /// The transformed filters, one packed left operand per point.
+    let packed: [PackedMatrix]
     let dst: UnsafeMutablePointer<Float>
     let epilogue: EpilogueConstants
     let precision: Precision
@@ -259,6 +259,16 @@ final class BlockQueue: @unchecked Sendable {
 final class WinogradCache: @unchecked Sendable {
     private let lock = NSLock()
     private var byTile: [Int: [Float]] = [:]
+    private var packedByTile: [Int: [PackedMatrix]] = [:]
+
+    /// One `PackedMatrix` per point over the filters `filters` returns (packed lazily, per precision, on first product).
+    func packed(_ tile: WinogradTile, filters: [Float], rows: Int, columns: Int) -> [PackedMatrix] {
+        lock.lock(); defer { lock.unlock() }
+        if let p = packedByTile[tile.rawValue] { return p }
+        let p = (0..<tile.points).map { PackedMatrix(filters, offset: $0 * rows * columns, rows: rows, columns: columns) }
+        packedByTile[tile.rawValue] = p
+        return p
+    }
 
     func filters(_ tile: WinogradTile, build: () -> [Float]) -> [Float] {
         lock.lock(); defer { lock.unlock() }
@@ -364,8 +374,7 @@ struct WinogradPlan {
     func products(points: Range<Int>, n: Int, _ io: WinogradIO, v: UnsafeMutablePointer<Float>, m mm: UnsafeMutablePointer<Float>) {
         let vStride = Self.pointStride(inChannels * n), mStride = Self.pointStride(outChannels * n)
         for p in points {
-            GEMM.multiply(m: outChannels, n: n, k: inChannels, a: io.filters + p * outChannels * inChannels, lda: inChannels,
-                          b: v + p * vStride, ldb: n, c: mm + p * mStride, ldc: n, precision: io.precision)
+            GEMM.multiply(io.packed[p], n: n, b: v + p * vStride, ldb: n, c: mm + p * mStride, ldc: n, precision: io.precision)
         }
     }
 

@@ -95,6 +95,33 @@ final class GEMMTests: XCTestCase {
         XCTAssertLessThan(s.err / s.scale, 2e-6, "300x3300x700: \(s.err) of \(s.scale)")
     }
 
+    func testPackedLeftOperandMatchesThePlainCall() {
+        var rng = TestRandom(state: 9)
+        for (m, n, k) in [(1, 1, 1), (7, 33, 5), (13, 16, 300), (512, 16, 512), (70, 130, 257), (6, 64, 1100)] {
+            let storage = rng.array(m * k + 3)   // the matrix at offset 3, as a point of a Winograd filter bank
+            let b = rng.array(k * n)
+            let packed = PackedMatrix(storage, offset: 3, rows: m, columns: k)
+            for precision in Precision.allCases {
+                for threads in [1, 2] {
+                    var plain = [Float](repeating: 0.5, count: m * n), viaPacked = plain
+                    with(.native, threads: threads) {
+                        storage.withUnsafeBufferPointer { a in
+                            GEMM.multiply(m: m, n: n, k: k, a: a.baseAddress! + 3, lda: k, b: b, ldb: n, beta: 1, c: &plain, ldc: n,
+                                          precision: precision)
+                        }
+                        GEMM.multiply(packed, n: n, b: b, ldb: n, beta: 1, c: &viaPacked, ldc: n, precision: precision)
+                    }
+                    XCTAssertEqual(plain, viaPacked, "\(precision) \(m)x\(n)x\(k) on \(threads) threads")
+                }
+            }
+            var blas = [Float](repeating: 0, count: m * n), native = blas
+            with(.openblas) { GEMM.multiply(packed, n: n, b: b, ldb: n, c: &blas, ldc: n) }
+            with(.native) { GEMM.multiply(packed, n: n, b: b, ldb: n, c: &native, ldc: n) }
+            let err = zip(blas, native).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(err, 2e-6 * Float(k).squareRoot() * 4, "\(m)x\(n)x\(k) packed vs OpenBLAS")
+        }
+    }
+
     func testBF16WithinItsRounding() throws {
         guard GEMM.bf16Available else { throw XCTSkip("no AVX512_BF16 on this CPU") }
         for (m, n, k) in [(1, 1, 1), (5, 7, 3), (13, 33, 31), (64, 130, 127), (12, 32, 513), (256, 4096, 576)] {

@@ -28,6 +28,15 @@ int mpx_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, con
 int mpx_sgemm_bf16(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
                    const float *b, long ldb, float beta, float *c, long ldc);
 
+/* A constant left operand (a layer's weights) packed once: mpx_gemm_packed_a_size bytes (bf16 != 0: the bf16
+ * layout), filled by mpx_gemm_pack_a (returns 0 where that kernel cannot run), then used by mpx_sgemm_packed in place
+ * of op(A) for the same m and k. Packing costs about one pass over A per call otherwise, which is most of the time
+ * of a product with few columns (a Winograd layer on a 16 x 16 map). */
+long mpx_gemm_packed_a_size(int bf16, long m, long k);
+int mpx_gemm_pack_a(int bf16, int trans_a, long m, long k, const float *a, long lda, void *packed);
+int mpx_sgemm_packed(int bf16, const void *packed_a, int trans_b, long m, long n, long k, float alpha,
+                     const float *b, long ldb, float beta, float *c, long ldc);
+
 /* The register tile: rows of A per micro-kernel call and columns of B (a multiple of 16). */
 int mpx_gemm_mr(void);
 int mpx_gemm_nr(void);
