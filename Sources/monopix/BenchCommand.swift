@@ -95,9 +95,12 @@ struct FrameBench: ParsableCommand {
                 }
                 times.sort()
                 let diff = preview.output.maxAbsDifference(exact.output)
+                let meanDiff = zip(preview.output.scalars, exact.output.scalars).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
+                    / Double(max(1, exact.output.scalars.count))
                 let maxOut = exact.output.scalars.reduce(Float(0)) { max($0, abs($1)) }
-                print(String(format: "           bf16 %.3f s/frame  (min %.3f)  output max|diff| vs f32 %.2e (max|output| %.2f)",
-                             times[times.count / 2], times[0], diff, maxOut))
+                print(String(format: "           bf16 %.3f s/frame  (min %.3f)  output vs f32: max|diff| %.2e, mean|diff| %.2e (max|output| %.2f)",
+                             times[times.count / 2], times[0], diff, meanDiff, maxOut))
+                record["bf16_mean_abs_diff_vs_f32"] = meanDiff
                 record["bf16_seconds"] = times[times.count / 2]
                 record["bf16_min_seconds"] = times[0]
                 record["bf16_max_abs_diff_vs_f32"] = Double(diff)
