@@ -146,12 +146,19 @@ extension Convolution {
         set { mpx_wino_force_narrow(newValue ? 0 : 1) }
     }
 
-    /// Builds now the transformed filters that an `height x width` input will use (otherwise its first call does).
-    public func prepare(height: Int, width: Int) {
-        switch resolvedAlgorithm(height: height, width: width) {
-        case .winograd2x2: _ = winogradFilters(.f2)
-        case .winograd4x4: _ = winogradFilters(.f4)
-        case .direct, .automatic: break
+    /// Builds now the transformed filters that an `height x width` input will use, packed for the native GEMM in
+    /// `precision` (otherwise its first call does).
+    public func prepare(height: Int, width: Int, precision: Precision = .f32) {
+        let tile: WinogradTile
+        switch resolvedAlgorithm(height: height, width: width, precision: precision) {
+        case .winograd2x2: tile = .f2
+        case .winograd4x4: tile = .f4
+        case .direct, .automatic: return
+        }
+        let filters = winogradFilters(tile)
+        guard GEMM.backend == .native && GEMM.nativeAvailable else { return }
+        for p in winogradCache.packed(tile, filters: filters, rows: outChannels, columns: inChannels) {
+            _ = p.packed(precision == .bf16 && GEMM.bf16Available ? .bf16 : .f32)
         }
     }
 
