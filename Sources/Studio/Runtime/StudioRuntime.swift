@@ -244,12 +244,8 @@ final class StudioRuntime {
             renderTask?.cancel()   // latest wins
             let mailbox = self.mailbox
             renderTask = Task.detached(priority: .userInitiated) {
-                let t0 = Self.now()
                 do {
-                    let out = try await renderer.render(image: request.image, intensity: request.intensity())
-                    guard !Task.isCancelled else { return }
-                    mailbox.post(.frameRendered(RenderResult(id: request.id, image: out, seconds: Self.now() - t0,
-                                                             exact: request.exact)))
+                    try await Self.perform(request, with: renderer) { mailbox.post(.frameRendered($0)) }
                 } catch is CancellationError {
                 } catch {
                     if !Task.isCancelled { mailbox.post(.renderFailed(id: request.id, message: "\(error)")) }
@@ -326,6 +322,33 @@ final class StudioRuntime {
         case .quit:
             running = false
         }
+    }
+
+    /// One render request, progressively: a frame the engine has at once (a blend of levels it cached for this
+    /// mask) goes out first; then the exact frame, or for a preview the low-resolution render when nothing was
+    /// at hand.
+    static func perform(_ request: RenderRequest, with renderer: FrameRenderer,
+                        deliver: @Sendable (RenderResult) -> Void) async throws {
+        let t0 = now()
+        let subject = request.subject
+        if let instant = renderer.instantFrame(of: subject, level: request.level) {
+            let final = instant.exact || !request.exact
+            deliver(RenderResult(id: request.id, image: instant.image, seconds: now() - t0, exact: instant.exact,
+                                 blended: !instant.exact, isFinal: final))
+            if final { return }
+        }
+        let out: RGBImage
+        if request.exact {
+            out = try await renderer.render(subject, level: request.level)
+        } else if let side = request.lowResolutionSide {
+            let small = RenderRequest.preview(id: request.id, document: request.document, image: request.image,
+                                              mask: request.mask, level: request.level, side: side)
+            out = try await renderer.render(image: small.image, intensity: small.intensity())
+        } else {
+            out = try await renderer.render(image: request.image, intensity: request.intensity())
+        }
+        guard !Task.isCancelled else { return }
+        deliver(RenderResult(id: request.id, image: out, seconds: now() - t0, exact: request.exact))
     }
 
     /// Starts the child; its metrics are followed (once per path) and its strips watched.

@@ -34,6 +34,12 @@ struct RenderRequest: Sendable {
     var level: Float
     /// False for a quick low-resolution preview.
     var exact: Bool
+    /// A preview of a level change: answered by the engine's cached levels when it has them, otherwise rendered
+    /// with the long side sampled down to this.
+    var lowResolutionSide: Int? = nil
+
+    /// What the engine keeps frames of: the image and the painted values (NaN follows the level).
+    var subject: ScrubSubject { ScrubSubject(image: image, painted: mask?.values) }
 
     /// The engine's input, resolved (done in the render task, off the UI thread).
     func intensity() -> IntensityMap {

@@ -124,13 +124,16 @@ private func drawStatus(_ state: StudioState, layout: Layout, into frame: inout 
     } else if let m = state.message {
         left = m.text
         style = m.isError ? .error : .plain
+    } else if let early = state.render.shownEarly, state.render.pendingID != nil {
+        left = "blend of cached levels \(milliseconds(early.seconds)) · exact frame rendering…"
     } else if state.render.pendingID != nil {
         left = state.render.pendingIsPreview ? "rendering preview…" : "rendering…"
     } else if let e = state.render.error {
         left = "render failed: \(e)"
         style = .error
     } else if let s = state.render.lastSeconds {
-        left = "\(state.render.lastExact ? "exact" : "preview") \(String(format: "%.2f", s)) s"
+        left = state.render.lastBlended ? "blend of cached levels \(milliseconds(s)) (release for exact)"
+            : "\(state.render.lastExact ? "exact" : "preview") \(String(format: "%.2f", s)) s"
     } else {
         left = ""
     }
@@ -214,3 +217,5 @@ func wrap(_ text: String, width: Int) -> [String] {
     if !line.isEmpty || lines.isEmpty { lines.append(line) }
     return lines
 }
+
+private func milliseconds(_ s: Double) -> String { String(format: "%.0f ms", max(s * 1000, 1)) }
