@@ -34,12 +34,20 @@ public struct ScrubSubject: Sendable {
 /// nearest to where the user is first. A new subject (another image, a stroke) empties it.
 public final class ScrubLadder: @unchecked Sendable {
     public let ladder: [Float]
+    /// The mean difference per 8-bit sample above which two neighbouring levels get a level between them.
+    public let refineAbove: Double
+    /// At most this many levels per subject.
+    public let maxLevels: Int
     private let cache: LevelCache
     private let lock = NSLock()
     private var subject: ScrubSubject?
 
-    /// `levels` evenly spaced over `range`, at most `capacityBytes` of frames kept.
-    public init(range: ClosedRange<Float>, levels: Int = 11, capacityBytes: Int = 96 << 20) {
+    /// `levels` evenly spaced over `range`, refined where neighbours differ by more than `refineAbove`, at most
+    /// `maxLevels` levels and `capacityBytes` of frames kept.
+    public init(range: ClosedRange<Float>, levels: Int = 11, capacityBytes: Int = 96 << 20, refineAbove: Double = 2,
+                maxLevels: Int = 33) {
+        self.refineAbove = refineAbove
+        self.maxLevels = maxLevels
         let n = max(2, levels)
         ladder = (0..<n).map { range.lowerBound + (range.upperBound - range.lowerBound) * Float($0) / Float(n - 1) }
         cache = LevelCache(capacityBytes: capacityBytes)
@@ -66,13 +74,32 @@ public final class ScrubLadder: @unchecked Sendable {
         cache.insert(frame, level: level)
     }
 
-    /// The ladder level to compute next for this subject (nearest to `level` first), nil when done or stale.
+    /// The level to compute next for this subject, nil when done or stale: the even ladder first, nearest to
+    /// `level` first; then the midpoint of the two neighbouring cached levels whose frames differ most, while
+    /// they differ by more than `refineAbove` per 8-bit sample on average (a model that changes fast between
+    /// two rungs would make their blend a poor preview there).
     public func nextLevel(for subject: ScrubSubject, near level: Float) -> Float? {
         guard matches(subject) else { return nil }
-        let missing = cache.missing(ladder: ladder, near: level)
-        // Past the cache's capacity a far level would only evict a nearer one: stop at what fits.
+        // Past the cache's capacity a new level would only evict a nearer one: stop at what fits.
         let room = cache.capacityBytes / max(1, subject.image.pixels.count)
-        return cache.levels.count < room ? missing.first : nil
+        let have = cache.levels
+        guard have.count < min(room, maxLevels) else { return nil }
+        if let even = cache.missing(ladder: ladder, near: level).first { return even }
+        let minimumGap = (ladder.last! - ladder.first!) / 64
+        var widest: (gap: Float, difference: Double)?
+        for (a, b) in zip(have, have.dropFirst()) where b - a > minimumGap {
+            guard let fa = cache.exact(at: a), let fb = cache.exact(at: b) else { continue }
+            let d = Self.meanAbsoluteDifference(fa, fb)
+            if d > refineAbove, d > (widest?.difference ?? 0) { widest = ((a + b) / 2, d) }
+        }
+        return widest?.gap
+    }
+
+
+    static func meanAbsoluteDifference(_ a: RGBImage, _ b: RGBImage) -> Double {
+        var total = 0
+        for i in a.pixels.indices { total += abs(Int(a.pixels[i]) - Int(b.pixels[i])) }
+        return Double(total) / Double(max(1, a.pixels.count))
     }
 
     private func matches(_ subject: ScrubSubject) -> Bool {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Engine
+import Evaluation
 import Foundation
 import ImageIO
 import Kernels
@@ -20,6 +21,9 @@ struct InteractiveBench: ParsableCommand {
 
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
+
+    @Flag(help: "Skip measuring how close each scrub preview is to the exact frame (needs the bundled model).")
+    var noPreviewQuality = false
 
     func seconds(_ body: () -> Void) -> Double {
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -74,9 +78,53 @@ struct InteractiveBench: ParsableCommand {
         results["scrub_exact_s"] = full
         results["level_cache_mb"] = Double(cache.bytes) / 1e6
         print(String(format: "  scrub step: preview %.4f s (blend of the two nearest cached levels), exact %.3f s; level cache %.1f MB", preview, full, Double(cache.bytes) / 1e6))
+        if !noPreviewQuality, let quality = try previewQuality() { results.merge(quality) { $1 } }
         if let json {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))
         }
+    }
+
+    /// Which scrub preview is closer to the exact frame, on a real model and photo (the bundled ones): the blend of
+    /// the two nearest levels of the studio's ladder (11 levels over the model's range), or an exact pass at half
+    /// resolution scaled back up. Levels off the ladder's grid, as a scrub lands.
+    func previewQuality() throws -> [String: Double]? {
+        guard let config = BundledAssets.config, let checkpoint = BundledAssets.model, let samples = BundledAssets.samples,
+              let photo = try? ImageFile.readRGB(samples.appendingPathComponent("chelsea_dark.png")) else {
+            print("  preview quality: skipped (bundled model or sample not found)")
+            return nil
+        }
+        let model = try LoadedModel(config: config, checkpoint: checkpoint)
+        let image = photo.resized(width: size, height: size)
+        let modulator = Modulator(generator: model.generator)
+        let ladder = ScrubLadder(range: -1...2, levels: 11)
+        let subject = ScrubSubject(image: image, painted: nil)
+        // Filled as the studio fills it: the even ladder around the first level, then refined where frames jump.
+        let fill = seconds {
+            ladder.remember(modulator.render(image, level: 1), of: subject, at: 1)
+            while let level = ladder.nextLevel(for: subject, near: 1) {
+                ladder.remember(modulator.render(image, level: level), of: subject, at: level)
+            }
+        }
+        let count = ladder.cachedLevels.count
+        var results: [String: Double] = ["ladder_fill_s": fill, "ladder_levels": Double(count)]
+        print(String(format: "  preview quality (bundled low-light model, chelsea_dark at %dx%d; ladder over [-1, 2] filled with %d levels in %.2f s):", size, size, count, fill))
+        var blendPSNR: [Double] = [], halfPSNR: [Double] = []
+        for level: Float in [0.33, 0.61, 0.97] {
+            let exact = modulator.render(image, level: level)
+            var blend: RGBImage?
+            let tBlend = seconds { blend = ladder.preview(of: subject, at: level)?.image }
+            var half: RGBImage?
+            let tHalf = seconds {
+                half = modulator.render(image.downscaled(toFit: size / 2), level: level).resized(width: size, height: size)
+            }
+            blendPSNR.append(ImageMetrics.psnr(blend!, exact))
+            halfPSNR.append(ImageMetrics.psnr(half!, exact))
+            print(String(format: "    level %.2f: blend of cached levels %.1f dB in %.4f s; half-resolution pass %.1f dB in %.3f s",
+                         level, blendPSNR.last!, tBlend, halfPSNR.last!, tHalf))
+        }
+        results["blend_preview_psnr_db"] = blendPSNR.reduce(0, +) / Double(blendPSNR.count)
+        results["half_resolution_preview_psnr_db"] = halfPSNR.reduce(0, +) / Double(halfPSNR.count)
+        return results
     }
 }

@@ -51,4 +51,18 @@ final class ScrubLadderTests: XCTestCase {
         XCTAssertEqual(ladder.cachedLevels, [0.4, 0.5, 0.6])
         XCTAssertLessThanOrEqual(ladder.bytes, 3 * 24)
     }
+
+    func testLevelsAreAddedWhereNeighbouringFramesDifferMost() {
+        let ladder = ScrubLadder(range: 0...1, levels: 3, refineAbove: 2, maxLevels: 5)
+        let subject = ScrubSubject(image: image, painted: nil)
+        // The model jumps between 0 and 0.5 and hardly moves between 0.5 and 1.
+        ladder.remember(RGBImage(width: 4, height: 2, red: 0), of: subject, at: 0)
+        ladder.remember(RGBImage(width: 4, height: 2, red: 200), of: subject, at: 0.5)
+        ladder.remember(RGBImage(width: 4, height: 2, red: 201), of: subject, at: 1)
+        XCTAssertEqual(ladder.nextLevel(for: subject, near: 0.9), 0.25)
+        ladder.remember(RGBImage(width: 4, height: 2, red: 190), of: subject, at: 0.25)
+        XCTAssertEqual(ladder.nextLevel(for: subject, near: 0.9), 0.125)
+        ladder.remember(RGBImage(width: 4, height: 2, red: 100), of: subject, at: 0.125)
+        XCTAssertNil(ladder.nextLevel(for: subject, near: 0.9), "at most five levels")
+    }
 }

@@ -70,14 +70,15 @@ final class ScrubbingTests: XCTestCase {
         XCTAssertNil(renderer.instantFrame(of: subject, level: 0.3))
         let first = try await renderer.render(subject, level: 0.3)
         await renderer.waitForLadder()
-        XCTAssertEqual(renderer.ladder.cachedLevels, [0, 0.25, 0.3, 0.5, 0.75, 1])
+        let cached = Set(renderer.ladder.cachedLevels)
+        XCTAssertTrue(cached.isSuperset(of: [0, 0.25, 0.3, 0.5, 0.75, 1]), "\(cached.sorted())")
 
         let modulator = Modulator(generator: generator)
         let atHalf = try XCTUnwrap(renderer.instantFrame(of: subject, level: 0.5))
         XCTAssertTrue(atHalf.exact)
         XCTAssertEqual(atHalf.image, modulator.render(image, level: 0.5))
         XCTAssertEqual(renderer.instantFrame(of: subject, level: 0.3)?.image, first)
-        let between = try XCTUnwrap(renderer.instantFrame(of: subject, level: 0.4))
+        let between = try XCTUnwrap(renderer.instantFrame(of: subject, level: 0.43))   // off every rung
         XCTAssertFalse(between.exact)
 
         var painted = [Float](repeating: .nan, count: 40 * 24)
