@@ -35,6 +35,7 @@ final class StudioRuntime {
 
     private(set) var running = true
     private var damaged = true
+    private var pictureRects: [CellRect?] = []
     private var lastInput = 0.0
     private var lastTick = 0.0
     private var lastFollow = 0.0
@@ -59,6 +60,8 @@ final class StudioRuntime {
         if options.paths.count == 1, !FileManager.default.isDirectory(options.paths[0]) {
             state.current = start   // an image named on the command line wins over the session's current one
         }
+        // A run of this name may have strips already (stopped earlier, or running outside the studio).
+        stripsDirectory = options.training?.launch(resume: false).stripsDirectory
         followers = options.watch.map { ($0.lastPathComponent, LogFollower(path: $0.path)) }
         state.panel.sources = followers.map(\.label)
         state.panel.visible = !followers.isEmpty
@@ -171,6 +174,14 @@ final class StudioRuntime {
 
     private func redraw(encoded: [GraphicsPresenter.Encoded] = []) {
         let frame = view(state)
+        // Pictures are drawn outside ncurses, which believes their cells blank: when one moves, shrinks or goes
+        // away (the panel opened, a strip appeared), the whole screen is repainted so no stale pixels stay behind.
+        let rects = [frame.canvas?.rect, frame.strip?.rect]
+        if rects != pictureRects {
+            pictureRects = rects
+            screen.invalidate()
+            damaged = true
+        }
         screen.write(Array(TerminalSequence.beginSynchronized.utf8))
         screen.draw(frame)
         var out: [UInt8] = []
@@ -178,8 +189,9 @@ final class StudioRuntime {
         for e in encoded {
             guard let b = presenter.accept(e, popupOverCanvas: frame.popupOverCanvas) else { continue }
             out += b
-            trace?.write(Data(String(format: "canvas %dx%d px %@ composed and encoded in %.1f ms, %d bytes\n",
-                                     e.spec.pixelWidth, e.spec.pixelHeight, e.mode.isSixel ? "sixel" : "blocks",
+            trace?.write(Data(String(format: "%@ %dx%d px %@ composed and encoded in %.1f ms, %d bytes\n",
+                                     e.spec.slot == .canvas ? "canvas" : "strip", e.spec.pixelSize.width, e.spec.pixelSize.height,
+                                     e.mode.isSixel ? "sixel" : "blocks",
                                      e.seconds * 1000, b.count).utf8))
         }
         damaged = false
