@@ -78,6 +78,17 @@ struct InteractiveBench: ParsableCommand {
         results["scrub_exact_s"] = full
         results["level_cache_mb"] = Double(cache.bytes) / 1e6
         print(String(format: "  scrub step: preview %.4f s (blend of the two nearest cached levels), exact %.3f s; level cache %.1f MB", preview, full, Double(cache.bytes) / 1e6))
+        // The blend's cost grows with the pixels only: how it fares on large photos.
+        for side in [2048, 4096] {
+            let big = LevelCache(capacityBytes: 2 * side * side * 3)
+            var pixels = [UInt8](repeating: 0, count: side * side * 3)
+            for i in stride(from: 0, to: pixels.count, by: 7) { pixels[i] = UInt8(i % 251) }
+            big.insert(RGBImage(width: side, height: side, pixels: pixels), level: 0)
+            big.insert(RGBImage(width: side, height: side, pixels: pixels.reversed()), level: 1)
+            let t = min(seconds { _ = big.preview(at: 0.3) }, seconds { _ = big.preview(at: 0.6) })
+            results["scrub_preview_\(side)_s"] = t
+            print(String(format: "  scrub preview at %dx%d: %.4f s", side, side, t))
+        }
         if !noPreviewQuality, let quality = try previewQuality() { results.merge(quality) { $1 } }
         if let json {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
