@@ -140,13 +140,10 @@ public struct IncrementalExecutor {
         let args = node.inputs.map { values[$0] }
         switch node.op {
         case let .conv(name, _, _, kernel, slope, norm):
-            let halo = kernel / 2
-            let patch = args[0].extracting(r.expanded(by: halo))
-            guard halo > 0 else { return generator.convolve(patch, name: name, leakySlope: slope, norm: norm) }
-            // The layer's own padded convolution over the patch, cropped by the halo, equals the unpadded one (the
-            // kept outputs never reach the zeros) and takes the layer's fastest path (Winograd for 3x3).
-            let out = generator.convolve(patch, name: name, leakySlope: slope, norm: norm)
-            return crop(out, Insets(top: halo, bottom: halo, left: halo, right: halo))
+            // The patch with its halo (zeros past the plane's edge: the layer's own padding), convolved unpadded,
+            // gives exactly the region; the halo ring is not computed and thrown away.
+            let patch = args[0].extracting(r.expanded(by: kernel / 2))
+            return generator.convolve(patch, name: name, leakySlope: slope, norm: norm, padding: 0)
         case .pool, .maxPool:
             let patch = args[0].extracting(Region(top: 2 * r.top, bottom: 2 * r.bottom, left: 2 * r.left, right: 2 * r.right))
             return GraphExecutor(generator: generator).evaluate(node.op, [patch], [:])
