@@ -4,7 +4,7 @@ SWIFT      ?= swift
 APT_PKGS   := pkg-config libncursesw5-dev libopenblas-dev libpng-dev libsixel-dev libjpeg62-turbo-dev tmux
 BIN        := .build/release/monopix
 
-.PHONY: all deps build test studio bench clean fixtures
+.PHONY: all deps build test studio bench clean fixtures kill-test kill-test-short
 
 all: build
 
@@ -38,6 +38,16 @@ bench: build
 fixtures:
 	python3 scripts/make_fixtures.py
 	python3 scripts/make_lpips_fixtures.py
+
+# Reliability (docs/reliability.md): SIGKILL at random moments into a batch export, a training run and the studio's
+# session save, TRIALS kills each. The short version is for CI.
+TRIALS       ?= 40
+
+kill-test: build
+	python3 scripts/kill_harness.py all --trials $(TRIALS)
+
+kill-test-short: build
+	python3 scripts/kill_harness.py all --trials 8
 
 clean:
 	rm -rf .build
