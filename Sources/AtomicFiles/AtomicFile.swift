@@ -55,7 +55,7 @@ public enum AtomicFile {
 
     /// For writers that need a path rather than a descriptor (a zip library): `body` creates the file at the
     /// temporary path it is given; it is then fsync'ed and renamed over `url` like `write(to:_:)`.
-    public static func write(to url: URL, byPath body: (URL) throws -> Void) throws {
+    public static func writeThroughPath(to url: URL, _ body: (URL) throws -> Void) throws {
         let suffix = String((0..<6).map { _ in "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789".randomElement()! })
         let temp = url.deletingLastPathComponent()
             .appendingPathComponent("\(temporaryPrefix(for: url.lastPathComponent))\(getpid())-\(suffix)")

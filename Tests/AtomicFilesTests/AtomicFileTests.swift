@@ -41,7 +41,7 @@ final class AtomicFileTests: XCTestCase {
             try AtomicFile.writeAll(Data("half".utf8), to: fd, path: url.path)
             throw Boom()
         })
-        XCTAssertThrowsError(try AtomicFile.write(to: url, byPath: { temp in
+        XCTAssertThrowsError(try AtomicFile.writeThroughPath(to: url, { temp in
             try Data("half".utf8).write(to: temp)
             throw Boom()
         }))
@@ -69,7 +69,7 @@ final class AtomicFileTests: XCTestCase {
     func testTemporariesCarryTheWritersPID() throws {
         let url = folder.appendingPathComponent("a.bin")
         var seen: [String] = []
-        try AtomicFile.write(to: url) { _ in seen = try self.names() }
+        try AtomicFile.write(to: url) { (_: Int32) in seen = try self.names() }
         XCTAssertEqual(seen.count, 1)
         XCTAssertTrue(seen[0].hasPrefix(".a.bin.tmp-\(getpid())-"), seen[0])
         XCTAssertEqual(AtomicFile.sweepStale(in: folder), 0)

@@ -19,7 +19,7 @@ func readFile(_ url: URL, file: String) throws -> Data {
 /// reader never sees a half-written checkpoint and a failed write leaves the old file in place.
 func atomicWrite(to url: URL, _ body: (URL) throws -> Void) throws {
     let file = displayName(url)
-    do { try AtomicFile.write(to: url, byPath: body) } catch let error as CheckpointError {
+    do { try AtomicFile.writeThroughPath(to: url, body) } catch let error as CheckpointError {
         throw error
     } catch let failure as AtomicFile.Failure {
         throw CheckpointError.io(file: file, reason: "cannot replace the file (\(failure.reason))")
