@@ -232,8 +232,11 @@ def studio(trials, rng, work):
         # A clean end: open and quit; the temporaries of the kills must be gone.
         tmux.start(command)
         tmux.wait_for(lambda s: "exact" in s, what="the first frame")
+        pid = tmux.pane_pid()
         tmux.keys("q")
-        time.sleep(0.5)
+        deadline = time.time() + 30
+        while os.path.exists("/proc/%d" % pid) and time.time() < deadline:
+            time.sleep(0.05)
         tmux.stop()
         report.temps_final = len(temporaries(session))
     finally:

@@ -152,7 +152,7 @@ class Tmux:
     def start(self, command, width=120, height=40):
         self("kill-server", check=False)
         self("new-session", "-d", "-s", "s", "-x", str(width), "-y", str(height), command)
-        self("set-option", "-t", "s", "remain-on-exit", "on")
+        self("set-option", "-t", "s", "remain-on-exit", "on", check=False)
 
     def pane_pid(self):
         return int(self("display-message", "-p", "-t", "s", "#{pane_pid}").strip())
@@ -160,13 +160,13 @@ class Tmux:
     def screen(self):
         return self("capture-pane", "-p", "-t", "s", check=False)
 
-    def wait_for(self, predicate, timeout=20.0, what="the screen"):
+    def wait_for(self, predicate, timeout=20.0, what="the screen", poll=0.02):
         deadline, last = time.time() + timeout, ""
         while time.time() < deadline:
             last = self.screen()
             if predicate(last):
                 return last
-            time.sleep(0.02)
+            time.sleep(poll)
         raise RuntimeError("timed out waiting for %s; the screen was:\n%s" % (what, last))
 
     def keys(self, *keys):
