@@ -1,3 +1,4 @@
+import AtomicFiles
 import Engine
 import Foundation
 import ImageIO
@@ -98,6 +99,7 @@ public struct EngineExporter: ExportRunner {
             let image = try ImageFile.readRGB(job.image)
             let folder = layout.imageFolder(for: job.image)
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            AtomicFile.sweepStale(in: folder)   // temporaries of an export that was killed
             try PNGFile.write(image, to: layout.inputFile(for: job.image))
             for level in request.trajectory {
                 try Task.checkCancellation()
