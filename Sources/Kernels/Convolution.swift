@@ -1,5 +1,3 @@
-import CBLAS
-
 /// A 2-D convolution layer's parameters: `weight` is [outChannels, inChannels, kernel, kernel] in
 /// PyTorch's layout, i.e. a row-major `outChannels x (inChannels * kernel * kernel)` matrix.
 public struct Convolution: Sendable {
@@ -59,11 +57,13 @@ extension Convolution {
     static let splitThreshold = 2048
 
     /// Applies the convolution: x [N, inChannels, H, W] → [N, outChannels, H', W']. `algorithm` picks the path;
-    /// `automatic` (or `ConvolutionAlgorithm.forced`) lets `Convolution.algorithm(...)` choose by shape.
-    public func callAsFunction(_ x: Tensor, epilogue: Epilogue = .none, algorithm: ConvolutionAlgorithm = .automatic) -> Tensor {
+    /// `automatic` (or `ConvolutionAlgorithm.forced`) lets `Convolution.algorithm(...)` choose by shape. `precision`
+    /// is the GEMMs' (`.bf16` for preview frames; the transforms and the epilogue stay f32).
+    public func callAsFunction(_ x: Tensor, epilogue: Epilogue = .none, algorithm: ConvolutionAlgorithm = .automatic,
+                               precision: Precision = .f32) -> Tensor {
         precondition(x.shape.c == inChannels, "Convolution: input has \(x.shape.c) channels, layer wants \(inChannels)")
         let (ho, wo) = outputSize(height: x.shape.h, width: x.shape.w)
-        let path = resolvedAlgorithm(algorithm, height: x.shape.h, width: x.shape.w)
+        let path = resolvedAlgorithm(algorithm, height: x.shape.h, width: x.shape.w, precision: precision)
         let outShape = Shape(n: x.shape.n, c: outChannels, h: ho, w: wo)
         return Tensor(uninitializedShape: outShape) { out in
             x.scalars.withUnsafeBufferPointer { input in
@@ -72,11 +72,11 @@ extension Convolution {
                     let dst = out.baseAddress! + n * outShape.c * outShape.plane
                     switch path {
                     case .winograd2x2:
-                        winogradForward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f2)
+                        winogradForward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f2, precision: precision)
                     case .winograd4x4:
-                        winogradForward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f4)
+                        winogradForward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f4, precision: precision)
                     case .direct, .automatic:
-                        forward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue)
+                        forward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, precision: precision)
                     }
                 }
             }
@@ -84,7 +84,7 @@ extension Convolution {
     }
 
     private func forward(_ src: UnsafePointer<Float>, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
-                         ho: Int, wo: Int, epilogue: Epilogue) {
+                         ho: Int, wo: Int, epilogue: Epilogue, precision: Precision) {
         let pixels = ho * wo
         let pointwise = kernel == 1 && stride == 1 && padding == 0
         let rowsPerTile = max(1, Self.tileBudget / max(1, reduction * wo))
@@ -109,10 +109,8 @@ extension Convolution {
                         im2col(src, h: h, w: w, rows: y0..<y1, wo: wo, into: col)
                         b = UnsafePointer(col); ldb = columns
                     }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                Int32(outChannels), Int32(columns), Int32(reduction),
-                                1, wt.baseAddress!, Int32(reduction), b, Int32(ldb),
-                                0, dst + y0 * wo, Int32(pixels))
+                    GEMM.multiply(m: outChannels, n: columns, k: reduction, a: wt.baseAddress!, lda: reduction,
+                                  b: b, ldb: ldb, c: dst + y0 * wo, ldc: pixels, precision: precision)
                     applyEpilogue(epilogue, to: dst + y0 * wo, columns: columns, stride: pixels)
                 }
             }

@@ -18,9 +18,11 @@ public enum ThreadPolicy {
         DispatchQueue.concurrentPerform(iterations: count) { body($0, count) }
     }
 
-    /// Sets how many threads OpenBLAS may use for the next calls (cheap: a global setter).
+    /// Sets how many threads the next GEMM calls may use (cheap: a global setter): OpenBLAS's own threads, or
+    /// the workers the native GEMM splits over.
     public static func blasThreads(_ n: Int) {
         openblas_set_num_threads(Int32(n))
+        blasThreadCount = n
     }
 
     /// Runs `body` over contiguous chunks of `0..<total`, one chunk a worker, when there is enough work to pay
@@ -34,6 +36,9 @@ public enum ThreadPolicy {
 
     /// Element passes smaller than this run on the calling thread (a dispatch costs a few microseconds).
     static let parallelThreshold = 1 << 16
+
+    /// The count `blasThreads` last set (every core until then, as OpenBLAS starts).
+    nonisolated(unsafe) public private(set) static var blasThreadCount: Int = workerCount
 
     /// The half-open share `[lo, hi)` of `0..<total` that worker `index` of `count` takes.
     public static func share(_ total: Int, _ index: Int, _ count: Int) -> Range<Int> {

@@ -1,4 +1,3 @@
-import CBLAS
 import CWinograd
 import Foundation
 
@@ -75,12 +74,19 @@ extension Convolution {
     }
 
     /// The algorithm `callAsFunction` uses for an `height x width` input when asked for `requested`.
-    public func resolvedAlgorithm(_ requested: ConvolutionAlgorithm = .automatic, height: Int, width: Int) -> ConvolutionAlgorithm {
+    ///
+    /// With `.bf16` products an automatic choice never lands on F(4x4): its transforms amplify the operands'
+    /// rounding (output coefficients up to 64 over values that mostly cancel), which f32 absorbs (~1e-5) but bf16's
+    /// 8-bit mantissa does not (errors of several percent of the output's range in GEMMTests); F(2x2) keeps bf16
+    /// within its ~1e-2 rounding. An explicit `.winograd4x4` request is still honoured.
+    public func resolvedAlgorithm(_ requested: ConvolutionAlgorithm = .automatic, height: Int, width: Int,
+                                  precision: Precision = .f32) -> ConvolutionAlgorithm {
         let wanted = requested == .automatic ? (ConvolutionAlgorithm.forced ?? .automatic) : requested
         switch wanted {
         case .automatic:
-            return Self.algorithm(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
-                                  outChannels: outChannels, height: height, width: width)
+            let pick = Self.algorithm(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
+                                      outChannels: outChannels, height: height, width: width)
+            return precision == .bf16 && pick == .winograd4x4 ? .winograd2x2 : pick
         case .direct:
             return .direct
         case .winograd2x2, .winograd4x4:
@@ -166,46 +172,45 @@ extension Convolution {
     static let winogradParallelWork = 1 << 23
 
     func winogradForward(_ src: UnsafePointer<Float>, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
-                         ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile) {
+                         ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile, precision: Precision = .f32) {
         guard ho > 0, wo > 0 else { return }
         let filters = winogradFilters(tile)
+        let packed = winogradCache.packed(tile, filters: filters, rows: outChannels, columns: inChannels)
         let plan = WinogradPlan(tile: tile, inChannels: inChannels, outChannels: outChannels, h: h, w: w, ho: ho, wo: wo,
                                 padding: padding, workers: ThreadPolicy.workerCount)
         ThreadPolicy.blasThreads(plan.workers == 1 ? ThreadPolicy.workerCount : 1)
         let ep = EpilogueConstants(self, epilogue)
-        filters.withUnsafeBufferPointer { u in
-            let io = WinogradIO(src: src, filters: u.baseAddress!, dst: dst, epilogue: ep)
-            if plan.shared {
+        let io = WinogradIO(src: src, packed: packed, dst: dst, epilogue: ep, precision: precision)
+        if plan.shared {
+            let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
+            let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
+            defer { v.deallocate(); m.deallocate() }
+            let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan) }
+            defer { scratch.forEach { $0.deallocate() } }
+            for block in plan.blocks {
+                let n = plan.columns(block) * block.rows.count
+                ThreadPolicy.split(plan.workers) { i, count in
+                    plan.inputTransform(block, channels: ThreadPolicy.share(inChannels, i, count), io, v: v, scratch: scratch[i])
+                }
+                ThreadPolicy.split(plan.workers) { i, count in
+                    plan.products(points: ThreadPolicy.share(tile.points, i, count), n: n, io, v: v, m: m)
+                }
+                ThreadPolicy.split(plan.workers) { i, count in
+                    plan.outputTransform(block, channels: ThreadPolicy.share(outChannels, i, count), io, m: m)
+                }
+            }
+        } else {
+            let queue = BlockQueue(count: plan.blocks.count)
+            ThreadPolicy.split(plan.workers) { _, _ in
+                let scratch = WinogradScratch(plan)
                 let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
                 let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
-                defer { v.deallocate(); m.deallocate() }
-                let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan) }
-                defer { scratch.forEach { $0.deallocate() } }
-                for block in plan.blocks {
-                    let n = plan.columns(block) * block.rows.count
-                    ThreadPolicy.split(plan.workers) { i, count in
-                        plan.inputTransform(block, channels: ThreadPolicy.share(inChannels, i, count), io, v: v, scratch: scratch[i])
-                    }
-                    ThreadPolicy.split(plan.workers) { i, count in
-                        plan.products(points: ThreadPolicy.share(tile.points, i, count), n: n, io, v: v, m: m)
-                    }
-                    ThreadPolicy.split(plan.workers) { i, count in
-                        plan.outputTransform(block, channels: ThreadPolicy.share(outChannels, i, count), io, m: m)
-                    }
-                }
-            } else {
-                let queue = BlockQueue(count: plan.blocks.count)
-                ThreadPolicy.split(plan.workers) { _, _ in
-                    let scratch = WinogradScratch(plan)
-                    let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
-                    let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
-                    defer { scratch.deallocate(); v.deallocate(); m.deallocate() }
-                    while let b = queue.next() {
-                        let block = plan.blocks[b]
-                        plan.inputTransform(block, channels: 0..<inChannels, io, v: v, scratch: scratch)
-                        plan.products(points: 0..<tile.points, n: plan.columns(block) * block.rows.count, io, v: v, m: m)
-                        plan.outputTransform(block, channels: 0..<outChannels, io, m: m)
-                    }
+                defer { scratch.deallocate(); v.deallocate(); m.deallocate() }
+                while let b = queue.next() {
+                    let block = plan.blocks[b]
+                    plan.inputTransform(block, channels: 0..<inChannels, io, v: v, scratch: scratch)
+                    plan.products(points: 0..<tile.points, n: plan.columns(block) * block.rows.count, io, v: v, m: m)
+                    plan.outputTransform(block, channels: 0..<outChannels, io, m: m)
                 }
             }
         }
@@ -215,9 +220,11 @@ extension Convolution {
 /// What a Winograd pass reads and writes: one image's input planes, the transformed filters, its output planes.
 struct WinogradIO {
     let src: UnsafePointer<Float>
-    let filters: UnsafePointer<Float>
+    /// The transformed filters, one packed left operand per point.
+    let packed: [PackedMatrix]
     let dst: UnsafeMutablePointer<Float>
     let epilogue: EpilogueConstants
+    let precision: Precision
 }
 
 /// Bias and epilogue as flat per-channel arrays.
@@ -252,6 +259,16 @@ final class BlockQueue: @unchecked Sendable {
 final class WinogradCache: @unchecked Sendable {
     private let lock = NSLock()
     private var byTile: [Int: [Float]] = [:]
+    private var packedByTile: [Int: [PackedMatrix]] = [:]
+
+    /// One `PackedMatrix` per point over the filters `filters` returns (packed lazily, per precision, on first product).
+    func packed(_ tile: WinogradTile, filters: [Float], rows: Int, columns: Int) -> [PackedMatrix] {
+        lock.lock(); defer { lock.unlock() }
+        if let p = packedByTile[tile.rawValue] { return p }
+        let p = (0..<tile.points).map { PackedMatrix(filters, offset: $0 * rows * columns, rows: rows, columns: columns) }
+        packedByTile[tile.rawValue] = p
+        return p
+    }
 
     func filters(_ tile: WinogradTile, build: () -> [Float]) -> [Float] {
         lock.lock(); defer { lock.unlock() }
@@ -352,16 +369,12 @@ struct WinogradPlan {
         }
     }
 
-    /// M[p] (out x n) = U[p] (out x in) · V[p] (in x n) for the given points, on single-threaded or all-core BLAS
-    /// as the caller set.
+    /// M[p] (out x n) = U[p] (out x in) · V[p] (in x n) for the given points, on one thread or all cores as the
+    /// caller set (`ThreadPolicy.blasThreads`).
     func products(points: Range<Int>, n: Int, _ io: WinogradIO, v: UnsafeMutablePointer<Float>, m mm: UnsafeMutablePointer<Float>) {
         let vStride = Self.pointStride(inChannels * n), mStride = Self.pointStride(outChannels * n)
         for p in points {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                        Int32(outChannels), Int32(n), Int32(inChannels),
-                        1, io.filters + p * outChannels * inChannels, Int32(inChannels),
-                        v + p * vStride, Int32(n),
-                        0, mm + p * mStride, Int32(n))
+            GEMM.multiply(io.packed[p], n: n, b: v + p * vStride, ldb: n, c: mm + p * mStride, ldc: n, precision: io.precision)
         }
     }
 

@@ -44,6 +44,9 @@ struct FrameBench: ParsableCommand {
     @Flag(name: .customLong("conv-sweep"), help: "Time direct, F(2x2) and F(4x4) on synthetic 3x3 layers over channel counts and sizes (He-uniform weights, inputs in [-1, 1]): the data behind Convolution.algorithm's thresholds.")
     var convSweep = false
 
+    @Flag(name: .long, inversion: .prefixedNo, help: "Also time the bf16 preview path (bf16 GEMMs where the CPU has AVX512_BF16) and its output's max |diff| against f32.")
+    var bf16 = true
+
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
 
@@ -59,6 +62,7 @@ struct FrameBench: ParsableCommand {
         options.relativeControl = true
         let generator = Generator.random(options: options, seed: seed)
         print("MonoPix generator, reference widths (\(Generator.parameterCount(options)) parameters), \(ThreadPolicy.workerCount) threads")
+        print("GEMM: \(GEMM.describe(.f32)) for exact frames, \(GEMM.describe(.bf16)) for preview frames (MONOPIX_GEMM=openblas|native)")
         var records: [[String: Any]] = []
         for s in size {
             let image = standardNormal(Shape(n: 1, c: 3, h: s, w: s), seed: 1)
@@ -78,7 +82,30 @@ struct FrameBench: ParsableCommand {
             print(String(format: "%4dx%-4d  %.3f s/frame  (min %.3f)  %.1f GFLOP  %.0f GFLOP/s",
                          s, s, median, times[0], flops / 1e9, flops / median / 1e9))
             print(String(format: "           first frame %.3f s (builds the transformed filters of the Winograd layers)", warmUp))
-            records.append(["size": s, "seconds": median, "min_seconds": times[0], "gflop": flops / 1e9, "first_seconds": warmUp])
+            var record: [String: Any] = ["size": s, "seconds": median, "min_seconds": times[0], "gflop": flops / 1e9, "first_seconds": warmUp]
+            if bf16 {
+                // The preview path: bf16 products (F(2x2) on the 3x3 layers), against this size's f32 frame.
+                let exact = generator(image, intensity: .levels([0.5]))
+                let preview = generator(image, intensity: .levels([0.5]), precision: .bf16)
+                var times: [Double] = []
+                for _ in 0..<max(1, repeats) {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    _ = generator(image, intensity: .levels([0.5]), precision: .bf16)
+                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
+                }
+                times.sort()
+                let diff = preview.output.maxAbsDifference(exact.output)
+                let meanDiff = zip(preview.output.scalars, exact.output.scalars).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
+                    / Double(max(1, exact.output.scalars.count))
+                let maxOut = exact.output.scalars.reduce(Float(0)) { max($0, abs($1)) }
+                print(String(format: "           bf16 %.3f s/frame  (min %.3f)  output vs f32: max|diff| %.2e, mean|diff| %.2e (max|output| %.2f)",
+                             times[times.count / 2], times[0], diff, meanDiff, maxOut))
+                record["bf16_mean_abs_diff_vs_f32"] = meanDiff
+                record["bf16_seconds"] = times[times.count / 2]
+                record["bf16_min_seconds"] = times[0]
+                record["bf16_max_abs_diff_vs_f32"] = Double(diff)
+            }
+            records.append(record)
             if layers { printLayers(generator, image) }
             if convs { compareAlgorithms(generator, size: s) }
         }
@@ -107,12 +134,16 @@ struct FrameBench: ParsableCommand {
             return []
         }
         print("\nsame network, same machine, same run:")
-        print("  peer                              size   s/frame   ours/peer   max|diff| vs torch")
+        print("  peer                              size   s/frame   ours/peer   max|diff| vs torch   ours bf16/peer")
         for f in frames {
-            guard let peer = f["peer"] as? String, let s = f["size"] as? Int, let t = f["seconds"] as? Double else { continue }
-            let mine = ours.first { ($0["size"] as? Int) == s }?["seconds"] as? Double ?? .nan
+            guard let peer = f["peer"] as? String, let s = f["size"] as? Int, let t = f["seconds"] as? Double,
+                  f["trajectory"] == nil else { continue }
+            let record = ours.first { ($0["size"] as? Int) == s }
+            let mine = record?["seconds"] as? Double ?? .nan
+            let mineBF16 = record?["bf16_seconds"] as? Double ?? .nan
             let diff = f["max_abs_diff_vs_torch"] as? Double ?? .nan
-            print("  " + peer.padding(toLength: 32, withPad: " ", startingAt: 0) + String(format: " %5d   %7.3f   %8.2fx   %.2e", s, t, mine / t, diff))
+            print("  " + peer.padding(toLength: 32, withPad: " ", startingAt: 0) +
+                  String(format: " %5d   %7.3f   %8.2fx   %.2e             %6.2fx", s, t, mine / t, diff, mineBF16 / t))
         }
         return frames
     }

@@ -7,6 +7,8 @@ struct GraphExecutor {
     var observer: ((Int, Tensor) -> Void)? = nil
     /// Called before each convolution node with the call it is about to make, for per-layer algorithm studies.
     var convolutionObserver: ((ConvolutionCall) -> Void)? = nil
+    /// The convolutions' GEMM precision (`.bf16` for preview frames).
+    var precision: Precision = .f32
 
     /// `seeded` holds node values computed elsewhere (a trajectory's shared nodes); those nodes are not evaluated.
     func run(_ inputs: [GeneratorGraph.Input: Tensor], seeded: [Int: Tensor] = [:]) -> (output: Tensor, latent: Tensor) {
@@ -41,7 +43,7 @@ struct GraphExecutor {
                 let (conv, epilogue) = generator.convolution(name, leakySlope: slope, norm: norm)
                 convolutionObserver(ConvolutionCall(name: name, convolution: conv, epilogue: epilogue, input: args[0]))
             }
-            return generator.convolve(args[0], name: name, leakySlope: slope, norm: norm)
+            return generator.convolve(args[0], name: name, leakySlope: slope, norm: norm, precision: precision)
         case .pool:
             return (generator.options.useAveragePooling ? Pooling.average : Pooling.max)(args[0])
         case .maxPool:
@@ -85,17 +87,18 @@ extension Generator {
     }
 
     /// One conv node: the convolution, its activation and its norm, fused where the norm is an affine map.
-    func convolve(_ x: Tensor, name: String, leakySlope: Float?, norm: String?, padding: Int? = nil) -> Tensor {
+    func convolve(_ x: Tensor, name: String, leakySlope: Float?, norm: String?, padding: Int? = nil,
+                  precision: Precision = .f32) -> Tensor {
         var conv = convolutions[name]!
         if let padding { conv = conv.withPadding(padding) }
         switch (norm, options.norm) {
         case (let n?, .batch):
             let folded = foldedNorms[n]!
-            return conv(x, epilogue: Epilogue(leakySlope: leakySlope, scale: folded.scale, shift: folded.shift))
+            return conv(x, epilogue: Epilogue(leakySlope: leakySlope, scale: folded.scale, shift: folded.shift), precision: precision)
         case (_?, .instance):
-            return instanceNorm(conv(x, epilogue: Epilogue(leakySlope: leakySlope)))
+            return instanceNorm(conv(x, epilogue: Epilogue(leakySlope: leakySlope), precision: precision))
         case (nil, _), (_?, .identity):
-            return conv(x, epilogue: Epilogue(leakySlope: leakySlope))
+            return conv(x, epilogue: Epilogue(leakySlope: leakySlope), precision: precision)
         }
     }
 }

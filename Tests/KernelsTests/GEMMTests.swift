@@ -1,0 +1,189 @@
+import XCTest
+import CBLAS
+@testable import Kernels
+
+/// The native (AVX-512) GEMM against OpenBLAS, and the convolutions on it against the six-loop reference. On a CPU
+/// without AVX-512 the native calls fall back to OpenBLAS and these tests compare it with itself.
+final class GEMMTests: XCTestCase {
+    /// Runs `body` with `backend` forced and the GEMM threads set to `threads`, restoring both afterwards.
+    func with<T>(_ backend: GEMMBackend, threads: Int = 1, _ body: () -> T) -> T {
+        let saved = GEMM.backend, savedThreads = ThreadPolicy.blasThreadCount
+        GEMM.backend = backend
+        ThreadPolicy.blasThreads(threads)
+        defer { GEMM.backend = saved; ThreadPolicy.blasThreads(savedThreads) }
+        return body()
+    }
+
+    struct Case {
+        var m, n, k: Int
+        var ta = false, tb = false
+        var lda = 0, ldb = 0, ldc = 0
+        var alpha: Float = 1, beta: Float = 0
+    }
+
+    /// op(A) op(B) on both backends with random operands (and a random C under beta); returns max |diff| relative
+    /// to the largest |C| and to the sum of |a b| terms, whichever is larger.
+    func compare(_ c: Case, precision: Precision = .f32, threads: Int = 1, seed: UInt64 = 1) -> (err: Float, scale: Float) {
+        var rng = TestRandom(state: seed &+ UInt64(c.m * 10007 + c.n * 101 + c.k))
+        let lda = max(c.lda, c.ta ? c.m : c.k), ldb = max(c.ldb, c.tb ? c.k : c.n), ldc = max(c.ldc, c.n)
+        let a = rng.array((c.ta ? c.k : c.m) * lda), b = rng.array((c.tb ? c.n : c.k) * ldb)
+        let c0 = rng.array(c.m * ldc)
+        func run(_ backend: GEMMBackend, _ p: Precision) -> [Float] {
+            var out = c0
+            with(backend, threads: threads) {
+                out.withUnsafeMutableBufferPointer { o in
+                    GEMM.multiply(transposeA: c.ta, transposeB: c.tb, m: c.m, n: c.n, k: c.k, alpha: c.alpha, a: a, lda: lda,
+                                  b: b, ldb: ldb, beta: c.beta, c: o.baseAddress!, ldc: ldc, precision: p)
+                }
+            }
+            return out
+        }
+        let want = run(.openblas, .f32), got = run(.native, precision)
+        var err: Float = 0, scale: Float = 0
+        for i in 0..<c.m {
+            for j in 0..<ldc {
+                let x = want[i * ldc + j], y = got[i * ldc + j]
+                if j >= c.n { XCTAssertEqual(x, y, "column past n written"); continue }
+                err = max(err, abs(x - y)); scale = max(scale, abs(x))
+            }
+        }
+        return (err, max(scale, 1))
+    }
+
+    func testNativeIsAvailableOnAVX512() throws {
+        let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        guard flags.contains(" avx512f ") else { throw XCTSkip("no AVX-512F on this CPU") }
+        XCTAssertTrue(GEMM.nativeAvailable)
+        XCTAssertEqual(GEMM.bf16Available, flags.contains(" avx512_bf16 "))
+    }
+
+    func testOddShapesAgainstOpenBLAS() {
+        let sizes = [1, 2, 3, 5, 7, 11, 12, 13, 16, 17, 31, 32, 33, 47, 63, 64, 65, 97, 127, 128, 130]
+        var rng = SplitMixLite(seed: 5)
+        for trial in 0..<160 {
+            let m = sizes[rng.next() % sizes.count], n = sizes[rng.next() % sizes.count], k = sizes[rng.next() % sizes.count]
+            var c = Case(m: m, n: n, k: k)
+            c.ta = trial % 4 == 1 || trial % 4 == 3
+            c.tb = trial % 4 >= 2
+            c.lda = rng.next() % 3 == 0 ? (c.ta ? m : k) + 3 : 0
+            c.ldb = rng.next() % 3 == 0 ? (c.tb ? k : n) + 5 : 0
+            c.ldc = rng.next() % 3 == 0 ? n + 2 : 0
+            c.beta = [0, 1, 0.5][trial % 3]
+            c.alpha = trial % 5 == 0 ? -0.75 : 1
+            let r = compare(c, seed: UInt64(trial))
+            // f32 accumulation in another order: a few ulps of the k-term sums (|terms| <= 1).
+            XCTAssertLessThan(r.err, 2e-6 * Float(k).squareRoot() * r.scale + 1e-6,
+                              "\(m)x\(n)x\(k) ta \(c.ta) tb \(c.tb) beta \(c.beta)")
+        }
+    }
+
+    func testEveryRemainderOfTheRegisterTile() {
+        // MR = 12 rows, NR = 32 columns: every row and column remainder, K across the packing block (256).
+        for m in [1, 11, 12, 13, 23, 24, 25] {
+            for n in [1, 15, 16, 17, 31, 32, 33, 63] {
+                let r = compare(Case(m: m, n: n, k: 257))
+                XCTAssertLessThan(r.err, 2e-6 * 17 * r.scale, "\(m)x\(n)x257")
+            }
+        }
+    }
+
+    func testLargeProduct() {
+        let r = compare(Case(m: 256, n: 4096, k: 576))
+        XCTAssertLessThan(r.err / r.scale, 2e-6, "256x4096x576: \(r.err) of \(r.scale)")
+        // Larger than every cache block (MC, NC, KC) and split over two workers.
+        let s = compare(Case(m: 300, n: 3300, k: 700, beta: 1), threads: 2)
+        XCTAssertLessThan(s.err / s.scale, 2e-6, "300x3300x700: \(s.err) of \(s.scale)")
+    }
+
+    func testPackedLeftOperandMatchesThePlainCall() {
+        var rng = TestRandom(state: 9)
+        for (m, n, k) in [(1, 1, 1), (7, 33, 5), (13, 16, 300), (512, 16, 512), (70, 130, 257), (6, 64, 1100)] {
+            let storage = rng.array(m * k + 3)   // the matrix at offset 3, as a point of a Winograd filter bank
+            let b = rng.array(k * n)
+            let packed = PackedMatrix(storage, offset: 3, rows: m, columns: k)
+            for precision in Precision.allCases {
+                for threads in [1, 2] {
+                    var plain = [Float](repeating: 0.5, count: m * n), viaPacked = plain
+                    with(.native, threads: threads) {
+                        storage.withUnsafeBufferPointer { a in
+                            GEMM.multiply(m: m, n: n, k: k, a: a.baseAddress! + 3, lda: k, b: b, ldb: n, beta: 1, c: &plain, ldc: n,
+                                          precision: precision)
+                        }
+                        GEMM.multiply(packed, n: n, b: b, ldb: n, beta: 1, c: &viaPacked, ldc: n, precision: precision)
+                    }
+                    XCTAssertEqual(plain, viaPacked, "\(precision) \(m)x\(n)x\(k) on \(threads) threads")
+                }
+            }
+            var blas = [Float](repeating: 0, count: m * n), native = blas
+            with(.openblas) { GEMM.multiply(packed, n: n, b: b, ldb: n, c: &blas, ldc: n) }
+            with(.native) { GEMM.multiply(packed, n: n, b: b, ldb: n, c: &native, ldc: n) }
+            let err = zip(blas, native).map { abs($0 - $1) }.max() ?? 0
+            XCTAssertLessThan(err, 2e-6 * Float(k).squareRoot() * 4, "\(m)x\(n)x\(k) packed vs OpenBLAS")
+        }
+    }
+
+    func testBF16WithinItsRounding() throws {
+        guard GEMM.bf16Available else { throw XCTSkip("no AVX512_BF16 on this CPU") }
+        for (m, n, k) in [(1, 1, 1), (5, 7, 3), (13, 33, 31), (64, 130, 127), (12, 32, 513), (256, 4096, 576)] {
+            for beta: Float in [0, 1] {
+                let r = compare(Case(m: m, n: n, k: k, beta: beta), precision: .bf16)
+                // Each operand rounds to 8 significant bits (relative error <= 2^-9), so each |a b| term moves by at
+                // most ~2^-8; random signs make the sum's error grow like sqrt(k); 4x margin on the bound.
+                let bound = 4 * Float(k).squareRoot() * 0.0039 + 1e-6
+                XCTAssertLessThan(r.err, bound, "bf16 \(m)x\(n)x\(k): \(r.err)")
+                if k >= 64 { XCTAssertGreaterThan(r.err, 0, "bf16 \(m)x\(n)x\(k) rounded nothing") }
+            }
+        }
+        // Values exact in bf16 (small integers) give the f32 result exactly.
+        let m = 7, n = 19, k = 40
+        let a = (0..<(m * k)).map { Float($0 % 7) - 3 }, b = (0..<(k * n)).map { Float($0 % 5) - 2 }
+        var got = [Float](repeating: .nan, count: m * n), want = got
+        with(.native) { GEMM.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &got, ldc: n, precision: .bf16) }
+        with(.openblas) { GEMM.multiply(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: &want, ldc: n) }
+        XCTAssertEqual(got, want)
+    }
+
+    func testConvolutionsOnNativeGEMMAgainstReference() {
+        var rng = TestRandom(state: 77)
+        for (inC, outC, h, w, kernel, stride, padding) in [(3, 5, 17, 13, 3, 1, 1), (33, 17, 11, 29, 3, 1, 1), (64, 70, 24, 20, 3, 1, 1),
+                                                           (13, 9, 31, 7, 1, 1, 0), (8, 16, 19, 19, 4, 2, 2), (70, 33, 40, 36, 3, 1, 1)] {
+            let conv = Convolution(outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding,
+                                   weight: rng.array(outC * inC * kernel * kernel), bias: rng.array(outC))
+            let x = rng.tensor(Shape(n: 1, c: inC, h: h, w: w))
+            let exact = conv.reference(x, epilogue: Epilogue(leakySlope: 0.2))
+            for algorithm in [ConvolutionAlgorithm.direct, .winograd2x2, .winograd4x4] {
+                guard conv.resolvedAlgorithm(algorithm, height: h, width: w) == algorithm else { continue }
+                let bound: Float = algorithm == .winograd4x4 ? 1e-6 * Float(inC * 9) + 2e-5 : 1e-7 * Float(inC * 9) + 4e-6
+                for threads in [1, 2] {
+                    let y = with(.native, threads: threads) { conv(x, epilogue: Epilogue(leakySlope: 0.2), algorithm: algorithm) }
+                    XCTAssertLessThan(y.maxAbsDifference(exact), bound, "\(algorithm) \(inC)->\(outC) \(h)x\(w) k\(kernel)")
+                }
+                if GEMM.bf16Available && algorithm != .winograd4x4 {
+                    let y = with(.native) { conv(x, epilogue: Epilogue(leakySlope: 0.2), algorithm: algorithm, precision: .bf16) }
+                    let scale = exact.scalars.reduce(Float(0)) { max($0, abs($1)) }
+                    XCTAssertLessThan(y.maxAbsDifference(exact), 0.02 * scale, "bf16 \(algorithm) \(inC)->\(outC)")
+                }
+            }
+            if GEMM.bf16Available {
+                // The automatic choice in bf16 (F(2x2) where f32 would take F(4x4)) stays within bf16's rounding.
+                XCTAssertNotEqual(conv.resolvedAlgorithm(height: h, width: w, precision: .bf16), .winograd4x4)
+                let y = with(.native) { conv(x, epilogue: Epilogue(leakySlope: 0.2), precision: .bf16) }
+                let scale = exact.scalars.reduce(Float(0)) { max($0, abs($1)) }
+                XCTAssertLessThan(y.maxAbsDifference(exact), 0.02 * scale, "bf16 auto \(inC)->\(outC)")
+            }
+        }
+    }
+}
+
+/// Small deterministic integers for picking shapes.
+struct SplitMixLite {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> Int {
+        state &+= 0x9E3779B97F4A7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58476D1CE4E5B9
+        z = (z ^ (z >> 27)) &* 0x94D049BB133111EB
+        return Int((z ^ (z >> 31)) >> 1)
+    }
+}
