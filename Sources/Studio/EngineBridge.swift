@@ -1,5 +1,6 @@
 import AtomicFiles
 import Engine
+import Kernels
 import Foundation
 import ImageIO
 import Model
@@ -49,6 +50,13 @@ public struct EngineRenderer: FrameRenderer {
             }
         }
         return frame
+    }
+
+    /// While painting: only what the stroke reaches, with bfloat16 products; the exact render at the stroke's end
+    /// recomputes those regions in f32.
+    public func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage? {
+        filler.cancel()
+        return try await live.render(image: subject.image, intensity: subject.intensity(at: level), precision: .bf16)
     }
 
     public func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)? {

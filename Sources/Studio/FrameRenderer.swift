@@ -21,6 +21,11 @@ public protocol FrameRenderer: Sendable {
     /// A frame of `subject` at `level` at once, without running the network (e.g. blended from frames already
     /// rendered at nearby levels), or nil when there is none. `exact` says it is a rendered frame, not a blend.
     func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)?
+
+    /// A fast approximate frame while the user paints (e.g. the stroke's regions recomputed at reduced precision),
+    /// at full size; nil when the renderer has none (the studio then renders a copy sampled down). The next exact
+    /// render must be exact everywhere, including where previews were shown.
+    func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage?
 }
 
 extension FrameRenderer {
@@ -29,4 +34,6 @@ extension FrameRenderer {
     }
 
     public func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)? { nil }
+
+    public func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage? { nil }
 }

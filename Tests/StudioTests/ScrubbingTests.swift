@@ -87,6 +87,38 @@ final class ScrubbingTests: XCTestCase {
     }
 }
 
+extension ScrubbingTests {
+    /// Painting: previews are full-size frames of the engine's incremental bf16 update; the stroke's exact frame
+    /// afterwards is exact everywhere.
+    func testStrokePreviewsAreFastEngineFramesAndTheExactFrameCleansThemUp() async throws {
+        var s = makeState(width: 40, height: 24)
+        s.brush = BrushSettings(diameter: 4, hardness: 1)
+        let press = s.send(mouse(.press, (10, 10))).compactMap(\.renderRequest)
+        XCTAssertEqual(press.first?.strokePreview, true)
+        XCTAssertEqual(press.first?.image.width, 40, "full size: the engine updates its kept frame")
+
+        var options = GeneratorOptions()
+        options.widthMultiplier = 0.125
+        let generator = Generator.random(options: options, seed: 5)
+        let renderer = EngineRenderer(generator: generator, description: "random", range: 0...1)
+        var pixels = [UInt8](repeating: 0, count: 40 * 24 * 3)
+        for i in pixels.indices { pixels[i] = UInt8((i * 53) % 241) }
+        let image = RGBImage(width: 40, height: 24, pixels: pixels)
+        _ = try await renderer.render(ScrubSubject(image: image, painted: nil), level: 0.5)
+        var painted = [Float](repeating: .nan, count: 40 * 24)
+        for y in 5..<12 { for x in 8..<15 { painted[y * 40 + x] = 1 } }
+        let subject = ScrubSubject(image: image, painted: painted)
+        let delivered = Delivered()
+        let request = RenderRequest(id: 7, document: 0, image: image, mask: MaskLayer(width: 40, height: 24, values: painted),
+                                    level: 0.5, exact: false, lowResolutionSide: 16, strokePreview: true)
+        try await StudioRuntime.perform(request, with: renderer) { delivered.add($0) }
+        XCTAssertEqual(delivered.results.map(\.image.width), [40], "not sampled down")
+        XCTAssertEqual(delivered.results.map(\.exact), [false])
+        let exact = try await renderer.render(subject, level: 0.5)
+        XCTAssertEqual(exact, Modulator(generator: generator).render(image, map: subject.intensity(at: 0.5)))
+    }
+}
+
 private func statusLine(_ s: StudioState) -> String {
     view(s).lines.last ?? ""
 }

@@ -337,8 +337,8 @@ final class StudioRuntime {
     }
 
     /// One render request, progressively: a frame the engine has at once (a blend of levels it cached for this
-    /// mask) goes out first; then the exact frame, or for a preview the low-resolution render when nothing was
-    /// at hand.
+    /// mask) goes out first; then the exact frame, or for a preview the engine's fast preview of a stroke, or a
+    /// render sampled down when neither was at hand.
     static func perform(_ request: RenderRequest, with renderer: FrameRenderer,
                         deliver: @Sendable (RenderResult) -> Void) async throws {
         let t0 = now()
@@ -352,6 +352,8 @@ final class StudioRuntime {
         let out: RGBImage
         if request.exact {
             out = try await renderer.render(subject, level: request.level)
+        } else if request.strokePreview, let fast = try await renderer.renderPreview(subject, level: request.level) {
+            out = fast
         } else if let side = request.lowResolutionSide {
             let small = RenderRequest.preview(id: request.id, document: request.document, image: request.image,
                                               mask: request.mask, level: request.level, side: side)

@@ -164,7 +164,8 @@ extension StudioState {
             request = RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: false,
                                     lowResolutionSide: Self.previewSide)
         } else {
-            request = .preview(id: id, document: current, image: image, mask: doc.mask, level: doc.level, side: Self.previewSide)
+            request = RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: false,
+                                    lowResolutionSide: Self.previewSide, strokePreview: true)
         }
         return [.render(request)]
     }
