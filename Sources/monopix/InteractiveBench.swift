@@ -50,23 +50,37 @@ struct InteractiveBench: ParsableCommand {
             return region
         }
         for r in [8, 16, 32] {
-            var times: [Double] = []
+            var times: [Double] = [], previews: [Double] = []
             var fraction = 0.0
             for k in 0..<3 {
                 let region = dab(size / 2 + 7 * k, size / 2 - 5 * k, r, Float(k % 2))
                 times.append(seconds { exec.update(map: map, changed: region) })
                 fraction = exec.lastRecomputedFraction
             }
-            let t = times.min()!
+            // The studio's previews while the button is held: the same dabs with bfloat16 products.
+            for k in 0..<3 {
+                let region = dab(size / 2 - 6 * k, size / 2 + 4 * k, r, Float(k % 2))
+                previews.append(seconds { exec.update(map: map, changed: region, precision: .bf16) })
+            }
+            let release = seconds { exec.update(map: map, changed: .empty) }
+            let t = times.min()!, p = previews.min()!
             results["dab_r\(r)_s"] = t
-            print(String(format: "  dab radius %2d: %.3f s  (%.2fx a full frame; %.0f%% of the convolution work)", r, t, t / full, fraction * 100))
+            results["dab_r\(r)_preview_s"] = p
+            results["dab_r\(r)_release_s"] = release
+            print(String(format: "  dab radius %2d: exact %.3f s (%.2fx a full frame; %.0f%% of the convolution work), preview (bf16) %.3f s (%.2fx); exact frame after 3 previews %.3f s",
+                         r, t, t / full, fraction * 100, p, p / full, release))
         }
-        // A 20-dab stroke along a diagonal, one update per dab as the studio does while the button is held.
-        let strokeTime = seconds {
-            for i in 0..<20 { exec.update(map: map, changed: dab(size / 4 + i * size / 40, size / 3 + i * size / 60, 16, 0.9)) }
+        // A 20-dab stroke along a diagonal, one update per dab as the studio does while the button is held: bf16
+        // previews, then the exact frame on release.
+        var strokePreviews = 0.0
+        for i in 0..<20 {
+            strokePreviews += seconds { exec.update(map: map, changed: dab(size / 4 + i * size / 40, size / 3 + i * size / 60, 16, 0.9), precision: .bf16) }
         }
-        results["stroke_20_dabs_s"] = strokeTime
-        print(String(format: "  20-dab stroke (r 16): %.3f s in all, %.3f s per dab", strokeTime, strokeTime / 20))
+        let strokeRelease = seconds { exec.update(map: map, changed: .empty) }
+        results["stroke_20_dabs_preview_s"] = strokePreviews
+        results["stroke_release_s"] = strokeRelease
+        print(String(format: "  20-dab stroke (r 16): previews %.3f s in all, %.3f s per dab; exact frame on release %.3f s",
+                     strokePreviews, strokePreviews / 20, strokeRelease))
 
         // Scrubbing: the preview blends the two nearest cached levels; the exact frame is a full pass.
         let cache = LevelCache(capacityBytes: 64 << 20)
