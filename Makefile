@@ -4,7 +4,7 @@ SWIFT      ?= swift
 APT_PKGS   := pkg-config libncursesw5-dev libopenblas-dev libpng-dev libsixel-dev libjpeg62-turbo-dev tmux
 BIN        := .build/release/monopix
 
-.PHONY: all deps build test studio bench clean fixtures
+.PHONY: all deps build test studio bench clean fixtures kill-test kill-test-short storm-test storm-test-short
 
 all: build
 
@@ -38,6 +38,24 @@ bench: build
 fixtures:
 	python3 scripts/make_fixtures.py
 	python3 scripts/make_lpips_fixtures.py
+
+# Reliability (docs/reliability.md): SIGKILL at random moments into a batch export, a training run and the studio's
+# session save, TRIALS kills each; then a storm of keys, drags and resizes into the studio. The short versions are
+# for CI (about a minute each on two cores).
+TRIALS       ?= 40
+STORM_EVENTS ?= 20000
+
+kill-test: build
+	python3 scripts/kill_harness.py all --trials $(TRIALS)
+
+kill-test-short: build
+	python3 scripts/kill_harness.py all --trials 8
+
+storm-test: build
+	python3 scripts/storm_test.py --events $(STORM_EVENTS)
+
+storm-test-short: build
+	python3 scripts/storm_test.py --events 4000
 
 clean:
 	rm -rf .build

@@ -32,24 +32,27 @@ let package = Package(
         .target(name: "Kernels", dependencies: ["CBLAS", "CWinograd", "CGemm"], swiftSettings: fast),
         // The setjmp frames libpng/libjpeg need for their longjmp errors; everything else is Swift (ImageIO).
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
-        .target(name: "ImageIO", dependencies: ["CImageCodecs", "CPNG", "CJPEG"], swiftSettings: fast),
+        // Temp file, fsync, rename: every file the project writes, so a kill never leaves part of one.
+        .target(name: "AtomicFiles"),
+        .target(name: "ImageIO", dependencies: ["CImageCodecs", "CPNG", "CJPEG", "AtomicFiles"], swiftSettings: fast),
         .target(name: "Model", dependencies: [
-            "Kernels",
+            "Kernels", "AtomicFiles",
             .product(name: "Yams", package: "Yams"),
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: fast),
-        .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation"], swiftSettings: fast),
-        .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO"], swiftSettings: fast),
+        .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation", "AtomicFiles"], swiftSettings: fast),
+        .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model", "AtomicFiles"], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO", "AtomicFiles"], swiftSettings: fast),
         // Training-log readers and chart math, shared by the studio and the trainer; no dependencies.
         .target(name: "Monitoring"),
-        .target(name: "Studio", dependencies: ["Engine", "Model", "ImageIO", "Monitoring", "CNCurses", "CSixel"], swiftSettings: fast),
+        .target(name: "Studio", dependencies: ["Engine", "Model", "ImageIO", "Monitoring", "CNCurses", "CSixel", "AtomicFiles"], swiftSettings: fast),
         .executableTarget(name: "monopix", dependencies: [
             "Engine", "Model", "Kernels", "ImageIO", "Studio", "Evaluation", "Training",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ], swiftSettings: fast),
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
+        .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
         .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO", "Evaluation"]),

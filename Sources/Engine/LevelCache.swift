@@ -1,5 +1,6 @@
 import Foundation
 import ImageIO
+import Kernels
 
 /// Outputs at a ladder of global levels for one image and mask, so that scrubbing shows something at once: a
 /// preview blended between the two nearest cached levels (MonoPix is monotonic in the level, so the blend is close),
@@ -50,12 +51,7 @@ public final class LevelCache: @unchecked Sendable {
         case let (nil, a?): return a.1
         case let (b?, a?):
             if a.0 == b.0 { return b.1 }
-            let t = (level - b.0) / (a.0 - b.0)
-            var out = b.1
-            for i in out.pixels.indices {
-                out.pixels[i] = UInt8((Float(b.1.pixels[i]) * (1 - t) + Float(a.1.pixels[i]) * t).rounded())
-            }
-            return out
+            return Self.blend(b.1, a.1, t: (level - b.0) / (a.0 - b.0))
         }
     }
 
@@ -63,5 +59,26 @@ public final class LevelCache: @unchecked Sendable {
     public func missing(ladder: [Float], near level: Float) -> [Float] {
         let have = Set(levels)
         return ladder.filter { !have.contains($0) }.sorted { abs($0 - level) < abs($1 - level) }
+    }
+
+    /// `(1 - t)·below + t·above`, rounded; in 8.8 fixed point (exact to the rounding for 8-bit samples) and split
+    /// over the workers, so a scrub step stays within a frame's budget even for large images.
+    static func blend(_ below: RGBImage, _ above: RGBImage, t: Float) -> RGBImage {
+        let wa = Int32((t * 256).rounded()), wb = 256 - wa
+        let count = below.pixels.count
+        let pixels = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            below.pixels.withUnsafeBufferPointer { p in
+                above.pixels.withUnsafeBufferPointer { q in
+                    let blocks = (count + 65535) / 65536
+                    ThreadPolicy.chunks(blocks, elements: count) { range in
+                        for i in (range.lowerBound * 65536)..<min(count, range.upperBound * 65536) {
+                            out[i] = UInt8(truncatingIfNeeded: (Int32(p[i]) * wb + Int32(q[i]) * wa + 128) >> 8)
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+        return RGBImage(width: below.width, height: below.height, pixels: pixels)
     }
 }

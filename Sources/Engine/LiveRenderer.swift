@@ -20,7 +20,9 @@ public actor LiveRenderer {
 
     public init(generator: Generator) { self.generator = generator }
 
-    public func render(image: RGBImage, intensity: IntensityMap) throws -> RGBImage {
+    /// `precision: .bf16` makes a preview: the stroke's regions are recomputed with bfloat16 products, and the next
+    /// exact (`.f32`) render recomputes them again exactly, whatever it changes itself.
+    public func render(image: RGBImage, intensity: IntensityMap, precision: Precision = .f32) throws -> RGBImage {
         try Task.checkCancellation()
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
@@ -29,9 +31,9 @@ public actor LiveRenderer {
         let map = Tensor(map: intensity)
         if var w = warm, w.image == image, !generator.options.useNoise {
             let changed = Self.changedRegion(w.map, intensity)
-            let out = w.executor.update(map: map, changed: changed)
+            let out = w.executor.update(map: map, changed: changed, precision: precision)
             w.map = intensity
-            lastStats.recomputedFraction = changed.isEmpty ? 0 : w.executor.lastRecomputedFraction
+            lastStats.recomputedFraction = w.executor.lastRecomputedFraction
             warm = w
             return RGBImage(tensor: out)
         }

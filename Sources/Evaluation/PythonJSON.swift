@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -73,35 +74,10 @@ public indirect enum PythonJSON: Sendable, Equatable {
     }
 }
 
-/// `data` into a temporary file next to `url` (`.<name>.tmp-XXXXXX`), fsync'ed, then renamed over `url`: a reader
-/// sees the old file or the new one, never a part. The temporary file is removed if anything fails.
+/// `data` into a temporary file next to `url`, fsync'ed, then renamed over `url` (`AtomicFile`): a reader sees the
+/// old file or the new one, never a part. The temporary file is removed if anything fails.
 func writeAtomically(_ data: Data, to url: URL) throws {
-    let path = url.path
-    func fail(_ code: Int32) -> EvaluationError { .unwritable(path: path, reason: String(cString: strerror(code))) }
-    var template = Array("\(url.deletingLastPathComponent().path)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-    guard fd >= 0 else { throw fail(errno) }
-    let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-    var open = true, renamed = false
-    defer {
-        if open { close(fd) }
-        if !renamed { unlink(temp) }
+    do { try AtomicFile.write(data, to: url) } catch let failure as AtomicFile.Failure {
+        throw EvaluationError.unwritable(path: url.path, reason: failure.reason)
     }
-    guard fchmod(fd, 0o644) == 0 else { throw fail(errno) }
-    try data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-        var offset = 0
-        while offset < raw.count {
-            let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw fail(errno)
-            }
-            offset += n
-        }
-    }
-    guard fsync(fd) == 0 else { throw fail(errno) }
-    open = false
-    guard close(fd) == 0 else { throw fail(errno) }
-    guard rename(temp, path) == 0 else { throw fail(errno) }
-    renamed = true
 }

@@ -1,3 +1,4 @@
+import AtomicFiles
 import CImageCodecs
 import Foundation
 #if canImport(Glibc)
@@ -65,39 +66,12 @@ enum FileAccess {
         return .corrupt(path: path, format: format, message: message(err))
     }
 
-    /// Writes `url` atomically: `body` gets the descriptor of a new temporary file in the same folder
-    /// (`.<name>.tmp-XXXXXX`); when it returns, the file is fsync'ed, closed and renamed over `url`, and the folder
-    /// is fsync'ed. If anything throws, the temporary file is removed and an existing `url` is left untouched.
-    /// The new file gets the mode of the file it replaces, or 0644.
+    /// Writes `url` atomically (`AtomicFile`): `body` gets the descriptor of a new temporary file in the same
+    /// folder; an existing `url` is left untouched if anything throws. The new file gets the mode of the file it
+    /// replaces, or 0644.
     static func writeAtomically(to url: URL, _ body: (Int32) throws -> Void) throws {
-        let path = url.path
-        let folder = url.deletingLastPathComponent().path
-        var template = Array("\(folder)/.\(url.lastPathComponent).tmp-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw ImageIOError.unwritable(path: path, reason: describe(errno: errno)) }
-        let tempPath = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        var isOpen = true
-        var renamed = false
-        defer {
-            if isOpen { close(fd) }
-            if !renamed { unlink(tempPath) }
-        }
-        func fail(_ code: Int32) -> ImageIOError { .unwritable(path: path, reason: describe(errno: code)) }
-
-        var existing = stat()
-        let mode: mode_t = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : 0o644
-        guard fchmod(fd, mode) == 0 else { throw fail(errno) }
-        try body(fd)
-        guard fsync(fd) == 0 else { throw fail(errno) }
-        isOpen = false
-        guard close(fd) == 0 else { throw fail(errno) }
-        guard rename(tempPath, path) == 0 else { throw fail(errno) }
-        renamed = true
-        // So the rename itself survives a crash; best effort (some file systems refuse to sync a folder).
-        let folderFD = open(folder, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if folderFD >= 0 {
-            _ = fsync(folderFD)
-            close(folderFD)
+        do { try AtomicFile.write(to: url, body) } catch let failure as AtomicFile.Failure {
+            throw ImageIOError.unwritable(path: url.path, reason: failure.reason)
         }
     }
 }

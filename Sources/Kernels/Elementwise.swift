@@ -1,35 +1,44 @@
 import Foundation
 
 public func leakyReLU(_ x: Tensor, slope: Float = 0.2) -> Tensor {
-    var y = x
-    y.scalars.withUnsafeMutableBufferPointer { b in for i in b.indices { let v = b[i]; b[i] = v > 0 ? v : v * slope } }
-    return y
+    map(x) { v in v > 0 ? v : v * slope }
 }
 
 public func tanh(_ x: Tensor) -> Tensor {
-    var y = x
-    y.scalars.withUnsafeMutableBufferPointer { b in for i in b.indices { b[i] = Foundation.tanh(b[i]) } }
-    return y
+    map(x) { Foundation.tanh($0) }
+}
+
+/// `f` applied to every element, split over the workers for large tensors.
+func map(_ x: Tensor, _ f: (Float) -> Float) -> Tensor {
+    let count = x.scalars.count
+    return Tensor(uninitializedShape: x.shape) { dst in
+        x.scalars.withUnsafeBufferPointer { src in
+            let blocks = (count + 4095) / 4096
+            ThreadPolicy.chunks(blocks, elements: count) { range in
+                for i in (range.lowerBound * 4096)..<min(count, range.upperBound * 4096) { dst[i] = f(src[i]) }
+            }
+        }
+    }
 }
 
 /// `x * m` where `m` has one channel, broadcast over x's channels (the attention maps).
 public func multiplyBroadcastingChannels(_ x: Tensor, _ m: Tensor) -> Tensor {
     precondition(m.shape.c == 1 && m.shape.h == x.shape.h && m.shape.w == x.shape.w && m.shape.n == x.shape.n,
                  "multiplyBroadcastingChannels: \(x.shape) by \(m.shape)")
-    var y = x
     let s = x.shape
-    y.scalars.withUnsafeMutableBufferPointer { b in
-        m.scalars.withUnsafeBufferPointer { mb in
-            for n in 0..<s.n {
-                let mp = mb.baseAddress! + n * s.plane
-                for c in 0..<s.c {
-                    let p = b.baseAddress! + (n * s.c + c) * s.plane
-                    for i in 0..<s.plane { p[i] *= mp[i] }
+    return Tensor(uninitializedShape: s) { dst in
+        x.scalars.withUnsafeBufferPointer { src in
+            m.scalars.withUnsafeBufferPointer { mb in
+                ThreadPolicy.chunks(s.n * s.c, elements: s.count) { planes in
+                    for plane in planes {
+                        let mp = mb.baseAddress! + plane / s.c * s.plane
+                        let p = src.baseAddress! + plane * s.plane, q = dst.baseAddress! + plane * s.plane
+                        for i in 0..<s.plane { q[i] = p[i] * mp[i] }
+                    }
                 }
             }
         }
     }
-    return y
 }
 
 /// `a + factor * b`, element-wise, equal shapes.
@@ -55,7 +64,11 @@ public func concatChannels(_ parts: [Tensor]) -> Tensor {
                              "concatChannels: \(part.shape) does not match \(first)")
                 let count = part.shape.c * first.plane
                 part.scalars.withUnsafeBufferPointer { src in
-                    (dst.baseAddress! + offset).update(from: src.baseAddress! + n * count, count: count)
+                    let from = src.baseAddress! + n * count, to = dst.baseAddress! + offset
+                    ThreadPolicy.chunks(part.shape.c, elements: count) { channels in
+                        let lo = channels.lowerBound * first.plane
+                        (to + lo).update(from: from + lo, count: channels.count * first.plane)
+                    }
                 }
                 offset += count
             }

@@ -32,13 +32,15 @@ public func reflectionPad(_ x: Tensor, _ p: Insets) -> Tensor {
     let columns = (0..<out.w).map { reflect($0 - p.left, s.w) }
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
-            for plane in 0..<(s.n * s.c) {
-                let q = dst.baseAddress! + plane * out.plane
-                let base = src.baseAddress! + plane * s.plane
-                for oy in 0..<out.h {
-                    let row = base + reflect(oy - p.top, s.h) * s.w
-                    let o = q + oy * out.w
-                    for ox in 0..<out.w { o[ox] = row[columns[ox]] }
+            ThreadPolicy.chunks(s.n * s.c, elements: out.count) { planes in
+                for plane in planes {
+                    let q = dst.baseAddress! + plane * out.plane
+                    let base = src.baseAddress! + plane * s.plane
+                    for oy in 0..<out.h {
+                        let row = base + reflect(oy - p.top, s.h) * s.w
+                        let o = q + oy * out.w
+                        for ox in 0..<out.w { o[ox] = row[columns[ox]] }
+                    }
                 }
             }
         }
@@ -52,10 +54,12 @@ public func crop(_ x: Tensor, _ p: Insets) -> Tensor {
     let out = Shape(n: s.n, c: s.c, h: s.h - p.top - p.bottom, w: s.w - p.left - p.right)
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
-            for plane in 0..<(s.n * s.c) {
-                for oy in 0..<out.h {
-                    let from = src.baseAddress! + plane * s.plane + (oy + p.top) * s.w + p.left
-                    (dst.baseAddress! + plane * out.plane + oy * out.w).update(from: from, count: out.w)
+            ThreadPolicy.chunks(s.n * s.c, elements: out.count) { planes in
+                for plane in planes {
+                    for oy in 0..<out.h {
+                        let from = src.baseAddress! + plane * s.plane + (oy + p.top) * s.w + p.left
+                        (dst.baseAddress! + plane * out.plane + oy * out.w).update(from: from, count: out.w)
+                    }
                 }
             }
         }

@@ -25,6 +25,18 @@ public enum ThreadPolicy {
         blasThreadCount = n
     }
 
+    /// Runs `body` over contiguous chunks of `0..<total`, one chunk a worker, when there is enough work to pay
+    /// for the hand-off (`elements` in all); inline otherwise. Each item's result must not depend on the chunking,
+    /// so that the output is the same on any number of cores.
+    public static func chunks(_ total: Int, elements: Int, _ body: (Range<Int>) -> Void) {
+        let workers = min(workerCount, total)
+        guard workers > 1, elements >= parallelThreshold else { body(0..<total); return }
+        split(workers) { i, n in body(share(total, i, n)) }
+    }
+
+    /// Element passes smaller than this run on the calling thread (a dispatch costs a few microseconds).
+    static let parallelThreshold = 1 << 16
+
     /// The count `blasThreads` last set (every core until then, as OpenBLAS starts).
     nonisolated(unsafe) public private(set) static var blasThreadCount: Int = workerCount
 

@@ -9,16 +9,18 @@ public enum Pooling: Sendable {
         let out = Shape(n: s.n, c: s.c, h: ho, w: wo)
         return Tensor(uninitializedShape: out) { dst in
             x.scalars.withUnsafeBufferPointer { src in
-                for plane in 0..<(s.n * s.c) {
-                    let p = src.baseAddress! + plane * s.plane
-                    let q = dst.baseAddress! + plane * out.plane
-                    for oy in 0..<ho {
-                        let r0 = p + 2 * oy * s.w, r1 = r0 + s.w
-                        for ox in 0..<wo {
-                            let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
-                            switch self {
-                            case .max: q[oy * wo + ox] = Swift.max(Swift.max(a, b), Swift.max(c, d))
-                            case .average: q[oy * wo + ox] = (a + b + c + d) / 4
+                ThreadPolicy.chunks(s.n * s.c, elements: s.count) { planes in
+                    for plane in planes {
+                        let p = src.baseAddress! + plane * s.plane
+                        let q = dst.baseAddress! + plane * out.plane
+                        for oy in 0..<ho {
+                            let r0 = p + 2 * oy * s.w, r1 = r0 + s.w
+                            for ox in 0..<wo {
+                                let a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1]
+                                switch self {
+                                case .max: q[oy * wo + ox] = Swift.max(Swift.max(a, b), Swift.max(c, d))
+                                case .average: q[oy * wo + ox] = (a + b + c + d) / 4
+                                }
                             }
                         }
                     }

@@ -11,16 +11,18 @@ public func upsampleBilinear2x(_ x: Tensor, region: Region) -> Tensor {
     let ty = Array(bilinear2xTaps(s.h)[region.top..<region.bottom]), tx = Array(bilinear2xTaps(s.w)[region.left..<region.right])
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
-            for plane in 0..<(s.n * s.c) {
-                let p = src.baseAddress! + plane * s.plane
-                let q = dst.baseAddress! + plane * out.plane
-                for oy in 0..<out.h {
-                    let (y0, y1, h0, h1) = ty[oy]
-                    let r0 = p + y0 * s.w, r1 = p + y1 * s.w
-                    let o = q + oy * out.w
-                    for ox in 0..<out.w {
-                        let (x0, x1, w0, w1) = tx[ox]
-                        o[ox] = h0 * (w0 * r0[x0] + w1 * r0[x1]) + h1 * (w0 * r1[x0] + w1 * r1[x1])
+            ThreadPolicy.chunks(s.n * s.c, elements: out.count) { planes in
+                for plane in planes {
+                    let p = src.baseAddress! + plane * s.plane
+                    let q = dst.baseAddress! + plane * out.plane
+                    for oy in 0..<out.h {
+                        let (y0, y1, h0, h1) = ty[oy]
+                        let r0 = p + y0 * s.w, r1 = p + y1 * s.w
+                        let o = q + oy * out.w
+                        for ox in 0..<out.w {
+                            let (x0, x1, w0, w1) = tx[ox]
+                            o[ox] = h0 * (w0 * r0[x0] + w1 * r0[x1]) + h1 * (w0 * r1[x0] + w1 * r1[x1])
+                        }
                     }
                 }
             }

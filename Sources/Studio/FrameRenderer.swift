@@ -13,4 +13,27 @@ public protocol FrameRenderer: Sendable {
     var description: String { get }
 
     func render(image: RGBImage, intensity: IntensityMap) async throws -> RGBImage
+
+    /// The exact frame of `subject` at `level`. Renderers that keep frames for scrubbing override this (it knows
+    /// what was painted and what follows the level); the default resolves the map and calls `render`.
+    func render(_ subject: ScrubSubject, level: Float) async throws -> RGBImage
+
+    /// A frame of `subject` at `level` at once, without running the network (e.g. blended from frames already
+    /// rendered at nearby levels), or nil when there is none. `exact` says it is a rendered frame, not a blend.
+    func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)?
+
+    /// A fast approximate frame while the user paints (e.g. the stroke's regions recomputed at reduced precision),
+    /// at full size; nil when the renderer has none (the studio then renders a copy sampled down). The next exact
+    /// render must be exact everywhere, including where previews were shown.
+    func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage?
+}
+
+extension FrameRenderer {
+    public func render(_ subject: ScrubSubject, level: Float) async throws -> RGBImage {
+        try await render(image: subject.image, intensity: subject.intensity(at: level))
+    }
+
+    public func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)? { nil }
+
+    public func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage? { nil }
 }

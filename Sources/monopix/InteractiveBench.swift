@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Engine
+import Evaluation
 import Foundation
 import ImageIO
 import Kernels
@@ -20,6 +21,9 @@ struct InteractiveBench: ParsableCommand {
 
     @Option(name: .long, help: "Write the results as JSON to this file.")
     var json: String?
+
+    @Flag(help: "Skip measuring how close each scrub preview is to the exact frame (needs the bundled model).")
+    var noPreviewQuality = false
 
     func seconds(_ body: () -> Void) -> Double {
         let t0 = DispatchTime.now().uptimeNanoseconds
@@ -46,23 +50,37 @@ struct InteractiveBench: ParsableCommand {
             return region
         }
         for r in [8, 16, 32] {
-            var times: [Double] = []
+            var times: [Double] = [], previews: [Double] = []
             var fraction = 0.0
             for k in 0..<3 {
                 let region = dab(size / 2 + 7 * k, size / 2 - 5 * k, r, Float(k % 2))
                 times.append(seconds { exec.update(map: map, changed: region) })
                 fraction = exec.lastRecomputedFraction
             }
-            let t = times.min()!
+            // The studio's previews while the button is held: the same dabs with bfloat16 products.
+            for k in 0..<3 {
+                let region = dab(size / 2 - 6 * k, size / 2 + 4 * k, r, Float(k % 2))
+                previews.append(seconds { exec.update(map: map, changed: region, precision: .bf16) })
+            }
+            let release = seconds { exec.update(map: map, changed: .empty) }
+            let t = times.min()!, p = previews.min()!
             results["dab_r\(r)_s"] = t
-            print(String(format: "  dab radius %2d: %.3f s  (%.2fx a full frame; %.0f%% of the convolution work)", r, t, t / full, fraction * 100))
+            results["dab_r\(r)_preview_s"] = p
+            results["dab_r\(r)_release_s"] = release
+            print(String(format: "  dab radius %2d: exact %.3f s (%.2fx a full frame; %.0f%% of the convolution work), preview (bf16) %.3f s (%.2fx); exact frame after 3 previews %.3f s",
+                         r, t, t / full, fraction * 100, p, p / full, release))
         }
-        // A 20-dab stroke along a diagonal, one update per dab as the studio does while the button is held.
-        let strokeTime = seconds {
-            for i in 0..<20 { exec.update(map: map, changed: dab(size / 4 + i * size / 40, size / 3 + i * size / 60, 16, 0.9)) }
+        // A 20-dab stroke along a diagonal, one update per dab as the studio does while the button is held: bf16
+        // previews, then the exact frame on release.
+        var strokePreviews = 0.0
+        for i in 0..<20 {
+            strokePreviews += seconds { exec.update(map: map, changed: dab(size / 4 + i * size / 40, size / 3 + i * size / 60, 16, 0.9), precision: .bf16) }
         }
-        results["stroke_20_dabs_s"] = strokeTime
-        print(String(format: "  20-dab stroke (r 16): %.3f s in all, %.3f s per dab", strokeTime, strokeTime / 20))
+        let strokeRelease = seconds { exec.update(map: map, changed: .empty) }
+        results["stroke_20_dabs_preview_s"] = strokePreviews
+        results["stroke_release_s"] = strokeRelease
+        print(String(format: "  20-dab stroke (r 16): previews %.3f s in all, %.3f s per dab; exact frame on release %.3f s",
+                     strokePreviews, strokePreviews / 20, strokeRelease))
 
         // Scrubbing: the preview blends the two nearest cached levels; the exact frame is a full pass.
         let cache = LevelCache(capacityBytes: 64 << 20)
@@ -74,9 +92,64 @@ struct InteractiveBench: ParsableCommand {
         results["scrub_exact_s"] = full
         results["level_cache_mb"] = Double(cache.bytes) / 1e6
         print(String(format: "  scrub step: preview %.4f s (blend of the two nearest cached levels), exact %.3f s; level cache %.1f MB", preview, full, Double(cache.bytes) / 1e6))
+        // The blend's cost grows with the pixels only: how it fares on large photos.
+        for side in [2048, 4096] {
+            let big = LevelCache(capacityBytes: 2 * side * side * 3)
+            var pixels = [UInt8](repeating: 0, count: side * side * 3)
+            for i in stride(from: 0, to: pixels.count, by: 7) { pixels[i] = UInt8(i % 251) }
+            big.insert(RGBImage(width: side, height: side, pixels: pixels), level: 0)
+            big.insert(RGBImage(width: side, height: side, pixels: pixels.reversed()), level: 1)
+            let t = min(seconds { _ = big.preview(at: 0.3) }, seconds { _ = big.preview(at: 0.6) })
+            results["scrub_preview_\(side)_s"] = t
+            print(String(format: "  scrub preview at %dx%d: %.4f s", side, side, t))
+        }
+        if !noPreviewQuality, let quality = try previewQuality() { results.merge(quality) { $1 } }
         if let json {
             let data = try JSONSerialization.data(withJSONObject: results, options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))
         }
+    }
+
+    /// Which scrub preview is closer to the exact frame, on a real model and photo (the bundled ones): the blend of
+    /// the two nearest levels of the studio's ladder (11 levels over the model's range), or an exact pass at half
+    /// resolution scaled back up. Levels off the ladder's grid, as a scrub lands.
+    func previewQuality() throws -> [String: Double]? {
+        guard let config = BundledAssets.config, let checkpoint = BundledAssets.model, let samples = BundledAssets.samples,
+              let photo = try? ImageFile.readRGB(samples.appendingPathComponent("chelsea_dark.png")) else {
+            print("  preview quality: skipped (bundled model or sample not found)")
+            return nil
+        }
+        let model = try LoadedModel(config: config, checkpoint: checkpoint)
+        let image = photo.resized(width: size, height: size)
+        let modulator = Modulator(generator: model.generator)
+        let ladder = ScrubLadder(range: -1...2, levels: 11)
+        let subject = ScrubSubject(image: image, painted: nil)
+        // Filled as the studio fills it: the even ladder around the first level, then refined where frames jump.
+        let fill = seconds {
+            ladder.remember(modulator.render(image, level: 1), of: subject, at: 1)
+            while let level = ladder.nextLevel(for: subject, near: 1) {
+                ladder.remember(modulator.render(image, level: level), of: subject, at: level)
+            }
+        }
+        let count = ladder.cachedLevels.count
+        var results: [String: Double] = ["ladder_fill_s": fill, "ladder_levels": Double(count)]
+        print(String(format: "  preview quality (bundled low-light model, chelsea_dark at %dx%d; ladder over [-1, 2] filled with %d levels in %.2f s):", size, size, count, fill))
+        var blendPSNR: [Double] = [], halfPSNR: [Double] = []
+        for level: Float in [0.33, 0.61, 0.97] {
+            let exact = modulator.render(image, level: level)
+            var blend: RGBImage?
+            let tBlend = seconds { blend = ladder.preview(of: subject, at: level)?.image }
+            var half: RGBImage?
+            let tHalf = seconds {
+                half = modulator.render(image.downscaled(toFit: size / 2), level: level).resized(width: size, height: size)
+            }
+            blendPSNR.append(ImageMetrics.psnr(blend!, exact))
+            halfPSNR.append(ImageMetrics.psnr(half!, exact))
+            print(String(format: "    level %.2f: blend of cached levels %.1f dB in %.4f s; half-resolution pass %.1f dB in %.3f s",
+                         level, blendPSNR.last!, tBlend, halfPSNR.last!, tHalf))
+        }
+        results["blend_preview_psnr_db"] = blendPSNR.reduce(0, +) / Double(blendPSNR.count)
+        results["half_resolution_preview_psnr_db"] = halfPSNR.reduce(0, +) / Double(halfPSNR.count)
+        return results
     }
 }

@@ -99,9 +99,10 @@ struct StudioCommand: ParsableCommand {
                 guard let samples = BundledAssets.samples else { throw ValidationError("give an image or a folder (the bundled samples were not found)") }
                 images = [samples]
             }
+            let range = try parsedRange(for: loaded)
             let options = StudioOptions(
                 paths: images,
-                range: try parsedRange(for: loaded), initialLevel: level, graphics: graphics,
+                range: range, initialLevel: level, graphics: graphics,
                 watch: watch.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) } + discoveredRuns(),
                 sessionDirectory: sessionDirectory.map { URL(fileURLWithPath: $0, isDirectory: true) },
                 useSession: !noSession, training: trainingSetup())
@@ -109,7 +110,7 @@ struct StudioCommand: ParsableCommand {
             if demoRenderer {
                 services.renderer = DemoRenderer()
             } else if let loaded {
-                services.renderer = EngineRenderer(model: loaded)
+                services.renderer = EngineRenderer(model: loaded, range: range)
                 services.exporter = EngineExporter(model: loaded)
             } else {
                 // The studio still opens (to paint masks); the status line says why there is no output.

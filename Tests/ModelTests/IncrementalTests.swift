@@ -41,6 +41,46 @@ final class IncrementalTests: XCTestCase {
     func testInstanceNormRecomputesWholePlanesExactly() { checkStrokes({ $0.norm = .instance; $0.transcode = true; $0.useAveragePooling = true }, strokes: 3) }
     func testMultipleOfSixteen() { checkStrokes({ $0.tanhLatent = true }, width: 48, height: 32) }
 
+    /// Painting with preview (bf16) updates dab by dab: each preview is close, and the exact update that ends a stroke
+    /// (with or without a change of its own) equals a full pass: nothing approximate is left behind.
+    func testPreviewUpdatesAreCleanedUpByTheNextExactOne() {
+        for norm in [NormKind.batch, .instance] {
+            // Narrow enough that every convolution is direct: Winograd's tiles fall differently on a region than on
+            // the whole frame, which moves the rounding by up to ~1e-5 of its own.
+            var o = GeneratorOptions()
+            o.widthMultiplier = 1.0 / 16
+            o.norm = norm
+            o.selfAttention = true
+            let g = Generator.random(options: o, seed: 13)
+            let (h, w) = (41, 50)
+            let image = randomTensor(Shape(n: 1, c: 3, h: h, w: w), seed: 2)
+            var map = Tensor(shape: Shape(n: 1, c: 1, h: h, w: w), repeating: 0.3)
+            var exec = IncrementalExecutor(generator: g, image: image, map: map)
+            var rng = SplitMix64(seed: 9)
+            for stroke in 0..<4 {
+                for _ in 0..<3 {
+                    let top = Int(rng.next() % UInt64(h)), left = Int(rng.next() % UInt64(w)), size = 2 + Int(rng.next() % 6)
+                    let r = Region(top: top, bottom: top + size, left: left, right: left + size).clipped(height: h, width: w)
+                    for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = Float(stroke) * 0.3 } }
+                    let preview = exec.update(map: map, changed: r, precision: .bf16)
+                    XCTAssertTrue(exec.isApproximate)
+                    let truth = g(image, intensity: .map(map)).output
+                    let meanError = zip(preview.scalars, truth.scalars).reduce(0) { $0 + abs($1.0 - $1.1) } / Float(truth.scalars.count)
+                    XCTAssertLessThan(meanError, 0.02, "\(norm) preview")
+                }
+                // Odd strokes end with a change of their own, even ones with the release alone.
+                var changed = Region.empty
+                if stroke % 2 == 1 {
+                    changed = Region(top: 0, bottom: 3, left: w - 4, right: w)
+                    for y in changed.top..<changed.bottom { for x in changed.left..<changed.right { map[0, 0, y, x] = 1 } }
+                }
+                let exact = exec.update(map: map, changed: changed)
+                XCTAssertFalse(exec.isApproximate)
+                XCTAssertLessThan(exact.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5, "\(norm) stroke \(stroke)")
+            }
+        }
+    }
+
     func testASmallDabRecomputesLittleOfALargeFrame() {
         var o = GeneratorOptions()
         o.widthMultiplier = 1.0 / 16

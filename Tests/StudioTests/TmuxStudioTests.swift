@@ -162,7 +162,8 @@ final class TmuxStudioTests: XCTestCase {
     }
 
     /// The real engine: the bundled low-light model on a bundled sample (copied, so the export lands in a temporary
-    /// folder). Open, paint a stroke (incrementally recomputed), export with Ctrl+E, quit.
+    /// folder). Open, scrub the level (blends of the engine's cached levels, then exact), paint a stroke
+    /// (incrementally recomputed), export with Ctrl+E, quit.
     func testTheBundledModelRendersPaintsAndExports() throws {
         let sample = Self.packageRoot.appendingPathComponent("assets/samples/chelsea_dark.png")
         try FileManager.default.copyItem(at: sample, to: directory.appendingPathComponent("chelsea_dark.png"))
@@ -173,6 +174,13 @@ final class TmuxStudioTests: XCTestCase {
         XCTAssertTrue(s.contains("MonoPix_LowLight_Small"), "the bundled model is named in the title")
         XCTAssertFalse(s.contains("demo renderer"))
         XCTAssertTrue(s.contains("[-1.00, 2.00]"), "the low-light range comes from the model's task")
+        // Scrubbing: after a pause the engine fills its ladder of levels in the background; dragging the slider
+        // (row 38 of 40) then shows blends of cached levels at once, and releasing it the exact frame.
+        Thread.sleep(forTimeInterval: 3)
+        try literal("\u{1B}[<0;50;38M\u{1B}[<32;53;38M")
+        s = try waitFor("a blend while dragging the slider") { $0.contains("blend of cached levels") && $0.contains("release for exact") }
+        try literal("\u{1B}[<0;53;38m")
+        s = try waitFor("the exact frame on release") { $0.contains("exact") && !$0.contains("blend of cached") }
         // A mouse stroke, recomputed by the engine.
         try literal("\u{1B}[<0;20;10M\u{1B}[<32;30;12M\u{1B}[<0;30;12m")
         s = try waitFor("the stroke's frame") { $0.contains("undo 1 redo 0") && $0.contains("exact") }

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import ImageIO
 import Kernels
@@ -31,6 +32,8 @@ public struct Predictor: Sendable {
         var image = try ImageFile.readRGB(file)
         if let m = maxSize { image = image.downscaled(toFit: m) }
         try FileManager.default.createDirectory(at: layout.imageFolder(for: file), withIntermediateDirectories: true)
+        // A run killed mid-write left its temporary file here; without this each kill would add one for good.
+        AtomicFile.sweepStale(in: layout.imageFolder(for: file))
         var written: [URL] = []
         func save(_ img: RGBImage, _ url: URL) throws { try PNGFile.write(img, to: url); written.append(url) }
 
@@ -108,14 +111,9 @@ extension JSONEncoder {
     }
 }
 
-/// Writes `data` under a temporary name in the same folder, then renames it into place.
+/// Writes `data` under a temporary name in the same folder, fsync'ed, then renamed into place (`AtomicFile`).
 public func writeAtomically(_ data: Data, to url: URL) throws {
-    let tmp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-        try data.write(to: tmp)
-        if rename(tmp.path, url.path) != 0 { throw EngineError.invalidArgument("\(url.path): cannot rename into place (errno \(errno))") }
-    } catch {
-        try? FileManager.default.removeItem(at: tmp)
-        throw error
+    do { try AtomicFile.write(data, to: url) } catch let failure as AtomicFile.Failure {
+        throw EngineError.invalidArgument("\(url.path): cannot write (\(failure.reason))")
     }
 }

@@ -6,10 +6,16 @@ import Kernels
 /// recomputes just its dirty region with the same kernels. Instance norm depends on whole planes: a dirty instance-norm
 /// layer is recomputed whole, so the result stays exact (max |diff| to a full pass is float rounding).
 ///
+/// Preview updates (`precision: .bf16`) recompute their regions with bfloat16 products and remember, per node,
+/// where the kept values are only approximate; the next exact update recomputes those regions too, so painting can
+/// show fast previews dab by dab and end on the exact frame.
+///
 /// Memory: every node's activation is kept (at 512x512 and reference widths, a few hundred MB).
 public struct IncrementalExecutor {
     public let generator: Generator
     private var values: [Tensor]
+    /// Per node, where its kept value came from a preview update (empty: exact everywhere).
+    private var approximate: [Region]
     private let padding: Insets
     /// Node indices of the intensity input, if the model has one.
     private let intensityNode: Int?
@@ -36,7 +42,11 @@ public struct IncrementalExecutor {
             values.append(executor.evaluate(node.op, node.inputs.map { values[$0] }, prepared.values))
         }
         self.values = values
+        approximate = [Region](repeating: .empty, count: values.count)
     }
+
+    /// Whether some kept values come from preview updates (the output is not exact until an exact update).
+    public var isApproximate: Bool { approximate.contains { !$0.isEmpty } }
 
     /// Bytes held by the kept activations.
     public var cachedBytes: Int { values.reduce(0) { $0 + $1.scalars.count * MemoryLayout<Float>.size } }
@@ -45,22 +55,28 @@ public struct IncrementalExecutor {
     public var output: Tensor { crop(values[generator.graph.output], padding) }
 
     /// Replaces the intensity map by `map` ([1, 1, H, W]), of which only `changed` (image pixels) differs from the
-    /// previous map, and recomputes what that reaches. Returns the new output.
+    /// previous map, and recomputes what that reaches — in `precision`: an exact (`.f32`) update also recomputes
+    /// whatever earlier preview (`.bf16`) updates left approximate. Returns the new output.
     @discardableResult
-    public mutating func update(map: Tensor, changed: Region) -> Tensor {
-        guard let intensityNode, !changed.isEmpty else { return output }
+    public mutating func update(map: Tensor, changed: Region, precision: Precision = .f32) -> Tensor {
+        guard let intensityNode else { return output }
+        let cleanup = precision == .f32 && isApproximate
+        guard !changed.isEmpty || cleanup else {
+            lastRecomputedFraction = 0
+            return output
+        }
         let padded = reflectionPad(map, padding)
-        let dirtyInput = paddedRegion(changed, height: map.shape.h, width: map.shape.w)
+        let dirtyInput = changed.isEmpty ? .empty : paddedRegion(changed, height: map.shape.h, width: map.shape.w)
         let total = Double(padded.shape.plane)
         if Double(dirtyInput.area) / total > fullFrameThreshold {
-            recomputeAll(intensity: padded)
+            recomputeAll(intensity: padded, precision: precision)
             return output
         }
         values[intensityNode] = padded
         var dirty = [Region](repeating: .empty, count: values.count)
         dirty[intensityNode] = dirtyInput
         var work = 0.0, fullWork = 0.0
-        let executor = GraphExecutor(generator: generator)
+        let executor = GraphExecutor(generator: generator, precision: precision)
         for (i, node) in generator.graph.nodes.enumerated() {
             let shape = values[i].shape
             // Work is counted in multiply-adds of the convolutions, which are nearly all of the time.
@@ -68,28 +84,37 @@ public struct IncrementalExecutor {
             if case let .conv(_, inC, outC, k, _, _) = node.op { perPixel = Double(inC * outC * k * k) }
             fullWork += perPixel * Double(shape.plane)
             if case .input = node.op { continue }
-            let r = propagate(node, into: shape, from: node.inputs.map { dirty[$0] })
+            var r = propagate(node, into: shape, from: node.inputs.map { dirty[$0] })
+            if precision == .f32 {
+                // What previews left approximate here is recomputed exactly; what depends on it is reached
+                // through the inputs' dirty regions.
+                r = r.union(approximate[i])
+                approximate[i] = .empty
+            } else if !r.isEmpty {
+                approximate[i] = approximate[i].union(r)
+            }
             guard !r.isEmpty else { continue }
             dirty[i] = r
             work += perPixel * Double(r.area)
             if r == .all(height: shape.h, width: shape.w) {
                 values[i] = executor.evaluate(node.op, node.inputs.map { values[$0] }, [:])
             } else {
-                values[i].paste(evaluate(node, region: r), top: r.top, left: r.left)
+                values[i].paste(evaluate(node, region: r, precision: precision), top: r.top, left: r.left)
             }
         }
         lastRecomputedFraction = work / max(1, fullWork)
         return output
     }
 
-    private mutating func recomputeAll(intensity: Tensor) {
-        let executor = GraphExecutor(generator: generator)
+    private mutating func recomputeAll(intensity: Tensor, precision: Precision) {
+        let executor = GraphExecutor(generator: generator, precision: precision)
         for (i, node) in generator.graph.nodes.enumerated() {
             if case .input(let which) = node.op {
                 if which == .intensity { values[i] = intensity }
                 continue
             }
             values[i] = executor.evaluate(node.op, node.inputs.map { values[$0] }, [:])
+            approximate[i] = precision == .f32 ? .empty : .all(height: values[i].shape.h, width: values[i].shape.w)
         }
         lastRecomputedFraction = 1
     }
@@ -136,17 +161,14 @@ public struct IncrementalExecutor {
     }
 
     /// Node `node`'s output restricted to `r`, from its (already updated) inputs.
-    private func evaluate(_ node: GeneratorGraph.Node, region r: Region) -> Tensor {
+    private func evaluate(_ node: GeneratorGraph.Node, region r: Region, precision: Precision) -> Tensor {
         let args = node.inputs.map { values[$0] }
         switch node.op {
         case let .conv(name, _, _, kernel, slope, norm):
-            let halo = kernel / 2
-            let patch = args[0].extracting(r.expanded(by: halo))
-            guard halo > 0 else { return generator.convolve(patch, name: name, leakySlope: slope, norm: norm) }
-            // The layer's own padded convolution over the patch, cropped by the halo, equals the unpadded one (the
-            // kept outputs never reach the zeros) and takes the layer's fastest path (Winograd for 3x3).
-            let out = generator.convolve(patch, name: name, leakySlope: slope, norm: norm)
-            return crop(out, Insets(top: halo, bottom: halo, left: halo, right: halo))
+            // The patch with its halo (zeros past the plane's edge: the layer's own padding), convolved unpadded,
+            // gives exactly the region; the halo ring is not computed and thrown away.
+            let patch = args[0].extracting(r.expanded(by: kernel / 2))
+            return generator.convolve(patch, name: name, leakySlope: slope, norm: norm, padding: 0, precision: precision)
         case .pool, .maxPool:
             let patch = args[0].extracting(Region(top: 2 * r.top, bottom: 2 * r.bottom, left: 2 * r.left, right: 2 * r.right))
             return GraphExecutor(generator: generator).evaluate(node.op, [patch], [:])

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Engine
 import Foundation
 import Model
@@ -94,6 +95,8 @@ final class SessionStore: @unchecked Sendable {
 
     init(directory: URL) {
         self.directory = directory
+        // A studio killed mid-save left its temporary file here; without this each kill would add one for good.
+        AtomicFile.sweepStale(in: directory)
     }
 
     /// Where a folder's session lives: `.monopix-session/` beside the images when that folder is writable, else

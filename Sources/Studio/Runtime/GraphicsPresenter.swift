@@ -1,71 +1,103 @@
 import Foundation
 import ImageIO
 
-/// Gets the canvas onto the screen: composites and encodes off the UI thread (only the newest frame is worth
+/// A picture the terminal layer draws over cells the text frame leaves blank: the canvas, or the training run's
+/// newest strip.
+enum PictureSpec: Equatable, Sendable {
+    case canvas(CanvasSpec)
+    case strip(StripSpec)
+
+    enum Slot: Hashable, Sendable { case canvas, strip }
+
+    var slot: Slot {
+        switch self {
+        case .canvas: return .canvas
+        case .strip: return .strip
+        }
+    }
+
+    var pixelSize: (width: Int, height: Int) {
+        switch self {
+        case .canvas(let c): return (c.pixelWidth, c.pixelHeight)
+        case .strip(let s): return (s.pixelWidth, s.pixelHeight)
+        }
+    }
+}
+
+/// Gets the pictures onto the screen: composites and encodes off the UI thread (only the newest of each is worth
 /// encoding), and hands the bytes back to be written after ncurses' own update, inside one synchronized-output
-/// frame. Keeps the last image to emit it again when ncurses has painted over it (popup closed, Ctrl-L, resize).
+/// frame. Keeps the last bytes of each to emit them again when ncurses has painted over them (popup closed,
+/// Ctrl-L, resize).
 final class GraphicsPresenter: @unchecked Sendable {
-    /// Encoded canvas, ready to write.
+    /// An encoded picture, ready to write.
     struct Encoded: Sendable {
-        var spec: CanvasSpec
+        var spec: PictureSpec
         var mode: GraphicsMode
         var bytes: [UInt8]
         var seconds: Double
     }
 
+    private typealias Job = (spec: PictureSpec, sources: CanvasSources?, mode: GraphicsMode)
     private let queue = DispatchQueue(label: "monopix.studio.canvas", qos: .userInitiated)
     private let lock = NSLock()
-    /// The job waiting for the worker (replaced by newer ones), and whether the worker is busy.
-    private var waiting: (CanvasSpec, CanvasSources, GraphicsMode)?
+    /// The jobs waiting for the worker (each replaced by newer ones of its slot), and whether the worker is busy.
+    private var waiting: [PictureSpec.Slot: Job] = [:]
     private var busy = false
     private let deliver: @Sendable (Encoded) -> Void
 
-    // UI-thread state.
-    private var requested: (spec: CanvasSpec, mode: GraphicsMode)?
-    private var shown: Encoded?
-    private var needsReemit = false
+    // UI-thread state, per slot.
+    private var requested: [PictureSpec.Slot: (spec: PictureSpec, mode: GraphicsMode)] = [:]
+    private var shown: [PictureSpec.Slot: Encoded] = [:]
+    private var needsReemit: Set<PictureSpec.Slot> = []
 
     init(deliver: @escaping @Sendable (Encoded) -> Void) {
         self.deliver = deliver
     }
 
-    /// After each text frame: what to write now (or nil). `damaged` says ncurses repainted the canvas' cells.
+    /// After each text frame: what to write now (or nil). `damaged` says ncurses repainted the pictures' cells.
     func present(_ frame: Frame, sources: CanvasSources?, mode: GraphicsMode, damaged: Bool) -> [UInt8]? {
-        if damaged { needsReemit = true }
-        guard let spec = frame.canvas, let sources else {
-            requested = nil
-            shown = nil
-            return nil
-        }
-        if frame.popupOverCanvas {
-            needsReemit = true   // the popup's cells replace part of the image; it must come back when it closes
-            return nil
-        }
-        if let r = requested, r.spec == spec, r.mode == mode {
-            if needsReemit, let s = shown, s.spec == spec, s.mode == mode {
-                needsReemit = false
-                return wrap(s)
+        var wanted: [PictureSpec] = []
+        if let canvas = frame.canvas, sources != nil { wanted.append(.canvas(canvas)) }
+        if let strip = frame.strip { wanted.append(.strip(strip)) }
+        var out: [UInt8] = []
+        for slot in [PictureSpec.Slot.canvas, .strip] {
+            if damaged { needsReemit.insert(slot) }
+            guard let spec = wanted.first(where: { $0.slot == slot }) else {
+                requested[slot] = nil
+                shown[slot] = nil
+                continue
             }
-            return nil
+            if frame.popupOverCanvas {
+                needsReemit.insert(slot)   // the popup's cells replace part of the picture; it comes back when it closes
+                continue
+            }
+            if let r = requested[slot], r.spec == spec, r.mode == mode {
+                if needsReemit.contains(slot), let s = shown[slot], s.spec == spec, s.mode == mode {
+                    needsReemit.remove(slot)
+                    out += wrap(s)
+                }
+                continue
+            }
+            requested[slot] = (spec, mode)
+            schedule((spec, slot == .canvas ? sources : nil, mode))
         }
-        requested = (spec, mode)
-        schedule(spec, sources, mode)
-        return nil
+        return out.isEmpty ? nil : out
     }
 
-    /// An encoded canvas arrived from the worker: the bytes to write, unless a newer canvas was asked for since
-    /// (or a popup covers the canvas now).
+    /// An encoded picture arrived from the worker: the bytes to write, unless a newer one was asked for since
+    /// (or a popup covers the pictures now).
     func accept(_ encoded: Encoded, popupOverCanvas: Bool) -> [UInt8]? {
-        guard let r = requested, r.spec == encoded.spec, r.mode == encoded.mode else { return nil }
-        shown = encoded
-        if popupOverCanvas { needsReemit = true; return nil }
-        needsReemit = false
+        let slot = encoded.spec.slot
+        guard let r = requested[slot], r.spec == encoded.spec, r.mode == encoded.mode else { return nil }
+        shown[slot] = encoded
+        if popupOverCanvas { needsReemit.insert(slot); return nil }
+        needsReemit.remove(slot)
         return wrap(encoded)
     }
 
-    private func schedule(_ spec: CanvasSpec, _ sources: CanvasSources, _ mode: GraphicsMode) {
+    private func schedule(_ job: Job) {
         lock.lock()
-        waiting = (spec, sources, mode)
+        waiting[job.spec.slot] = job
         let start = !busy
         busy = true
         lock.unlock()
@@ -75,25 +107,39 @@ final class GraphicsPresenter: @unchecked Sendable {
     private func work() {
         while true {
             lock.lock()
-            guard let job = waiting else { busy = false; lock.unlock(); return }
-            waiting = nil
+            guard let slot = waiting.keys.first(where: { $0 == .canvas }) ?? waiting.keys.first, let job = waiting.removeValue(forKey: slot) else {
+                busy = false
+                lock.unlock()
+                return
+            }
             lock.unlock()
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let bytes = Self.render(job.0, job.1, mode: job.2)
+            let bytes = Self.render(job.spec, job.sources, mode: job.mode)
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            deliver(Encoded(spec: job.0, mode: job.2, bytes: bytes, seconds: seconds))
+            deliver(Encoded(spec: job.spec, mode: job.mode, bytes: bytes, seconds: seconds))
         }
     }
 
-    /// Composite, then encode for the mode; positioned at the canvas' top-left cell.
-    static func render(_ spec: CanvasSpec, _ sources: CanvasSources, mode: GraphicsMode) -> [UInt8] {
-        let image = Compositor.compose(spec, sources)
+    /// Composite (or read) the picture, then encode it for the mode, positioned at its top-left cell.
+    static func render(_ spec: PictureSpec, _ sources: CanvasSources?, mode: GraphicsMode) -> [UInt8] {
+        let image: RGBImage
+        let rect: CellRect
+        switch spec {
+        case .canvas(let canvas):
+            guard let sources else { return [] }
+            image = Compositor.compose(canvas, sources)
+            rect = canvas.rect
+        case .strip(let strip):
+            guard let picture = strip.picture() else { return [] }
+            image = picture
+            rect = strip.rect
+        }
         switch mode {
         case .blocks(let trueColour):
-            return HalfBlocks.encode(image, column: spec.rect.x, row: spec.rect.y, trueColour: trueColour)
+            return HalfBlocks.encode(image, column: rect.x, row: rect.y, trueColour: trueColour)
         case .sixel(let registers, _):
             guard let sixel = try? SixelEncoder.encode(image, colours: registers) else { return [] }
-            return Array(TerminalSequence.moveTo(column: spec.rect.x, row: spec.rect.y).utf8) + sixel
+            return Array(TerminalSequence.moveTo(column: rect.x, row: rect.y).utf8) + sixel
         }
     }
 

@@ -35,6 +35,7 @@ final class StudioRuntime {
 
     private(set) var running = true
     private var damaged = true
+    private var pictureRects: [CellRect?] = []
     private var lastInput = 0.0
     private var lastTick = 0.0
     private var lastFollow = 0.0
@@ -59,6 +60,8 @@ final class StudioRuntime {
         if options.paths.count == 1, !FileManager.default.isDirectory(options.paths[0]) {
             state.current = start   // an image named on the command line wins over the session's current one
         }
+        // A run of this name may have strips already (stopped earlier, or running outside the studio).
+        stripsDirectory = options.training?.launch(resume: false).stripsDirectory
         followers = options.watch.map { ($0.lastPathComponent, LogFollower(path: $0.path)) }
         state.panel.sources = followers.map(\.label)
         state.panel.visible = !followers.isEmpty
@@ -171,6 +174,14 @@ final class StudioRuntime {
 
     private func redraw(encoded: [GraphicsPresenter.Encoded] = []) {
         let frame = view(state)
+        // Pictures are drawn outside ncurses, which believes their cells blank: when one moves, shrinks or goes
+        // away (the panel opened, a strip appeared), the whole screen is repainted so no stale pixels stay behind.
+        let rects = [frame.canvas?.rect, frame.strip?.rect]
+        if rects != pictureRects {
+            pictureRects = rects
+            screen.invalidate()
+            damaged = true
+        }
         screen.write(Array(TerminalSequence.beginSynchronized.utf8))
         screen.draw(frame)
         var out: [UInt8] = []
@@ -178,8 +189,9 @@ final class StudioRuntime {
         for e in encoded {
             guard let b = presenter.accept(e, popupOverCanvas: frame.popupOverCanvas) else { continue }
             out += b
-            trace?.write(Data(String(format: "canvas %dx%d px %@ composed and encoded in %.1f ms, %d bytes\n",
-                                     e.spec.pixelWidth, e.spec.pixelHeight, e.mode.isSixel ? "sixel" : "blocks",
+            trace?.write(Data(String(format: "%@ %dx%d px %@ composed and encoded in %.1f ms, %d bytes\n",
+                                     e.spec.slot == .canvas ? "canvas" : "strip", e.spec.pixelSize.width, e.spec.pixelSize.height,
+                                     e.mode.isSixel ? "sixel" : "blocks",
                                      e.seconds * 1000, b.count).utf8))
         }
         damaged = false
@@ -244,12 +256,8 @@ final class StudioRuntime {
             renderTask?.cancel()   // latest wins
             let mailbox = self.mailbox
             renderTask = Task.detached(priority: .userInitiated) {
-                let t0 = Self.now()
                 do {
-                    let out = try await renderer.render(image: request.image, intensity: request.intensity())
-                    guard !Task.isCancelled else { return }
-                    mailbox.post(.frameRendered(RenderResult(id: request.id, image: out, seconds: Self.now() - t0,
-                                                             exact: request.exact)))
+                    try await Self.perform(request, with: renderer) { mailbox.post(.frameRendered($0)) }
                 } catch is CancellationError {
                 } catch {
                     if !Task.isCancelled { mailbox.post(.renderFailed(id: request.id, message: "\(error)")) }
@@ -326,6 +334,35 @@ final class StudioRuntime {
         case .quit:
             running = false
         }
+    }
+
+    /// One render request, progressively: a frame the engine has at once (a blend of levels it cached for this
+    /// mask) goes out first; then the exact frame, or for a preview the engine's fast preview of a stroke, or a
+    /// render sampled down when neither was at hand.
+    static func perform(_ request: RenderRequest, with renderer: FrameRenderer,
+                        deliver: @Sendable (RenderResult) -> Void) async throws {
+        let t0 = now()
+        let subject = request.subject
+        if let instant = renderer.instantFrame(of: subject, level: request.level) {
+            let final = instant.exact || !request.exact
+            deliver(RenderResult(id: request.id, image: instant.image, seconds: now() - t0, exact: instant.exact,
+                                 blended: !instant.exact, isFinal: final))
+            if final { return }
+        }
+        let out: RGBImage
+        if request.exact {
+            out = try await renderer.render(subject, level: request.level)
+        } else if request.strokePreview, let fast = try await renderer.renderPreview(subject, level: request.level) {
+            out = fast
+        } else if let side = request.lowResolutionSide {
+            let small = RenderRequest.preview(id: request.id, document: request.document, image: request.image,
+                                              mask: request.mask, level: request.level, side: side)
+            out = try await renderer.render(image: small.image, intensity: small.intensity())
+        } else {
+            out = try await renderer.render(image: request.image, intensity: request.intensity())
+        }
+        guard !Task.isCancelled else { return }
+        deliver(RenderResult(id: request.id, image: out, seconds: now() - t0, exact: request.exact))
     }
 
     /// Starts the child; its metrics are followed (once per path) and its strips watched.

@@ -23,9 +23,10 @@ enum Command: Sendable {
     case quit
 }
 
-/// One render: the image, what was painted over it and the level for the rest. Previews carry a copy sampled
-/// down on the UI thread (cheap at their size), so that a drag never keeps the full mask shared with a render
-/// (which would make every following dab copy it).
+/// One render: the image, what was painted over it and the level for the rest. Requests share the mask's storage
+/// with the state (no copy on the UI thread); a dab painted while a request is in flight copies the mask once,
+/// since at most one preview is in flight at a time. Sampling down, when a preview needs it, happens in the render
+/// task.
 struct RenderRequest: Sendable {
     var id: Int
     var document: Int
@@ -34,6 +35,14 @@ struct RenderRequest: Sendable {
     var level: Float
     /// False for a quick low-resolution preview.
     var exact: Bool
+    /// A preview of a level change: answered by the engine's cached levels when it has them, otherwise rendered
+    /// with the long side sampled down to this.
+    var lowResolutionSide: Int? = nil
+    /// A preview of a stroke being painted: the engine may answer with a fast approximate frame at full size.
+    var strokePreview = false
+
+    /// What the engine keeps frames of: the image and the painted values (NaN follows the level).
+    var subject: ScrubSubject { ScrubSubject(image: image, painted: mask?.values) }
 
     /// The engine's input, resolved (done in the render task, off the UI thread).
     func intensity() -> IntensityMap {

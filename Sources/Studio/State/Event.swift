@@ -62,6 +62,10 @@ struct RenderResult: Sendable {
     var id: Int
     var image: RGBImage
     var seconds: Double
-    /// False for a quick low-resolution preview sent while the user drags.
+    /// False for a quick low-resolution preview sent while the user drags, and for blends.
     var exact: Bool
+    /// Blended from frames the engine cached at nearby levels (no network run).
+    var blended = false
+    /// False for a blend shown while the exact frame of the same request is still rendering.
+    var isFinal = true
 }

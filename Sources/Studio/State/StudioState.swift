@@ -90,8 +90,13 @@ struct RenderStatus: Sendable {
     var pendingIsPreview = false
     /// A preview was wanted while another preview was still running: send one when it returns.
     var previewWanted = false
+    var previewWantedIsScrub = false
+    /// What is on screen while the exact frame of the pending request is still coming (a blend of cached levels).
+    var shownEarly: RenderResult?
     var lastSeconds: Double?
     var lastExact = false
+    /// The last frame shown was blended from frames cached at nearby levels, not rendered.
+    var lastBlended = false
     var error: String?
 }
 

@@ -141,10 +141,13 @@ extension StudioState {
 
     /// Asks the engine for a frame of the current image. Exact requests always go out (and cancel what runs);
     /// a preview asked for while another preview runs waits for it, so a drag cannot starve the engine.
-    mutating func requestRender(preview: Bool) -> [Command] {
+    /// `scrub`: only the level changed, so the engine may answer at once with frames it keeps for this mask
+    /// (a preview then carries the full image, and falls back to a low-resolution render when it has none).
+    mutating func requestRender(preview: Bool, scrub: Bool = false) -> [Command] {
         guard rendererAvailable, let doc = document, let image = doc.image else { return [] }
         if preview, render.pendingID != nil, render.pendingIsPreview {
             render.previewWanted = true
+            render.previewWantedIsScrub = scrub
             return []
         }
         let id = makeID()
@@ -152,34 +155,49 @@ extension StudioState {
         render.pendingDocument = current
         render.pendingIsPreview = preview
         render.previewWanted = false
+        render.shownEarly = nil
         render.error = nil
-        return [.render(preview
-            ? .preview(id: id, document: current, image: image, mask: doc.mask, level: doc.level, side: Self.previewSide)
-            : RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: true))]
+        let request: RenderRequest
+        if !preview {
+            request = RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: true)
+        } else if scrub {
+            request = RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: false,
+                                    lowResolutionSide: Self.previewSide)
+        } else {
+            request = RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: false,
+                                    lowResolutionSide: Self.previewSide, strokePreview: true)
+        }
+        return [.render(request)]
     }
 
     mutating func frameRendered(_ result: RenderResult) -> [Command] {
         guard result.id == render.pendingID else { return [] }   // stale: a newer request replaced it
         let index = render.pendingDocument
-        render.pendingID = nil
-        render.lastSeconds = result.seconds
-        render.lastExact = result.exact
+        if result.isFinal {
+            render.pendingID = nil
+            render.shownEarly = nil
+            render.lastSeconds = result.seconds
+            render.lastExact = result.exact
+            render.lastBlended = result.blended
+        } else {
+            render.shownEarly = result
+        }
         if documents.indices.contains(index) {
             documents[index].output = result.image
             documents[index].outputVersion = result.id
         }
-        if render.previewWanted { return requestRender(preview: true) }
+        if result.isFinal, render.previewWanted { return requestRender(preview: true, scrub: render.previewWantedIsScrub) }
         return []
     }
 
     // MARK: - Mask changes
 
     /// After any change of a document's mask or level: new versions, a render, a session save.
-    mutating func maskChanged(_ index: Int, preview: Bool, message text: String? = nil) -> [Command] {
+    mutating func maskChanged(_ index: Int, preview: Bool, scrub: Bool = false, message text: String? = nil) -> [Command] {
         documents[index].maskVersion += 1
         markSessionDirty()
         if let text { say(text) }
-        return index == current ? requestRender(preview: preview) : []
+        return index == current ? requestRender(preview: preview, scrub: scrub) : []
     }
 
     mutating func setLevel(_ value: Float, preview: Bool) -> [Command] {
@@ -187,7 +205,7 @@ extension StudioState {
         let v = clampToRange(value)
         guard v != documents[current].level else { return [] }
         documents[current].level = v
-        return maskChanged(current, preview: preview)
+        return maskChanged(current, preview: preview, scrub: true)
     }
 
     /// Applies a whole-layer edit as one undo step.

@@ -36,6 +36,8 @@ struct Frame: Sendable {
     let size: CellSize
     var cells: [Cell]
     var canvas: CanvasSpec?
+    /// The training run's newest strip, drawn like the canvas over blank cells of the panel.
+    var strip: StripSpec?
     /// A popup lies over the canvas: the image must not be drawn until it closes (it would paint over the popup).
     var popupOverCanvas = false
 

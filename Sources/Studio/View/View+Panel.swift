@@ -29,7 +29,10 @@ func drawPanel(_ state: StudioState, rect: CellRect, into frame: inout Frame) {
         return
     }
     let legendRows = min(4, (p.store.names.count + 1) / 2)
-    let chartHeight = rect.height - (row - rect.y) - legendRows - 1
+    // The run's newest strip, at the foot of the panel, when there is room for it beside a chart.
+    let stripFile = p.strip.flatMap { name in p.training.map { $0.runDirectory.appendingPathComponent("strips").appendingPathComponent(name).path } }
+    let stripRows = stripFile != nil && rect.height >= 18 ? min(8, rect.height / 4) : 0
+    let chartHeight = rect.height - (row - rect.y) - legendRows - 1 - (stripRows > 0 ? stripRows + 1 : 0)
     let lines = chartLines(p)
     if chartHeight >= 4 {
         let grid = renderLineChart(lines, width: rect.width, height: chartHeight,
@@ -61,6 +64,12 @@ func drawPanel(_ state: StudioState, rect: CellRect, into frame: inout Frame) {
     let settings = "smooth \(p.smoothing) · \(p.yScale == .log ? "log-y" : "linear") · "
         + "\(p.ignoreOutliers ? "5–95%" : "full range") · x: \(p.xAxis.rawValue)"
     frame.put(settings, column: rect.x, row: row, style: .dimmed, width: rect.width)
+    if stripRows > 0, let stripFile, let name = p.strip {
+        frame.put("newest strip \(name) (levels left to right)", column: rect.x, row: row + 1, style: .dimmed, width: rect.width)
+        let area = CellRect(x: rect.x, y: row + 2, width: rect.width, height: stripRows)
+        frame.strip = StripSpec(rect: area, pixelsPerCell: state.graphics.pixelsPerCell(canvas: CellSize(columns: area.width, rows: area.height)),
+                                file: stripFile)
+    }
 }
 
 /// The visible series as chart lines: smoothed, on the chosen x-axis, coloured by their first-seen order.

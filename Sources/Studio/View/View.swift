@@ -124,13 +124,16 @@ private func drawStatus(_ state: StudioState, layout: Layout, into frame: inout 
     } else if let m = state.message {
         left = m.text
         style = m.isError ? .error : .plain
+    } else if let early = state.render.shownEarly, state.render.pendingID != nil {
+        left = "blend of cached levels \(milliseconds(early.seconds)) · exact frame rendering…"
     } else if state.render.pendingID != nil {
         left = state.render.pendingIsPreview ? "rendering preview…" : "rendering…"
     } else if let e = state.render.error {
         left = "render failed: \(e)"
         style = .error
     } else if let s = state.render.lastSeconds {
-        left = "\(state.render.lastExact ? "exact" : "preview") \(String(format: "%.2f", s)) s"
+        left = state.render.lastBlended ? "blend of cached levels \(milliseconds(s)) (release for exact)"
+            : "\(state.render.lastExact ? "exact" : "preview") \(String(format: "%.2f", s)) s"
     } else {
         left = ""
     }
@@ -161,8 +164,10 @@ private func drawPopup(_ popup: Popup, state: StudioState, layout: Layout, into 
         frame.put(visible + "▏", column: rect.x + 2, row: rect.y + 1, style: .selected, width: w - 4)
         frame.put("16-bit PNG keeps the range in monopix:min/max", column: rect.x + 2, row: rect.y + 2, style: .popup, width: w - 4)
     }
-    let c = layout.canvas
-    frame.popupOverCanvas = rect.x < c.x + c.width && rect.x + rect.width > c.x && rect.y < c.y + c.height && rect.y + rect.height > c.y
+    func overlaps(_ c: CellRect) -> Bool {
+        rect.x < c.x + c.width && rect.x + rect.width > c.x && rect.y < c.y + c.height && rect.y + rect.height > c.y
+    }
+    frame.popupOverCanvas = overlaps(layout.canvas) || (frame.strip.map { overlaps($0.rect) } ?? false)
 }
 
 /// The keymap, in as many columns as it takes; long descriptions wrap under themselves.
@@ -214,3 +219,5 @@ func wrap(_ text: String, width: Int) -> [String] {
     if !line.isEmpty || lines.isEmpty { lines.append(line) }
     return lines
 }
+
+private func milliseconds(_ s: Double) -> String { String(format: "%.0f ms", max(s * 1000, 1)) }

@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 
 /// One logged training step: where it was, how fast, and every loss term under the reference's names.
@@ -115,19 +116,9 @@ final class MetricsLog {
     }
 }
 
-/// Writes `data` to a temporary file beside `url`, then renames it over `url`.
+/// Writes `data` to a temporary file beside `url`, then renames it over `url` (`AtomicFile`).
 func atomicWrite(_ data: Data, to url: URL) throws {
-    let temp = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-    do {
-        try data.write(to: temp)
-        guard rename(temp.path, url.path) == 0 else {
-            throw TrainingError.cannotWrite(path: url.path, reason: String(cString: strerror(errno)))
-        }
-    } catch let e as TrainingError {
-        try? FileManager.default.removeItem(at: temp)
-        throw e
-    } catch {
-        try? FileManager.default.removeItem(at: temp)
-        throw TrainingError.cannotWrite(path: url.path, reason: error.localizedDescription)
+    do { try AtomicFile.write(data, to: url) } catch let failure as AtomicFile.Failure {
+        throw TrainingError.cannotWrite(path: url.path, reason: failure.reason)
     }
 }

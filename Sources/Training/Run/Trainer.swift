@@ -1,3 +1,4 @@
+import AtomicFiles
 import Foundation
 import Kernels
 import Model
@@ -125,6 +126,9 @@ public final class Trainer: @unchecked Sendable {
         } catch {
             throw TrainingError.cannotWrite(path: runDirectory.path, reason: error.localizedDescription)
         }
+        // A run killed mid-checkpoint left its temporary files; without this each kill would add one for good.
+        AtomicFile.sweepStale(in: runDirectory)
+        AtomicFile.sweepStale(in: runDirectory.appendingPathComponent("strips"))
         let metricsURL = runDirectory.appendingPathComponent("metrics.jsonl")
         let loader = BatchLoader(a: folderA, b: folderB, settings: data, batchSize: batchSize, seed: options.seed)
         defer { loader.stop() }
