@@ -71,6 +71,10 @@ struct FrameBench: ParsableCommand {
             let first = DispatchTime.now().uptimeNanoseconds
             _ = generator(image, intensity: .levels([0.5]))
             let warmUp = Double(DispatchTime.now().uptimeNanoseconds - first) / 1e9
+            // Peak memory of the timed frames alone: the warm-up's transformed filters stay resident and are counted
+            // in "resident before".
+            let resident = PeakMemory.residentBytes ?? 0
+            let peakMeasured = PeakMemory.reset()
             var times: [Double] = []
             for _ in 0..<max(1, repeats) {
                 let t0 = DispatchTime.now().uptimeNanoseconds
@@ -83,6 +87,14 @@ struct FrameBench: ParsableCommand {
                          s, s, median, times[0], flops / 1e9, flops / median / 1e9))
             print(String(format: "           first frame %.3f s (builds the transformed filters of the Winograd layers)", warmUp))
             var record: [String: Any] = ["size": s, "seconds": median, "min_seconds": times[0], "gflop": flops / 1e9, "first_seconds": warmUp]
+            if peakMeasured, let peak = PeakMemory.peakBytes {
+                // What one f32 frame of this size adds to the process at its peak (activations and scratch; the
+                // weights and packed filters were resident before).
+                print(String(format: "           peak memory %.0f MB (%.0f MB above the %.0f MB resident before the frames)",
+                             Double(peak) / 1e6, Double(peak - resident) / 1e6, Double(resident) / 1e6))
+                record["peak_memory_mb"] = Double(peak) / 1e6
+                record["frame_memory_mb"] = Double(peak - resident) / 1e6
+            }
             if bf16 {
                 // The preview path: bf16 products (F(2x2) on the 3x3 layers), against this size's f32 frame.
                 let exact = generator(image, intensity: .levels([0.5]))
