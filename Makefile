@@ -4,7 +4,7 @@ SWIFT      ?= swift
 APT_PKGS   := pkg-config libncursesw5-dev libopenblas-dev libpng-dev libsixel-dev libjpeg62-turbo-dev tmux
 BIN        := .build/release/monopix
 
-.PHONY: all deps build test studio bench clean fixtures
+.PHONY: all deps build test studio bench clean fixtures fuzz fuzz-short fuzz-build check-sanitizers check-asan check-ubsan check-tsan
 
 all: build
 
@@ -39,5 +39,39 @@ fixtures:
 	python3 scripts/make_fixtures.py
 	python3 scripts/make_lpips_fixtures.py
 
+# libFuzzer over every reader of untrusted bytes (scripts/fuzz.sh; docs/reliability.md has the results).
+# `fuzz` runs each target FUZZ_SECONDS; `fuzz-short` a few seconds each, for CI. Instrumented objects and the
+# corpora grown so far stay in .build-fuzz.
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 5
+
+fuzz-build: deps
+	scripts/fuzz.sh build
+
+fuzz: fuzz-build
+	scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-short: fuzz-build
+	scripts/fuzz.sh run $(FUZZ_SHORT_SECONDS)
+
+# The suite under each sanitizer, each in its own scratch folder (optimized, like `make test`). ThreadSanitizer
+# runs the tests that exercise threads: the parallel kernels, the engine's caches and renderer, the studio.
+TSAN_FILTER ?= KernelsTests|EngineTests|StudioTests
+
+check-sanitizers: check-asan check-ubsan check-tsan
+
+check-asan: deps
+	$(SWIFT) build $(TESTFLAGS) --sanitize=address --scratch-path .build-asan --product monopix
+	MONOPIX_BINARY=$(CURDIR)/.build-asan/release/monopix $(SWIFT) test $(TESTFLAGS) --sanitize=address --scratch-path .build-asan
+
+check-ubsan: deps
+	$(SWIFT) build $(TESTFLAGS) --sanitize=undefined --scratch-path .build-ubsan --product monopix
+	MONOPIX_BINARY=$(CURDIR)/.build-ubsan/release/monopix $(SWIFT) test $(TESTFLAGS) --sanitize=undefined --scratch-path .build-ubsan
+
+check-tsan: deps
+	$(SWIFT) build $(TESTFLAGS) --sanitize=thread --scratch-path .build-tsan --product monopix
+	MONOPIX_BINARY=$(CURDIR)/.build-tsan/release/monopix $(SWIFT) test $(TESTFLAGS) --sanitize=thread --scratch-path .build-tsan \
+	    --filter '$(TSAN_FILTER)'
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan .build-ubsan .build-tsan
