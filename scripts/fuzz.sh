@@ -8,7 +8,8 @@
 # Every target runs with -rss_limit_mb=2048 -timeout=10, so blowups and hangs count as findings; crashes land
 # in .build-fuzz/artifacts/<target>/. A summary line per target goes to .build-fuzz/summary.txt.
 # Leak detection is off: LeakSanitizer reports buffers inside Foundation's own file reading (Data(contentsOf:),
-# FileManager paths) on every input, which would hide everything else.
+# FileManager paths) on every input, which would hide everything else. Swift's own backtracer is off: under ASan
+# it faults reading the crashed process, and libFuzzer prints the stack anyway.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$here"
@@ -82,7 +83,7 @@ case "$cmd" in
             mkdir -p "$(dirname "$log")"
             start=$(date +%s)
             # The first folder collects new inputs; the committed seeds are read only.
-            if ASAN_OPTIONS=detect_leaks=0 "$bin/$t" "$corpus" "Tests/Fuzz/$t/seeds" \
+            if SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$bin/$t" "$corpus" "Tests/Fuzz/$t/seeds" \
                 -max_total_time="$seconds" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 -max_len=65536 \
                 -artifact_prefix="$artifacts" -print_final_stats=1 > "$log" 2>&1; then
                 result=ok
@@ -99,7 +100,7 @@ case "$cmd" in
     repro)
         t="${1:?usage: scripts/fuzz.sh repro TARGET FILE…}"
         shift
-        ASAN_OPTIONS=detect_leaks=0 "$bin/$t" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 "$@"
+        SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$bin/$t" -rss_limit_mb=2048 -malloc_limit_mb=2048 -timeout=10 "$@"
         ;;
     *)
         sed -n '2,9p' "$0"
