@@ -76,6 +76,9 @@ final class FilesTests: XCTestCase {
         _ = s.start()
         _ = s.handle(.imageLoaded(document: 0, image: RGBImage(width: 40, height: 20), sessionMask: nil))
         XCTAssertTrue(view(s).lines.joined().contains("zoom 6400%"))
+        let pane = Layout.panes(s, layout: Layout(s))[0].viewport
+        XCTAssertEqual(pane.centerX, 0, "the centre is kept within the image")
+        XCTAssertEqual(pane.centerY, 5)
         for (kind, column) in [(MouseEvent.Kind.press, 30), (.drag, 40), (.release, 40)] {
             _ = s.handle(.mouse(MouseEvent(kind: kind, button: .left, column: column, row: 10)))
         }
