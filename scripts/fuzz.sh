@@ -44,6 +44,11 @@ build_target() {
     for m in $(modules_for "$t"); do
         while IFS= read -r o; do objects+=("$o"); done < <(find "$out/$m.build" -name '*.o' | sort)
     done
+    # Relinked only when an object or the harness changed (SwiftPM leaves unchanged objects untouched).
+    if [ -x "$bin/$t" ] && [ -z "$(find "${objects[@]}" Tests/Fuzz/Support.swift "Tests/Fuzz/$t/Harness.swift" \
+        -newer "$bin/$t" -print -quit)" ]; then
+        return
+    fi
     local includes=(-I "$out/Modules")
     local map
     for map in "$out"/*.build/module.modulemap; do includes+=(-Xcc "-fmodule-map-file=$map"); done
@@ -54,6 +59,7 @@ build_target() {
     local libs
     libs="$(pkg-config --libs openblas libpng libjpeg ncursesw libsixel)"
     mkdir -p "$bin"
+    echo "linking $t"
     # shellcheck disable=SC2086
     swiftc -O -sanitize=fuzzer,address -parse-as-library -g -use-ld=lld \
         "${includes[@]}" $(pkg-config --cflags-only-I openblas libpng libjpeg ncursesw libsixel | sed 's/-I/-Xcc -I/g') \
@@ -66,7 +72,7 @@ shift || true
 case "$cmd" in
     build)
         build_modules
-        for t in "${@:-${targets_all[@]}}"; do echo "linking $t"; build_target "$t"; done
+        for t in "${@:-${targets_all[@]}}"; do build_target "$t"; done
         ;;
     run)
         seconds="${1:?usage: scripts/fuzz.sh run SECONDS [TARGET…]}"
