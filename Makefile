@@ -4,7 +4,8 @@ SWIFT      ?= swift
 APT_PKGS   := pkg-config libncursesw5-dev libopenblas-dev libpng-dev libsixel-dev libjpeg62-turbo-dev tmux
 BIN        := .build/release/monopix
 
-.PHONY: all deps build test studio bench clean fixtures kill-test kill-test-short storm-test storm-test-short
+.PHONY: all deps build test studio bench clean fixtures kill-test kill-test-short storm-test storm-test-short \
+        fuzz fuzz-short fuzz-build check-sanitizers check-asan check-ubsan check-tsan reliability-short
 
 all: build
 
@@ -18,11 +19,13 @@ deps:
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift not found: install the Swift 6 toolchain (swift.org) and put it on PATH"; exit 1; }
 
-build: deps
-	$(SWIFT) build -c release --product monopix
-
-# The suite runs optimized; -enable-testing lets the studio's and monitoring's tests reach internal helpers.
+# One set of flags for the binary and the suite, so `make studio`, `make test` and the reliability checks share one
+# build: optimized (the numeric tests need it), and -enable-testing lets the studio's and monitoring's tests reach
+# internal helpers.
 TESTFLAGS  := -c release -Xswiftc -enable-testing
+
+build: deps
+	$(SWIFT) build $(TESTFLAGS) --product monopix
 
 test: deps
 	$(SWIFT) build $(TESTFLAGS) --product monopix
@@ -57,5 +60,54 @@ storm-test: build
 storm-test-short: build
 	python3 scripts/storm_test.py --events 4000
 
+# libFuzzer over every reader of untrusted bytes (scripts/fuzz.sh; docs/reliability.md has the results).
+# `fuzz` runs each target FUZZ_SECONDS; `fuzz-short` a few seconds each, for CI. Instrumented objects and the
+# corpora grown so far stay in .build-fuzz.
+FUZZ_SECONDS ?= 60
+FUZZ_SHORT_SECONDS ?= 5
+
+fuzz-build: deps
+	scripts/fuzz.sh build
+
+fuzz: fuzz-build
+	scripts/fuzz.sh run $(FUZZ_SECONDS)
+
+fuzz-short: fuzz-build
+	scripts/fuzz.sh run $(FUZZ_SHORT_SECONDS)
+
+# The suite under each sanitizer, each in its own scratch folder (optimized, like `make test`). ThreadSanitizer
+# runs the tests that exercise threads: the parallel kernels, the engine's caches and renderer, the studio.
+TSAN_FILTER ?= KernelsTests|EngineTests|StudioTests
+
+check-sanitizers: check-asan check-ubsan check-tsan
+
+# LeakSanitizer is off unless ASAN_LEAKS=1: Foundation's own file reading and XCTest leak at every run (see
+# docs/reliability.md), which would fail the target for nothing of ours.
+ASAN_LEAKS ?= 0
+
+check-asan: deps
+	$(SWIFT) build $(TESTFLAGS) --sanitize=address --scratch-path .build-asan --product monopix
+	ASAN_OPTIONS=detect_leaks=$(ASAN_LEAKS) MONOPIX_BINARY=$(CURDIR)/.build-asan/release/monopix MONOPIX_TEST_SLOWDOWN=3 \
+	    $(SWIFT) test $(TESTFLAGS) --sanitize=address --scratch-path .build-asan
+
+# swiftc has no -sanitize=undefined on Linux. Swift's own UB checks are its overflow and bounds traps, which the
+# release build's -Ounchecked removes: so this runs the debug configuration at -O (checks on, as fast as the suite
+# needs), with clang's UBSan on every C target (Winograd transforms, codec glue, libyaml), first report fatal.
+UBSAN_RT   = $(firstword $(wildcard $(dir $(shell command -v swiftc))../lib/clang/*/lib/linux/libclang_rt.ubsan_standalone-x86_64.so))
+UBSANFLAGS = -c debug --scratch-path .build-ubsan -Xswiftc -O -Xcc -fsanitize=undefined -Xcc -fno-sanitize-recover=undefined \
+             -Xlinker -rpath -Xlinker $(dir $(UBSAN_RT)) -Xlinker $(UBSAN_RT)
+
+check-ubsan: deps
+	$(SWIFT) build $(UBSANFLAGS) --product monopix
+	MONOPIX_BINARY=$(CURDIR)/.build-ubsan/debug/monopix MONOPIX_TEST_SLOWDOWN=2 $(SWIFT) test $(UBSANFLAGS)
+
+check-tsan: deps
+	$(SWIFT) build $(TESTFLAGS) --sanitize=thread --scratch-path .build-tsan --product monopix
+	MONOPIX_BINARY=$(CURDIR)/.build-tsan/release/monopix MONOPIX_TEST_SLOWDOWN=8 $(SWIFT) test $(TESTFLAGS) --sanitize=thread --scratch-path .build-tsan \
+	    --filter '$(TSAN_FILTER)'
+
+# What CI runs after `make test`: each reliability check in its short, bounded form.
+reliability-short: fuzz-short kill-test-short storm-test-short
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-asan .build-ubsan .build-tsan

@@ -24,11 +24,16 @@ static void mpx_jpeg_error_exit(j_common_ptr cinfo) {
     longjmp(r->jump, 1);
 }
 
-/* Warnings (level -1) are recorded, trace messages ignored; nothing is ever printed. */
+/* Warnings (level -1) are recorded, trace messages ignored; nothing is ever printed. The end of the data stops
+ * decoding at once: libjpeg would pad every remaining row with gray, which for a small file declaring a huge image
+ * costs seconds and gigabytes, and the caller refuses a truncated image anyway. */
 static void mpx_jpeg_emit_message(j_common_ptr cinfo, int level) {
     if (level >= 0) return;
     mpx_jpeg_reader *r = (mpx_jpeg_reader *)cinfo->client_data;
-    if (cinfo->err->msg_code == JWRN_JPEG_EOF) r->err->truncated = 1;
+    if (cinfo->err->msg_code == JWRN_JPEG_EOF) {
+        r->err->truncated = 1;
+        longjmp(r->jump, 1);
+    }
     char buffer[JMSG_LENGTH_MAX];
     (*cinfo->err->format_message)(cinfo, buffer);
     mpx_add_warning(r->err, buffer);

@@ -7,6 +7,9 @@
 #include <png.h>
 #include "common.h"
 
+/* The most memory a chunk's decompressed contents may take. */
+#define MPX_PNG_CHUNK_MAX 8000000
+
 /* The error/io pointer libpng hands back to the callbacks below. */
 typedef struct mpx_png_io {
     FILE *fp;
@@ -67,6 +70,10 @@ static int mpx_png_read_header(mpx_png_reader *r) {
     /* Size limits are ImageIO's (Swift) business: lift libpng's own 1,000,000-pixel default so an oversized
      * header reaches Swift with its dimensions instead of failing here as "Invalid IHDR data". */
     png_set_user_limits(r->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+    /* Caps what a compressed text or ICC chunk may inflate to (libpng's own suggested 8 MB; beyond it the chunk
+     * is skipped with a warning): a 64 KB zTXt can otherwise grow to 64 MB. Declared chunk lengths beyond the
+     * file are refused before libpng runs (PNGReader.checkChunkLengths): this cap does not stop those. */
+    png_set_chunk_malloc_max(r->png, MPX_PNG_CHUNK_MAX);
     png_set_read_fn(r->png, &r->io, mpx_png_read_data);
     png_read_info(r->png, r->info);
     return 0;

@@ -12,7 +12,8 @@ public enum JPEGFile {
     /// Reads a JPEG as 8-bit RGB. Grayscale is replicated to R = G = B. CMYK and YCCK (Adobe) JPEGs are converted
     /// with the naive formula Pillow uses, R = (255 − C)(255 − K)/255 rounded, taking Adobe files' inverted
     /// samples into account; no ICC profile is applied. A file whose data ends before the EOI marker is `corrupt`
-    /// (libjpeg alone would pad it with gray); other libjpeg warnings (e.g. extraneous bytes) are tolerated.
+    /// (libjpeg alone would pad it with gray; we stop decoding there); other libjpeg warnings (e.g. extraneous
+    /// bytes) are tolerated.
     public static func readRGB(_ url: URL, limits: ImageLimits = .standard) throws -> RGBImage {
         try requireSignature(url)
         let path = url.path
@@ -43,9 +44,6 @@ public enum JPEGFile {
             let status = mpx_jpeg_read(reader, Int32(outSpace.rawValue), buffer.baseAddress, buffer.count,
                                        width * components, &decodedComponents, &err)
             guard status == 0 else { throw error(err, path: path) }
-            guard err.truncated == 0 else {
-                throw ImageIOError.corrupt(path: path, format: .jpeg, message: prematureEnd)
-            }
             guard Int(decodedComponents) == components else {
                 throw ImageIOError.unsupported(path: path, format: .jpeg,
                                                what: "decoded to \(decodedComponents) components")
@@ -81,8 +79,7 @@ public enum JPEGFile {
             return .unsupported(path: path, format: .jpeg, what: "libjpeg: \(FileAccess.message(err))")
         }
         if err.sys_errno == 0 && err.truncated != 0 {
-            // The data ran out first and libjpeg then tripped over its own stand-in EOI: say what happened first.
-            return .corrupt(path: path, format: .jpeg, message: "\(prematureEnd) (\(FileAccess.message(err)))")
+            return .corrupt(path: path, format: .jpeg, message: prematureEnd)
         }
         return FileAccess.codecReadError(err, path: path, format: .jpeg)
     }

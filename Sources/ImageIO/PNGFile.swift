@@ -196,8 +196,12 @@ final class PNGReader {
         var rowBytes: Int
     }
 
+    /// The file's size, for the plausibility checks in `check(_:)`.
+    let fileSize: Int
+
     init(_ url: URL) throws {
         path = url.path
+        fileSize = try Self.checkChunkLengths(url)
         var err = mpx_error()
         var info = mpx_png_info()
         guard let handle = mpx_png_open(path, &info, &err) else {
@@ -214,6 +218,53 @@ final class PNGReader {
         guard limits.admits(width: width, height: height) else {
             throw ImageIOError.tooLarge(path: path, width: width, height: height, limit: limits)
         }
+        // The rows are allocated before libpng reads any, so a 400-byte file claiming 16384x16384 would cost
+        // gigabytes before failing. Deflate shrinks at most 1032:1: a file smaller than the filtered rows / 1032
+        // cannot hold them.
+        let needed = Self.minimumCompressedBytes(width: width, height: height, bitDepth: Int(info.bit_depth),
+                                                 colorType: info.color_type)
+        guard needed <= fileSize else {
+            throw ImageIOError.corrupt(path: path, format: .png, message:
+                "a \(fileSize)-byte file cannot hold the \(width)x\(height) image its header declares "
+                + "(at least \(needed) bytes of compressed data)")
+        }
+    }
+
+    /// Walks the chunk headers before libpng does, because libpng allocates and clears whatever length an
+    /// ancillary chunk declares before reading it: a 400-byte file with an iTXt "of 2 GB" cost 2 GB and seconds.
+    /// A chunk other than IDAT (which libpng streams) declaring more than the file has left is refused here.
+    /// Returns the file's size.
+    static func checkChunkLengths(_ url: URL) throws -> Int {
+        guard let data = try? Data(contentsOf: url, options: .alwaysMapped) else { return Int.max }
+        try data.withUnsafeBytes { bytes in
+            var at = PNGFile.signature.count
+            while at + 8 <= bytes.count {
+                let length = Int(UInt32(bigEndian: bytes.loadUnaligned(fromByteOffset: at, as: UInt32.self)))
+                let type = TextChunk.latin1(UnsafeRawBufferPointer(rebasing: bytes[at + 4 ..< at + 8]))
+                let left = max(0, bytes.count - at - 12)
+                if type != "IDAT" && length > left {
+                    throw ImageIOError.corrupt(path: url.path, format: .png, message:
+                        "chunk \(type) at byte \(at) declares \(length) bytes, but the file has \(left) left")
+                }
+                if type == "IEND" { break }
+                at += 12 + length
+            }
+        }
+        return data.count
+    }
+
+    /// The fewest IDAT bytes a `width`x`height` image can compress to: its filtered rows (one filter byte each,
+    /// non-interlaced, which needs the fewest) at deflate's best ratio of 1032:1.
+    static func minimumCompressedBytes(width: Int, height: Int, bitDepth: Int, colorType: Int32) -> Int {
+        let channels: Int
+        switch colorType {
+        case PNGColorType.rgb: channels = 3
+        case PNGColorType.grayAlpha: channels = 2
+        case PNGColorType.rgba: channels = 4
+        default: channels = 1
+        }
+        let rowBytes = (width * channels * bitDepth + 7) / 8
+        return height * (1 + rowBytes) / 1032
     }
 
     func prepare(_ transforms: UInt32) throws -> Layout {

@@ -96,7 +96,8 @@ public enum LogLineParser {
             guard kv.count == 2, let v = parseNumber(kv[1].trimmingCharacters(in: .whitespaces)) else { return nil }
             fields[kv[0].trimmingCharacters(in: .whitespaces)] = v
         }
-        guard let epoch = fields["epoch"], let iters = fields["iters"] else { return nil }
+        // parseNumber takes nan and inf (loss values need them); a counter must be a whole number an Int holds.
+        guard let epoch = fields["epoch"].flatMap(Self.count), let iters = fields["iters"].flatMap(Self.count) else { return nil }
         let tokens = text[text.index(after: close)...].split(whereSeparator: { $0 == " " || $0 == "\t" })
         var terms: [MetricTerm] = []
         var i = 0
@@ -110,7 +111,11 @@ public enum LogLineParser {
             }
         }
         guard !terms.isEmpty else { return nil }
-        return MetricRecord(format: .cycleGANLossLog, epoch: Int(epoch), iteration: Int(iters), terms: terms)
+        return MetricRecord(format: .cycleGANLossLog, epoch: epoch, iteration: iters, terms: terms)
+    }
+
+    private static func count(_ v: Double) -> Int? {
+        v.isFinite && v == v.rounded() && abs(v) < 1e15 ? Int(v) : nil
     }
 
     /// A decimal number, or nan / inf as Python prints them.

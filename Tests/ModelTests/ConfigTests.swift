@@ -46,6 +46,28 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// Nested aliases ("billion laughs"): 500 bytes that expanded to 10^9 nodes when a nested list was described.
+    func testNestedListsAreRefusedSoAliasesCannotExplode() {
+        var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+        for i in 1...8 { lines.append("a\(i): &a\(i) [" + Array(repeating: "*a\(i - 1)", count: 10).joined(separator: ", ") + "]") }
+        let start = Date()
+        XCTAssertThrowsError(try MonoPixConfig(yaml: lines.joined(separator: "\n"), source: "laughs.yaml")) { error in
+            XCTAssertEqual(error as? ConfigError, .wrongType(file: "laughs.yaml", key: "a1", expected: "a scalar or a list of scalars",
+                                                            found: "a list holding a list or a mapping"))
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 1)
+        XCTAssertEqual(try MonoPixConfig(yaml: "gpu_ids: [0, 1]\nx: &x 3\ny: *x", source: "ok.yaml").values["y"], .int(3))
+    }
+
+    func testAnOversizedConfigFileIsRefusedUnread() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("huge-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try Data(repeating: 0x20, count: MonoPixConfig.maxFileBytes + 1).write(to: url)
+        XCTAssertThrowsError(try MonoPixConfig(contentsOf: url)) { error in
+            XCTAssertEqual(error as? ConfigError, .malformed(file: url.path, reason: "1048577 bytes; a config is a few KB, at most 1048576"))
+        }
+    }
+
     func testReferenceWidthsHaveTheKnownParameterCount() {
         var o = GeneratorOptions()
         o.relativeControl = true

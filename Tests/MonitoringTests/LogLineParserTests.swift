@@ -42,6 +42,9 @@ final class LogLineParserTests: XCTestCase {
             "Traceback (most recent call last):", #"{"step": 3, "G_A": 0."#, "{not json}", "[1, 2, 3]",
             "epoch [x/200]  loss: D_A=0.1", "epoch [3/200]  nothing here", "epoch [3/200]  loss: D_A=abc",
             "(epoch: 3, iters: oops) D_A: 0.1", "(epoch: 3, iters: 4) no numbers here", "learning rate = 0.0001",
+            // Counters Int cannot hold trapped in Int(_:) (found by fuzzing).
+            "(epoch: nan, iters: 4) D_A: 0.1", "(epoch: 3, iters: -inf) D_A: 0.1", "(epoch: 1e300, iters: 4) D_A: 0.1",
+            "(epoch: 2.5, iters: 4) D_A: 0.1",
         ]
         for line in garbage {
             XCTAssertNil(LogLineParser.parse(line), "should ignore: \(line)")

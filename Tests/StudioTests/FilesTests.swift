@@ -48,6 +48,42 @@ final class FilesTests: XCTestCase {
         XCTAssertEqual(MaskFiles.values(gray, range: -1...2), [-1, 2])
     }
 
+    /// A damaged or hand-edited session.json: numbers a Float holds but the studio's controls never produce
+    /// (found by fuzzing: zoom 3e38 trapped converting the zoom label to Int, a huge brush its dab size).
+    func testSessionValuesOutOfRangeAreClampedOnRestore() throws {
+        let store = SessionStore(directory: directory)
+        let json = #"""
+        {"version": 1, "current": "img0.png",
+         "settings": {"viewMode": "overlay", "overlayOpacity": -7, "primaryValue": 3e38, "secondaryValue": -1e30,
+                      "brush": {"diameter": 3e38, "hardness": 40, "opacity": -1, "flow": 2, "spacing": 0}},
+         "images": [{"name": "img0.png", "level": 1e30, "transform": {"zoom": 3e38, "centerX": -3e38, "centerY": 5}},
+                    {"name": "img1.png", "level": 0.5, "transform": {"zoom": 0}}]}
+        """#
+        try json.write(to: directory.appendingPathComponent("session.json"), atomically: true, encoding: .utf8)
+        let file = try XCTUnwrap(store.load())
+        var s = StudioState(documents: [URL(fileURLWithPath: "/tmp/img0.png"), URL(fileURLWithPath: "/tmp/img1.png")],
+                            range: 0...1, rendererName: "t")
+        s.restore(file)
+        XCTAssertEqual(s.overlayOpacity, 0)
+        XCTAssertEqual(s.primaryValue, 1)
+        XCTAssertEqual(s.secondaryValue, 0)
+        XCTAssertEqual(s.brush, BrushSettings(diameter: 2048, hardness: 1, opacity: 0, flow: 1, spacing: 0.01))
+        XCTAssertEqual(s.documents[0].level, 1)
+        XCTAssertEqual(s.documents[0].transform.zoom, ViewTransform.zoomRange.upperBound)
+        XCTAssertEqual(s.documents[1].transform.zoom, ViewTransform.zoomRange.lowerBound)
+        _ = s.handle(.resize(CellSize(columns: 100, rows: 30)))
+        _ = s.handle(.graphics(.blocksDefault))
+        _ = s.start()
+        _ = s.handle(.imageLoaded(document: 0, image: RGBImage(width: 40, height: 20), sessionMask: nil))
+        XCTAssertTrue(view(s).lines.joined().contains("zoom 6400%"))
+        let pane = Layout.panes(s, layout: Layout(s))[0].viewport
+        XCTAssertEqual(pane.centerX, 0, "the centre is kept within the image")
+        XCTAssertEqual(pane.centerY, 5)
+        for (kind, column) in [(MouseEvent.Kind.press, 30), (.drag, 40), (.release, 40)] {
+            _ = s.handle(.mouse(MouseEvent(kind: kind, button: .left, column: column, row: 10)))
+        }
+    }
+
     func testSessionSavesAtomicallyAndRestores() throws {
         let store = SessionStore(directory: directory.appendingPathComponent(".monopix-session"))
         var s = makeState(width: 6, height: 4, documents: 2)

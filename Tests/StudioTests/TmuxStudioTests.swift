@@ -52,11 +52,14 @@ final class TmuxStudioTests: XCTestCase {
 
     private func screen() throws -> String { try tmux("capture-pane", "-p", "-t", "studio") }
 
-    /// Polls the screen until `predicate` holds (10 s at most).
+    /// Sanitizer builds run the studio several times slower (`make check-tsan` sets 8): the waits scale by this.
+    private static let slowdown = ProcessInfo.processInfo.environment["MONOPIX_TEST_SLOWDOWN"].flatMap(Double.init) ?? 1
+
+    /// Polls the screen until `predicate` holds (10 s at most, times `slowdown`).
     @discardableResult
     private func waitFor(_ what: String, file: StaticString = #filePath, line: UInt = #line,
                          _ predicate: (String) -> Bool) throws -> String {
-        let deadline = Date().addingTimeInterval(10)
+        let deadline = Date().addingTimeInterval(10 * Self.slowdown)
         var last = ""
         while Date() < deadline {
             last = try screen()
@@ -189,7 +192,7 @@ final class TmuxStudioTests: XCTestCase {
         try waitFor("the export choice") { $0.contains("the current image") }
         try keys("c")
         let folder = directory.appendingPathComponent("monopix-export/MonoPix_LowLight_Small_studio_exhaustive/chelsea_dark")
-        let deadline = Date().addingTimeInterval(60)
+        let deadline = Date().addingTimeInterval(60 * Self.slowdown)
         while Date() < deadline, !FileManager.default.fileExists(atPath: folder.appendingPathComponent("chelsea_dark_mask_view.png").path) {
             usleep(100_000)
         }

@@ -27,7 +27,7 @@ typedef struct mpx_error {
     int sys_errno;
     /* libjpeg's message code of a fatal error (J_MESSAGE_CODE), 0 for libpng or none. */
     int codec_code;
-    /* libjpeg only: the data ended before the EOI marker (libjpeg warns and pads the image with gray). */
+    /* libjpeg only: the data ended before the EOI marker (decoding stops there and fails). */
     int truncated;
     /* Number of non-fatal codec warnings, and the first one's text. */
     int warning_count;
@@ -116,7 +116,7 @@ mpx_jpeg_reader *mpx_jpeg_open(const char *path, mpx_jpeg_info *info, mpx_error 
 
 /* Decodes with libjpeg's defaults (JDCT_ISLOW, fancy upsampling) into `out_color_space` (a J_COLOR_SPACE).
  * `pixels` gets height rows of `row_stride` bytes; `*components` is the output component count. Warnings are
- * counted in err (and `err->truncated` set for a premature end of data) even when 0 is returned. */
+ * counted in err even when 0 is returned; a premature end of data fails at once with `err->truncated` set. */
 int mpx_jpeg_read(mpx_jpeg_reader *reader, int out_color_space, void *pixels, size_t pixels_size,
                   size_t row_stride, int *components, mpx_error *err);
 

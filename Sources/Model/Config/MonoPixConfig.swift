@@ -30,8 +30,14 @@ public struct MonoPixConfig: Sendable {
     }
 
     /// Reads a YAML config file.
+    /// Configs are a few KB; a file beyond this is refused before it is read.
+    public static let maxFileBytes = 1 << 20
+
     public init(contentsOf url: URL) throws {
         let text: String
+        if let size = (try? FileManager.default.attributesOfItem(atPath: url.path))?[.size] as? Int, size > Self.maxFileBytes {
+            throw ConfigError.malformed(file: url.path, reason: "\(size) bytes; a config is a few KB, at most \(Self.maxFileBytes)")
+        }
         do { text = try String(contentsOf: url, encoding: .utf8) } catch {
             throw ConfigError.unreadable(file: url.path, reason: error.localizedDescription)
         }
@@ -113,7 +119,15 @@ public struct MonoPixConfig: Sendable {
             }
             return .string(scalar.string)
         case .sequence(let seq):
-            return .list(seq.map { $0.string ?? "\($0)" })
+            // Scalars only: describing a nested node expanded every alias in it, so a 500-byte file of nested
+            // aliases ("billion laughs") ran for minutes.
+            return .list(try seq.map { item in
+                guard let s = item.string else {
+                    throw ConfigError.wrongType(file: source, key: key, expected: "a scalar or a list of scalars",
+                                                found: "a list holding a list or a mapping")
+                }
+                return s
+            })
         default:
             throw ConfigError.wrongType(file: source, key: key, expected: "a scalar or a list", found: "a mapping")
         }

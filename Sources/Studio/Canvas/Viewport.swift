@@ -40,8 +40,10 @@ struct Viewport: Equatable, Sendable {
         self.imageWidth = max(1, imageWidth)
         self.imageHeight = max(1, imageHeight)
         zoom = transform.zoom
-        centerX = transform.centerX ?? Float(imageWidth) / 2
-        centerY = transform.centerY ?? Float(imageHeight) / 2
+        // Within the image, as pan and zoom keep it: a restored session may say otherwise, and a centre at
+        // -3e38 put the brush's dab rectangle beyond Int (found by the suite under check-ubsan).
+        centerX = min(max(transform.centerX ?? Float(imageWidth) / 2, 0), Float(self.imageWidth))
+        centerY = min(max(transform.centerY ?? Float(imageHeight) / 2, 0), Float(self.imageHeight))
     }
 
     static func == (a: Viewport, b: Viewport) -> Bool {

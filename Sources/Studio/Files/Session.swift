@@ -68,20 +68,52 @@ extension StudioState {
 
     /// Takes back what a previous session saved: levels, views, the tool settings and the current image. Masks
     /// come with each image as it loads.
+    /// The file is untrusted (hand-edited, from another version, damaged): every number is brought back into the
+    /// range the studio's own controls keep it in, and a non-finite one falls back to its default, because views
+    /// and brushes convert them to pixel counts.
     mutating func restore(_ session: SessionFile) {
         viewMode = session.settings.viewMode
-        overlayOpacity = session.settings.overlayOpacity
-        brush = session.settings.brush
-        primaryValue = clampToRange(session.settings.primaryValue)
-        secondaryValue = clampToRange(session.settings.secondaryValue)
+        overlayOpacity = Self.clamp(session.settings.overlayOpacity, 0...1, default: overlayOpacity)
+        brush = session.settings.brush.sanitized
+        primaryValue = clampToRange(Self.finite(session.settings.primaryValue, default: primaryValue))
+        secondaryValue = clampToRange(Self.finite(session.settings.secondaryValue, default: secondaryValue))
         let byName = Dictionary(session.images.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
         for i in documents.indices {
             if let e = byName[documents[i].name] {
-                documents[i].level = clampToRange(e.level)
-                documents[i].transform = e.transform
+                documents[i].level = clampToRange(Self.finite(e.level, default: documents[i].level))
+                documents[i].transform = e.transform.sanitized
             }
         }
         if let name = session.current, let i = documents.firstIndex(where: { $0.name == name }) { current = i }
+    }
+}
+
+extension StudioState {
+    static func finite(_ v: Float, default d: Float) -> Float { v.isFinite ? v : d }
+
+    static func clamp(_ v: Float, _ range: ClosedRange<Float>, default d: Float) -> Float {
+        v.isFinite ? min(max(v, range.lowerBound), range.upperBound) : d
+    }
+}
+
+extension BrushSettings {
+    /// Within the ranges the keys keep them in; spacing between 1% and 100% of the diameter.
+    var sanitized: BrushSettings {
+        let d = BrushSettings()
+        return BrushSettings(diameter: StudioState.clamp(diameter, Self.diameterRange, default: d.diameter),
+                             hardness: StudioState.clamp(hardness, 0...1, default: d.hardness),
+                             opacity: StudioState.clamp(opacity, 0...1, default: d.opacity),
+                             flow: StudioState.clamp(flow, 0...1, default: d.flow),
+                             spacing: StudioState.clamp(spacing, 0.01...1, default: d.spacing))
+    }
+}
+
+extension ViewTransform {
+    /// Zoom within `zoomRange`; a non-finite centre becomes the image's centre.
+    var sanitized: ViewTransform {
+        ViewTransform(zoom: StudioState.clamp(zoom, Self.zoomRange, default: 1),
+                      centerX: centerX.flatMap { $0.isFinite ? $0 : nil },
+                      centerY: centerY.flatMap { $0.isFinite ? $0 : nil })
     }
 }
 
