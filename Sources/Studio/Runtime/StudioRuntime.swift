@@ -19,6 +19,7 @@ final class StudioRuntime {
     private let files = DispatchQueue(label: "monopix.studio.files")
     private var followers: [(label: String, follower: LogFollower)]
     private var renderTask: Task<Void, Never>?
+    private var deferredRender: RenderRequest?
     private var exportTask: (id: Int, task: Task<Void, Never>)?
     private var signalSources: [DispatchSourceSignal] = []
     /// The `monopix train` child started from the panel, and where its strips appear.
@@ -133,6 +134,7 @@ final class StudioRuntime {
                 dispatch(.tick(now: now))
                 changed = changed || before != state.message?.text
             }
+            startDeferredRender()
             if changed { redraw(encoded: encoded) }
             if let trace, !input.bytes.isEmpty {
                 let ms = (Self.now() - now) * 1000
@@ -252,17 +254,9 @@ final class StudioRuntime {
     private func execute(_ command: Command) {
         switch command {
         case .render(let request):
-            guard let renderer = services.renderer else { return }
-            renderTask?.cancel()   // latest wins
-            let mailbox = self.mailbox
-            renderTask = Task.detached(priority: .userInitiated) {
-                do {
-                    try await Self.perform(request, with: renderer) { mailbox.post(.frameRendered($0)) }
-                } catch is CancellationError {
-                } catch {
-                    if !Task.isCancelled { mailbox.post(.renderFailed(id: request.id, message: "\(error)")) }
-                }
-            }
+            // Held until the batch of input being handled is done: of a burst of events only the last request
+            // matters (latest wins), and starting a task per mouse report would cost more than the events.
+            deferredRender = request
         case .loadImage(let index, let url):
             let session = self.session, mailbox = self.mailbox
             files.async {
@@ -363,6 +357,23 @@ final class StudioRuntime {
         }
         guard !Task.isCancelled else { return }
         deliver(RenderResult(id: request.id, image: out, seconds: now() - t0, exact: request.exact))
+    }
+
+    /// Starts the render the last batch of events asked for, cancelling the one running (latest wins).
+    private func startDeferredRender() {
+        guard let request = deferredRender else { return }
+        deferredRender = nil
+        guard let renderer = services.renderer else { return }
+        renderTask?.cancel()
+        let mailbox = self.mailbox
+        renderTask = Task.detached(priority: .userInitiated) {
+            do {
+                try await Self.perform(request, with: renderer) { mailbox.post(.frameRendered($0)) }
+            } catch is CancellationError {
+            } catch {
+                if !Task.isCancelled { mailbox.post(.renderFailed(id: request.id, message: "\(error)")) }
+            }
+        }
     }
 
     /// Starts the child; its metrics are followed (once per path) and its strips watched.
