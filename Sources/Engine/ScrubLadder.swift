@@ -39,11 +39,16 @@ public final class ScrubLadder: @unchecked Sendable {
     /// At most this many levels per subject.
     public let maxLevels: Int
     private let cache: LevelCache
+    /// The same frames sampled down to at most `previewSide` pixels on the long side, for blending large images: a
+    /// scrub step then costs the same on a 40-megapixel photo as on a small one (the canvas shows fewer pixels).
+    private let small: LevelCache
+    public static let previewSide = 1536
     private let lock = NSLock()
     private var subject: ScrubSubject?
 
     /// `levels` evenly spaced over `range`, refined where neighbours differ by more than `refineAbove`, at most
-    /// `maxLevels` levels and `capacityBytes` of frames kept.
+    /// `maxLevels` levels and `capacityBytes` of frames kept (and as much again of sampled-down copies for images
+    /// larger than `previewSide`).
     public init(range: ClosedRange<Float>, levels: Int = 11, capacityBytes: Int = 96 << 20, refineAbove: Double = 2,
                 maxLevels: Int = 33) {
         self.refineAbove = refineAbove
@@ -51,6 +56,7 @@ public final class ScrubLadder: @unchecked Sendable {
         let n = max(2, levels)
         ladder = (0..<n).map { range.lowerBound + (range.upperBound - range.lowerBound) * Float($0) / Float(n - 1) }
         cache = LevelCache(capacityBytes: capacityBytes)
+        small = LevelCache(capacityBytes: capacityBytes)
     }
 
     public var cachedLevels: [Float] { cache.levels }
@@ -61,7 +67,8 @@ public final class ScrubLadder: @unchecked Sendable {
     public func preview(of subject: ScrubSubject, at level: Float) -> (image: RGBImage, exact: Bool)? {
         guard matches(subject) else { return nil }
         if let exact = cache.exact(at: level) { return (exact, true) }
-        return cache.preview(at: level).map { ($0, false) }
+        let large = max(subject.image.width, subject.image.height) > Self.previewSide
+        return (large ? small : cache).preview(at: level).map { ($0, false) }
     }
 
     /// Keeps an exact frame; a frame of another subject replaces everything cached.
@@ -70,8 +77,10 @@ public final class ScrubLadder: @unchecked Sendable {
             if let current = self.subject, current.isSame(as: subject) { return }
             self.subject = subject
             cache.removeAll()
+            small.removeAll()
         }
         cache.insert(frame, level: level)
+        if max(frame.width, frame.height) > Self.previewSide { small.insert(frame.downscaled(toFit: Self.previewSide), level: level) }
     }
 
     /// The level to compute next for this subject, nil when done or stale: the even ladder first, nearest to
@@ -81,14 +90,18 @@ public final class ScrubLadder: @unchecked Sendable {
     public func nextLevel(for subject: ScrubSubject, near level: Float) -> Float? {
         guard matches(subject) else { return nil }
         // Past the cache's capacity a new level would only evict a nearer one: stop at what fits.
-        let room = cache.capacityBytes / max(1, subject.image.pixels.count)
-        let have = cache.levels
+        let large = max(subject.image.width, subject.image.height) > Self.previewSide
+        let frameBytes = large ? Self.previewSide * Self.previewSide * 3 : subject.image.pixels.count
+        let room = cache.capacityBytes / max(1, frameBytes)
+        // Large images blend their sampled-down copies, which hold the whole ladder; the full frames kept are the
+        // ones nearest the user (exact hits).
+        let have = large ? small.levels : cache.levels
         guard have.count < min(room, maxLevels) else { return nil }
-        if let even = cache.missing(ladder: ladder, near: level).first { return even }
+        if let even = (large ? small : cache).missing(ladder: ladder, near: level).first { return even }
         let minimumGap = (ladder.last! - ladder.first!) / 64
         var widest: (gap: Float, difference: Double)?
         for (a, b) in zip(have, have.dropFirst()) where b - a > minimumGap {
-            guard let fa = cache.exact(at: a), let fb = cache.exact(at: b) else { continue }
+            guard let fa = (large ? small : cache).exact(at: a), let fb = (large ? small : cache).exact(at: b) else { continue }
             let d = Self.meanAbsoluteDifference(fa, fb)
             if d > refineAbove, d > (widest?.difference ?? 0) { widest = ((a + b) / 2, d) }
         }

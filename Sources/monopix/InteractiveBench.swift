@@ -92,16 +92,17 @@ struct InteractiveBench: ParsableCommand {
         results["scrub_exact_s"] = full
         results["level_cache_mb"] = Double(cache.bytes) / 1e6
         print(String(format: "  scrub step: preview %.4f s (blend of the two nearest cached levels), exact %.3f s; level cache %.1f MB", preview, full, Double(cache.bytes) / 1e6))
-        // The blend's cost grows with the pixels only: how it fares on large photos.
+        // The blend's cost grows with the pixels only; above ScrubLadder.previewSide it blends sampled-down copies.
         for side in [2048, 4096] {
-            let big = LevelCache(capacityBytes: 2 * side * side * 3)
+            let big = ScrubLadder(range: 0...1, levels: 2)
             var pixels = [UInt8](repeating: 0, count: side * side * 3)
             for i in stride(from: 0, to: pixels.count, by: 7) { pixels[i] = UInt8(i % 251) }
-            big.insert(RGBImage(width: side, height: side, pixels: pixels), level: 0)
-            big.insert(RGBImage(width: side, height: side, pixels: pixels.reversed()), level: 1)
-            let t = min(seconds { _ = big.preview(at: 0.3) }, seconds { _ = big.preview(at: 0.6) })
+            let subject = ScrubSubject(image: RGBImage(width: side, height: side, pixels: pixels), painted: nil)
+            big.remember(subject.image, of: subject, at: 0)
+            big.remember(RGBImage(width: side, height: side, pixels: pixels.reversed()), of: subject, at: 1)
+            let t = min(seconds { _ = big.preview(of: subject, at: 0.3) }, seconds { _ = big.preview(of: subject, at: 0.6) })
             results["scrub_preview_\(side)_s"] = t
-            print(String(format: "  scrub preview at %dx%d: %.4f s", side, side, t))
+            print(String(format: "  scrub preview at %dx%d: %.4f s (blend at %d px on the long side)", side, side, t, ScrubLadder.previewSide))
         }
         if !noPreviewQuality, let quality = try previewQuality() { results.merge(quality) { $1 } }
         if let json {

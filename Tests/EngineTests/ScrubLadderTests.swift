@@ -65,4 +65,18 @@ final class ScrubLadderTests: XCTestCase {
         ladder.remember(RGBImage(width: 4, height: 2, red: 100), of: subject, at: 0.125)
         XCTAssertNil(ladder.nextLevel(for: subject, near: 0.9), "at most five levels")
     }
+
+    func testLargeImagesBlendSampledDownCopiesAndKeepTheirLadder() {
+        let side = ScrubLadder.previewSide * 2
+        let ladder = ScrubLadder(range: 0...1, levels: 3, capacityBytes: side * 4 * 3 * 2)   // two full frames
+        let subject = ScrubSubject(image: RGBImage(width: side, height: 4), painted: nil)
+        ladder.remember(RGBImage(width: side, height: 4, red: 0), of: subject, at: 0)
+        ladder.remember(RGBImage(width: side, height: 4, red: 100), of: subject, at: 0.5)
+        ladder.remember(RGBImage(width: side, height: 4, red: 200), of: subject, at: 1)
+        let blend = ladder.preview(of: subject, at: 0.25)
+        XCTAssertEqual(blend?.image.width, ScrubLadder.previewSide, "blended at the preview size")
+        XCTAssertEqual(blend?.image[0, 0, 0], 50)
+        XCTAssertEqual(blend?.exact, false)
+        XCTAssertEqual(ladder.preview(of: subject, at: 0.5)?.image.width, side, "an exact hit is the full frame")
+    }
 }
