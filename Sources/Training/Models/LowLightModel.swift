@@ -129,7 +129,10 @@ final class LowLightModel: TrainingModel {
             // Our addition to the low-light model (the reference's cycle model has the same `monoidt` term): level 0
             // must give the input back. Without VGG16 weights nothing else anchors the bottom of the trajectory.
             let x = anchorInput
+            // With `monoidt_eval` (ours) the anchor's pass normalises as inference does (running statistics, not updated).
+            if s.monoIdentityEval { tape.training = false }
             let out = anchorOutput ?? generatorA.forward(tape, image: tape.constant(x), intensity: .levels(Array(repeating: 0, count: x.shape.n))).output
+            tape.training = true
             let l = Losses.l1(tape.value(out), target: x)
             tape.accumulate(out, l.scaled(s.lambdaA * 0.2).gradient)
             losses["monoidtA"] = l.value
