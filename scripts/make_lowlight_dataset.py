@@ -5,7 +5,7 @@ Sources: photographs shipped by scikit-image (pip install scikit-image), each op
 (see assets/models/lowlight-small/README.md): astronaut (NASA, public domain), coffee (Rachel Michetti, CC0),
 rocket (SpaceX, public domain) for training; chelsea (Stefan van der Walt, CC0) held out for evaluation.
 
-  python3 scripts/make_lowlight_dataset.py DATAROOT [--crops 400] [--size 64] [--samples assets/samples]
+  python3 scripts/make_lowlight_dataset.py DATAROOT [--crops 400] [--size 64] [--samples assets/samples] [--debian-photos]
 
 writes DATAROOT/trainA_Dark (darkened crops), DATAROOT/trainB_Normal (normal crops, never the same crop as any
 dark one), DATAROOT/testA_Dark + DATAROOT/testB_Normal (held-out pairs from chelsea: the dark input and the photo
@@ -17,6 +17,28 @@ from skimage import data, transform
 
 TRAIN = {"astronaut": data.astronaut, "coffee": data.coffee, "rocket": data.rocket}
 HELD_OUT = {"chelsea": data.chelsea}
+
+# --debian-photos: openly licensed photographs that Debian's lomiri-wallpapers package installs
+# (apt-get install lomiri-wallpapers; licences in /usr/share/doc/lomiri-wallpapers/copyright and in
+# assets/models/lowlight-small/README.md). Only CC-BY-4.0 and CC0-1.0 photos; more varied colour than skimage's warm
+# coffee and rocket. Each is scaled to 512 pixels wide first, like skimage's photos.
+DEBIAN_DIR = "/usr/share/backgrounds"
+DEBIAN_PHOTOS = [
+    "aitzgorri_by_Aitzol_Berasategi.jpg",      # Aitzol Berasategi, CC-BY-4.0 (mountains, meadow, sky)
+    "picosdeeuropa_by_Aitzol_Berasategi.jpg",  # Aitzol Berasategi, CC-BY-4.0 (mountains, path, clouds)
+    "life_by_Aitzol_Berasategi.jpg",           # Aitzol Berasategi, CC-BY-4.0 (stream between grey rocks)
+    "friends_by_Aitzol_Berasategi.jpg",        # Aitzol Berasategi, CC-BY-4.0 (dogs on a grey wooden porch)
+    "Picture_1A_by_freespace.jpg",             # Trevor "Freespace", CC-BY-4.0 (paint brushes, many colours)
+    "seeding_by_Clements_Engelhardt.jpg",      # Clemens Engelhardt, CC0-1.0 (dandelions in a meadow)
+]
+
+def debian_photo(name):
+    def load():
+        from skimage import io
+        img = io.imread(os.path.join(DEBIAN_DIR, name))[..., :3].astype(np.float64)
+        h, w = img.shape[:2]
+        return transform.resize(img, (round(h * 512 / w), 512), anti_aliasing=True, preserve_range=True)
+    return load
 
 def write_png(path, rgb):
     h, w, _ = rgb.shape
@@ -57,6 +79,9 @@ def main():
     ap.add_argument("--size", type=int, default=64)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--samples", help="also write the bundled sample images into this folder (assets/samples)")
+    ap.add_argument("--debian-photos", action="store_true",
+                    help="also train on %d photos of Debian's lomiri-wallpapers (after the held-out set, from their own "
+                         "random stream, so the skimage crops and the held-out pairs stay as without it)" % len(DEBIAN_PHOTOS))
     a = ap.parse_args()
     rng = np.random.default_rng(a.seed)
     dirs = {k: os.path.join(a.dataroot, k) for k in ["trainA_Dark", "trainB_Normal", "testA_Dark", "testB_Normal"]}
@@ -74,6 +99,17 @@ def main():
         for i, c in enumerate(crops(load(), a.size * 2, 20, rng, scales=(0.5, 0.7))):
             write_png(os.path.join(dirs["testB_Normal"], "%s_%02d.png" % (name, i)), c)
             write_png(os.path.join(dirs["testA_Dark"], "%s_%02d.png" % (name, i)), darken(c, rng))
+    if a.debian_photos:
+        missing = [f for f in DEBIAN_PHOTOS if not os.path.exists(os.path.join(DEBIAN_DIR, f))]
+        if missing:
+            raise SystemExit("missing %s: apt-get install lomiri-wallpapers" % ", ".join(missing))
+        drng = np.random.default_rng(a.seed + 1000)
+        for f in DEBIAN_PHOTOS:
+            name, img = f.split("_by_")[0], debian_photo(f)()
+            for i, c in enumerate(crops(img, a.size, per, drng)):
+                write_png(os.path.join(dirs["trainA_Dark"], "%s_%03d.png" % (name, i)), darken(c, drng)); n += 1
+            for i, c in enumerate(crops(img, a.size, per, drng)):
+                write_png(os.path.join(dirs["trainB_Normal"], "%s_%03d.png" % (name, i)), c)
     if a.samples:
         # The studio's bundled samples: small, and the low-light ones darkened the same way as domain A.
         os.makedirs(a.samples, exist_ok=True)

@@ -16,7 +16,7 @@ final class GradientTests: XCTestCase {
     func testTheTableCoversEveryOpTheModelsUse() {
         let names = GradientCheck.caseNames.joined(separator: "|")
         for op in ["conv3x3", "conv1x1", "conv4x4 stride 2 pad 2", "LeakyReLU", "batch norm (training)", "batch norm (eval)",
-                   "instance norm", "max pool", "average pool", "bilinear upsample", "reflection pad", "crop", "concat",
+                   "instance norm", "max pool", "average pool", "bilinear upsample", "reflection pad", "crop", "rows", "concat",
                    "multiply by map", "tanh", "skip", "LSGAN", "L1", "MSE", "monotonicity", "domain-fidelity", "colour",
                    "generator", "discriminator", "VGG16", "subtract channel means"] {
             XCTAssertTrue(names.contains(op), "no gradient check for \(op)")

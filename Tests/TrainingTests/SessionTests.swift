@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import Model
 import Training
@@ -37,6 +38,20 @@ final class SessionTests: XCTestCase {
         XCTAssertEqual(s.draws(for: batch, seed: 9).levelsAToB, draws.levelsAToB, "a seed fixes the draws")
         let same = try session(["use_samelvl": .int(1)]).draws(for: batch, seed: 9)
         XCTAssertEqual(same.levelsBToA, same.levelsAToB.map { -$0 })
+    }
+
+    /// Our `c1_power`: the same uniform draws, c1 raised to the power (so more pairs near level 0); c2 as before.
+    func testC1PowerDrawsTheFirstLevelCloserToZero() throws {
+        let batch = TrainingBatch(a: Tensor(shape: Shape(n: 64, c: 3, h: 8, w: 8)), b: Tensor(shape: Shape(n: 64, c: 3, h: 8, w: 8)))
+        let plain = try session([:]).draws(for: batch, seed: 3).levelsAToB
+        let cubed = try session(["c1_power": .double(3)]).draws(for: batch, seed: 3).levelsAToB
+        for i in 0..<64 {
+            XCTAssertEqual(cubed[2 * i], pow(plain[2 * i], 3), accuracy: 1e-5)
+            XCTAssertTrue(cubed[2 * i] <= cubed[2 * i + 1] && cubed[2 * i + 1] <= 1)
+        }
+        XCTAssertGreaterThan(cubed.enumerated().filter { $0.offset % 2 == 0 && $0.element < 0.2 }.count,
+                             plain.enumerated().filter { $0.offset % 2 == 0 && $0.element < 0.2 }.count)
+        XCTAssertThrowsError(try session(["c1_power": .double(0)]))
     }
 
     func testNetworksAndLossesCarryTheReferenceNames() throws {

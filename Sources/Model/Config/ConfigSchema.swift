@@ -70,6 +70,15 @@ enum ConfigSchema {
         ("pool_size", .int, .int(50)),
         ("no_lsgan", .flag, .bool(false)),
         ("monoidt", .flag, .bool(false)),
+        // Ours (low-light model): the level-0 anchor's rows go through the generator in the same batch as the
+        // contrastive pairs, so batch norm normalises them with mixed-level statistics, as at inference.
+        ("monoidt_joint", .flag, .bool(false)),
+        // Ours (low-light model): the level-0 anchor's own pass normalises with batch norm's running statistics (as
+        // inference does) and leaves them alone, so the anchor trains the level 0 that inference gives.
+        ("monoidt_eval", .flag, .bool(false)),
+        // Ours: the contrastive pairs' first level is drawn as c1 = u^c1_power, u ~ U(0, 1) (1: the reference's
+        // c1 ~ U(0, 1)); above 1 draws more pairs near level 0.
+        ("c1_power", .number, .double(1)),
         ("use_samelvl", .flag, .bool(false)),
         ("idt_anchor", .number, .double(0)),
         ("IP_MONO", .flag, .bool(false)),

@@ -137,6 +137,19 @@ extension Tape {
         return record("reflectionPad", Kernels.reflectionPad(value(x), p), inputs: [x]) { dy in [reflectionPadBackward(dy, padding: p, inputShape: s)] }
     }
 
+    /// Rows `range` of a batch (`x[a:b]`). d/dx: the gradient in those rows, zero elsewhere.
+    func rows(_ x: Variable, _ range: Range<Int>) -> Variable {
+        let v = value(x), s = v.shape
+        if range == 0..<s.n { return x }
+        let one = s.c * s.plane
+        let y = Tensor(shape: Shape(n: range.count, c: s.c, h: s.h, w: s.w), scalars: Array(v.scalars[(range.lowerBound * one)..<(range.upperBound * one)]))
+        return record("rows", y, inputs: [x]) { dy in
+            var dx = Tensor(shape: s)
+            dx.scalars.replaceSubrange((range.lowerBound * one)..<(range.upperBound * one), with: dy.scalars)
+            return [dx]
+        }
+    }
+
     /// Cropping (also the low-light model's patches). d/dx: the gradient inside a zero border.
     func crop(_ x: Variable, _ p: Insets) -> Variable {
         if p.isZero { return x }

@@ -115,6 +115,7 @@ public enum GradientCheck {
             t.reflectionPad(v[0], Insets(top: 1, bottom: 2, left: 3, right: 1))
         }
         op("crop", inputs: [Shape(n: 2, c: 2, h: 5, w: 6)]) { t, v, _ in t.crop(v[0], Insets(top: 1, bottom: 0, left: 2, right: 1)) }
+        op("rows", inputs: [Shape(n: 4, c: 2, h: 3, w: 3)]) { t, v, _ in t.rows(v[0], 1..<3) }
         op("concat", inputs: [Shape(n: 2, c: 2, h: 3, w: 3), Shape(n: 2, c: 1, h: 3, w: 3), Shape(n: 2, c: 3, h: 3, w: 3)]) { t, v, _ in
             t.concat(v)
         }

@@ -76,7 +76,21 @@ final class LowLightModel: TrainingModel {
         optimizerG.zeroGradients()
         discriminatorA.setFrozen(true); patchDiscriminator?.setFrozen(true)
         let tape = Tape()
-        let fakeB = generatorA.forward(tape, image: tape.constant(input), intensity: .levels(draws.levelsAToB)).output
+        // With `monoidt_joint` (ours), the level-0 anchor's images (one of each pair) join the same generator pass as
+        // rows 2N..<3N, so batch norm treats them as at inference; otherwise they get a pass of their own below.
+        let joint = s.monoIdentity && s.monoIdentityJoint
+        let anchorInput = everyOtherRow(input)
+        let fakeB: Variable, anchorOutput: Variable?
+        if joint {
+            let all = stackedRows(input, anchorInput)
+            let out = generatorA.forward(tape, image: tape.constant(all),
+                                         intensity: .levels(draws.levelsAToB + Array(repeating: 0, count: anchorInput.shape.n))).output
+            fakeB = tape.rows(out, 0..<input.shape.n)
+            anchorOutput = tape.rows(out, input.shape.n..<all.shape.n)
+        } else {
+            fakeB = generatorA.forward(tape, image: tape.constant(input), intensity: .levels(draws.levelsAToB)).output
+            anchorOutput = nil
+        }
         let pred = discriminatorA.forward(tape, fakeB)
         var ganG = Losses.leastSquares(tape.value(pred), target: 1)
         let monoG = s.lambdaMono > 0 ? Losses.monotonicity(tape.value(pred), margin: s.margin) : nil
@@ -114,8 +128,11 @@ final class LowLightModel: TrainingModel {
         if s.monoIdentity {
             // Our addition to the low-light model (the reference's cycle model has the same `monoidt` term): level 0
             // must give the input back. Without VGG16 weights nothing else anchors the bottom of the trajectory.
-            let x = everyOtherRow(input)
-            let out = generatorA.forward(tape, image: tape.constant(x), intensity: .levels(Array(repeating: 0, count: x.shape.n))).output
+            let x = anchorInput
+            // With `monoidt_eval` (ours) the anchor's pass normalises as inference does (running statistics, not updated).
+            if s.monoIdentityEval { tape.training = false }
+            let out = anchorOutput ?? generatorA.forward(tape, image: tape.constant(x), intensity: .levels(Array(repeating: 0, count: x.shape.n))).output
+            tape.training = true
             let l = Losses.l1(tape.value(out), target: x)
             tape.accumulate(out, l.scaled(s.lambdaA * 0.2).gradient)
             losses["monoidtA"] = l.value

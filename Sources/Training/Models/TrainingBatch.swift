@@ -1,3 +1,4 @@
+import Foundation
 import Kernels
 import Model
 
@@ -46,11 +47,11 @@ public struct StepDraws: Sendable {
         c1 + abs(c1 - p) * u * (c1 > p ? -1 : 1)
     }
 
-    /// Draws the pairs for `count` images (c1 ~ U(0, 1) per image, then c2) and the patch offsets for images of
+    /// Draws the pairs for `count` images (c1 ~ U(0, 1) per image, or u^c1_power with our `c1_power`, then c2) and the patch offsets for images of
     /// `height` x `width`: each offset uniform in [0, max(0, size - patch - 1)] like `random.randint`.
     static func sample(count: Int, settings: TrainingSettings, height: Int, width: Int, rng: inout SplitMix64) -> StepDraws {
         func pairs() -> [Float] {
-            let c1 = (0..<count).map { _ in rng.unit() }
+            let c1 = (0..<count).map { _ in settings.c1Power == 1 ? rng.unit() : Float(pow(Double(rng.unit()), Double(settings.c1Power))) }
             return c1.flatMap { [$0, contrastive($0, u: rng.unit(), target: settings.pseudoBestLevel)] }
         }
         let a2b = pairs()
@@ -87,4 +88,10 @@ func everyOtherRow(_ x: Tensor, from start: Int = 0) -> Tensor {
     var out = [Float]()
     for n in stride(from: start, to: s.n, by: 2) { out += x.scalars[(n * one)..<((n + 1) * one)] }
     return Tensor(shape: Shape(n: (s.n - start + 1) / 2, c: s.c, h: s.h, w: s.w), scalars: out)
+}
+
+/// Two batches one after the other: [N, C, H, W] and [M, C, H, W] → [N + M, C, H, W].
+func stackedRows(_ a: Tensor, _ b: Tensor) -> Tensor {
+    precondition(a.shape.c == b.shape.c && a.shape.h == b.shape.h && a.shape.w == b.shape.w, "stackedRows: \(a.shape) vs \(b.shape)")
+    return Tensor(shape: Shape(n: a.shape.n + b.shape.n, c: a.shape.c, h: a.shape.h, w: a.shape.w), scalars: a.scalars + b.scalars)
 }

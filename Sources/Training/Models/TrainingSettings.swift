@@ -23,6 +23,12 @@ struct TrainingSettings {
     /// `IP_MONO`: the image pools keep contrastive pairs together.
     var pairPool: Bool
     var monoIdentity: Bool
+    /// `monoidt_joint` (ours): the level-0 anchor rows share the generator's main forward pass (and its batch norm).
+    var monoIdentityJoint: Bool
+    /// `monoidt_eval` (ours): the anchor's own pass uses batch norm's running statistics and does not update them.
+    var monoIdentityEval: Bool
+    /// `c1_power` (ours): c1 = u^c1Power for u ~ U(0, 1).
+    var c1Power: Float
     var sameLevel: Bool
     var patchD: Bool
     var patchCount: Int
@@ -79,6 +85,15 @@ struct TrainingSettings {
         poolSize = c.int("pool_size")
         pairPool = c.flag("IP_MONO")
         monoIdentity = c.flag("monoidt")
+        monoIdentityJoint = c.flag("monoidt_joint")
+        monoIdentityEval = c.flag("monoidt_eval")
+        if monoIdentityJoint && monoIdentityEval {
+            throw TrainingError.unsupportedOption(file: c.source, key: "monoidt_eval", value: "1", expected: "0 with monoidt_joint (one or the other)")
+        }
+        c1Power = Float(c.number("c1_power"))
+        guard c1Power > 0 else {
+            throw TrainingError.unsupportedOption(file: c.source, key: "c1_power", value: "\(c1Power)", expected: "a positive number (1: the reference)")
+        }
         sameLevel = c.flag("use_samelvl")
         patchD = c.flag("patchD")
         patchCount = c.int("patchD_3")
