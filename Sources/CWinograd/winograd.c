@@ -152,8 +152,14 @@ void mpx_wino_output(int m, const float *prods, long point_stride, int bh, int b
 #if HAVE_WIDE
     switch (mpx_wino_lanes()) {
     case 16:
-        output_block_x(m, prods, point_stride, bh, bwp, out, ho, wo, oy0, ox0, column_limit, bias, has_slope, slope, scale, shift);
-        return;
+        /* Blocks that are not a multiple of 16 tiles wide (small maps: the plan stores 16-wide where that is cheap)
+         * run faster on the 8-lane loop than on the 16-lane one with its 8- and 4-tile tails (measured, e.g. 8 tiles
+         * wide: 1.15x-1.5x); the results are the same bits either way. */
+        if (bwp % 16 == 0) {
+            output_block_x(m, prods, point_stride, bh, bwp, out, ho, wo, oy0, ox0, column_limit, bias, has_slope, slope, scale, shift);
+            return;
+        }
+        __attribute__((fallthrough));
     case 8:
         output_block_w(m, prods, point_stride, bh, bwp, out, ho, wo, oy0, ox0, column_limit, bias, has_slope, slope, scale, shift);
         return;

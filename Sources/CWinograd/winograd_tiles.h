@@ -120,13 +120,28 @@ ATTR static inline void CAT(split_row2, SFX)(const float *src, int lo, int hi, i
 }
 #endif
 
+#if LANES == 16
+/* The phase vector one tile on, p[1 ... 16], from the line-aligned p[0 ...] and p[16 ...] (phase rows are 64-byte
+ * aligned and 16 floats apart, and run at least 16 past the last 16-tile group): a load at p + 1 would split two
+ * cache lines on every 16-lane vector. F(2x2) only: in F(4x4)'s register-bound kernel the extra loads and shuffles
+ * cost more than the split loads (measured). */
+ATTR static inline VT CAT(next_column, SFX)(const float *p) {
+    return (VT)_mm512_alignr_epi32((__m512i)LD(p + 16), (__m512i)LD(p), 1);
+}
+#endif
+
 /* Input transform of LANES tiles; `rows` points at the tiles' first phase-split row (rows row_stride apart, phases
  * stride apart), already offset to the first tile. */
 ATTR static inline void CAT(input_tiles_f2, SFX)(const float *rows, long row_stride, long stride, float *v, long ps) {
     VT hh[16];
     for (int r = 0; r < 4; r++) {
         const float *row = rows + r * row_stride;
+#if LANES == 16
+        INPUT_F2(LD(row), LD(row + stride), CAT(next_column, SFX)(row), CAT(next_column, SFX)(row + stride),
+                 hh[4 * r], hh[4 * r + 1], hh[4 * r + 2], hh[4 * r + 3]);
+#else
         INPUT_F2(LD(row), LD(row + stride), LD(row + 1), LD(row + stride + 1), hh[4 * r], hh[4 * r + 1], hh[4 * r + 2], hh[4 * r + 3]);
+#endif
     }
     for (int j = 0; j < 4; j++) {
         VT u0, u1, u2, u3;
