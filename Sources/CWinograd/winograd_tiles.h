@@ -34,19 +34,10 @@
     OUTPUT_F4_EVEN(m0, m1, m2, m3, m4, y0, y2); \
     OUTPUT_F4_ODD(m1, m2, m3, m4, m5, y1, y3); } while (0)
 
+#if LANES != 16
 /* Splits LANES groups of m columns at `src` into phase vectors at phases[k * stride]. */
 ATTR static inline void CAT(deinterleave4, SFX)(const float *src, float *phases, long stride) {
-#if LANES == 16
-    VT a = LD(src), b = LD(src + 16), c = LD(src + 32), d = LD(src + 48);
-    VT t0 = __builtin_shufflevector(a, b, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
-    VT t1 = __builtin_shufflevector(a, b, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-    VT t2 = __builtin_shufflevector(c, d, 0, 4, 8, 12, 16, 20, 24, 28, 1, 5, 9, 13, 17, 21, 25, 29);
-    VT t3 = __builtin_shufflevector(c, d, 2, 6, 10, 14, 18, 22, 26, 30, 3, 7, 11, 15, 19, 23, 27, 31);
-    ST(phases, __builtin_shufflevector(t0, t2, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
-    ST(phases + stride, __builtin_shufflevector(t0, t2, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
-    ST(phases + 2 * stride, __builtin_shufflevector(t1, t3, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23));
-    ST(phases + 3 * stride, __builtin_shufflevector(t1, t3, 8, 9, 10, 11, 12, 13, 14, 15, 24, 25, 26, 27, 28, 29, 30, 31));
-#elif LANES == 8
+#if LANES == 8
     VT a = LD(src), b = LD(src + 8), c = LD(src + 16), d = LD(src + 24);
     VT t0 = __builtin_shufflevector(a, b, 0, 4, 8, 12, 1, 5, 9, 13);
     VT t1 = __builtin_shufflevector(a, b, 2, 6, 10, 14, 3, 7, 11, 15);
@@ -69,10 +60,7 @@ ATTR static inline void CAT(deinterleave4, SFX)(const float *src, float *phases,
 
 ATTR static inline void CAT(deinterleave2, SFX)(const float *src, float *phases, long stride) {
     VT a = LD(src), b = LD(src + LANES);
-#if LANES == 16
-    ST(phases, __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30));
-    ST(phases + stride, __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25, 27, 29, 31));
-#elif LANES == 8
+#if LANES == 8
     ST(phases, __builtin_shufflevector(a, b, 0, 2, 4, 6, 8, 10, 12, 14));
     ST(phases + stride, __builtin_shufflevector(a, b, 1, 3, 5, 7, 9, 11, 13, 15));
 #else
@@ -80,6 +68,7 @@ ATTR static inline void CAT(deinterleave2, SFX)(const float *src, float *phases,
     ST(phases + stride, __builtin_shufflevector(a, b, 1, 3, 5, 7));
 #endif
 }
+#endif
 
 #if LANES == 16
 /* The phase split of one input row read straight from the plane (`src` = the row at the block's first column x0):
