@@ -24,7 +24,8 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
 
-        // The Winograd data transforms: 8-lane AVX2/FMA where the CPU has it, 4-lane vectors elsewhere (one binary).
+        // The Winograd data transforms: 16-lane AVX-512 or 8-lane AVX2/FMA where the CPU has them, 4-lane vectors
+        // elsewhere (one binary, chosen at run time).
         .target(name: "CWinograd"),
         // AVX-512 f32 and bf16 GEMMs (OpenBLAS runs its AVX2 kernels here: OPENBLAS_CORETYPE=Haswell), dispatched at
         // run time in one binary; GEMM.swift falls back to cblas where the CPU lacks the instructions.

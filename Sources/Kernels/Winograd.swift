@@ -139,11 +139,12 @@ extension Convolution {
         }
     }
 
-    /// Whether the Winograd data transforms run on 8-lane AVX2/FMA vectors (where the CPU has them) or on 4-lane
-    /// ones; setting it to false forces the 4-lane kernels, so that tests cover both.
-    public static var winogradWideKernels: Bool {
-        get { mpx_wino_wide() != 0 }
-        set { mpx_wino_force_narrow(newValue ? 0 : 1) }
+    /// The vector lanes of the Winograd data transforms: 16 (AVX-512), 8 (AVX2/FMA) or 4, the widest the CPU has up
+    /// to a cap. Setting it sets the cap (tests run every width; `MONOPIX_WINO_LANES` sets it for a process). 16 and 8
+    /// give bitwise the same results.
+    public static var winogradLanes: Int {
+        get { Int(mpx_wino_lanes()) }
+        set { mpx_wino_limit_lanes(Int32(newValue)) }
     }
 
     /// Builds now the transformed filters that an `height x width` input will use, packed for the native GEMM in
@@ -189,9 +190,8 @@ extension Convolution {
         let ep = EpilogueConstants(self, epilogue)
         let io = WinogradIO(src: src, packed: packed, dst: dst, epilogue: ep, precision: precision)
         if plan.shared {
-            let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
-            let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
-            defer { v.deallocate(); m.deallocate() }
+            let v = alignedFloats(plan.vCapacity), m = alignedFloats(plan.mCapacity)
+            defer { freeAligned(v); freeAligned(m) }
             let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan) }
             defer { scratch.forEach { $0.deallocate() } }
             for block in plan.blocks {
@@ -210,9 +210,8 @@ extension Convolution {
             let queue = BlockQueue(count: plan.blocks.count)
             ThreadPolicy.split(plan.workers) { _, _ in
                 let scratch = WinogradScratch(plan)
-                let v = UnsafeMutablePointer<Float>.allocate(capacity: plan.vCapacity)
-                let m = UnsafeMutablePointer<Float>.allocate(capacity: plan.mCapacity)
-                defer { scratch.deallocate(); v.deallocate(); m.deallocate() }
+                let v = alignedFloats(plan.vCapacity), m = alignedFloats(plan.mCapacity)
+                defer { scratch.deallocate(); freeAligned(v); freeAligned(m) }
                 while let b = queue.next() {
                     let block = plan.blocks[b]
                     plan.inputTransform(block, channels: 0..<inChannels, io, v: v, scratch: scratch)
@@ -223,6 +222,15 @@ extension Convolution {
         }
     }
 }
+
+/// 64-byte aligned floats for V, M and the phase-split rows: with the plan's 16-tile columns (16-lane kernels) every
+/// vector load and store of the transforms is then one whole cache line (split lines cost them ~1.4x).
+func alignedFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+    UnsafeMutableRawPointer.allocate(byteCount: max(1, count) * MemoryLayout<Float>.stride, alignment: 64)
+        .bindMemory(to: Float.self, capacity: count)
+}
+
+func freeAligned(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).deallocate() }
 
 /// What a Winograd pass reads and writes: one image's input planes, the transformed filters, its output planes.
 struct WinogradIO {
@@ -298,13 +306,16 @@ struct WinogradPlan {
     let inChannels: Int, outChannels: Int
     let h: Int, w: Int, ho: Int, wo: Int, padding: Int
     let tilesY: Int, tilesX: Int
-    /// Tile rows and tile columns per block (the last ones may be smaller); columns are a multiple of the lanes.
+    /// Tile rows and tile columns per block (the last ones may be smaller), columns as stored (`storedColumns`).
     let bandRows: Int, segmentTiles: Int
+    /// Whether blocks are stored 16 tiles wide where that costs little (see `storedColumns`).
+    let sixteen: Bool
     let blocks: [WinogradBlock]
     /// How many workers, and whether they share each block (phase by phase) or take blocks of their own.
     let workers: Int
     let shared: Bool
 
+    /// CWinograd takes any multiple of 4 tile columns (groups of 16, 8 and 4 tiles on the widest kernels).
     static let lanes = 4
 
     init(tile: WinogradTile, inChannels: Int, outChannels: Int, h: Int, w: Int, ho: Int, wo: Int, padding: Int, workers available: Int) {
@@ -327,8 +338,9 @@ struct WinogradPlan {
             workers = 1
             shared = false
         }
-        let lanes = Self.lanes
-        func roundUp(_ x: Int) -> Int { (x + lanes - 1) / lanes * lanes }
+        let wide = mpx_wino_lanes() == 16
+        sixteen = wide
+        func roundUp(_ x: Int) -> Int { Self.storedColumns(x, sixteen: wide) }
         var seg: Int, band: Int
         if tilesX >= target {
             let segments = (tilesX + target - 1) / target
@@ -354,8 +366,16 @@ struct WinogradPlan {
     /// transform in the same L1 sets, so the planes are rounded to cache lines and then one line apart.
     static func pointStride(_ floats: Int) -> Int { (floats + 15) / 16 * 16 + 16 }
 
-    /// A block's tile columns as stored (rounded up to the lanes).
-    func columns(_ block: WinogradBlock) -> Int { (block.columns.count + Self.lanes - 1) / Self.lanes * Self.lanes }
+    /// `count` tile columns as stored: rounded up to 4, or to 16 for the 16-lane kernels when that adds at most 1/8
+    /// (free on the usual power-of-two maps from 64 px): 16-tile rows keep every V and M row, and the output columns,
+    /// on whole cache lines. Monotone in `count`, so no block is stored wider than `segmentTiles`.
+    static func storedColumns(_ count: Int, sixteen: Bool) -> Int {
+        let by4 = (count + lanes - 1) / lanes * lanes, by16 = (count + 15) / 16 * 16
+        return sixteen && by16 * 8 <= count * 9 ? by16 : by4
+    }
+
+    /// A block's tile columns as stored.
+    func columns(_ block: WinogradBlock) -> Int { Self.storedColumns(block.columns.count, sixteen: sixteen) }
     /// The phase-split row length (CWinograd's): the block's columns, plus one group for the tiles' overlap.
     var phaseStride: Int { Int(mpx_wino_phase_stride(Int32(segmentTiles))) }
     var maxN: Int { bandRows * segmentTiles }
@@ -363,7 +383,7 @@ struct WinogradPlan {
     var mCapacity: Int { tile.points * Self.pointStride(outChannels * maxN) }
 
     /// V[point][channel][tile] for input channels `channels` of `block` (CWinograd: each channel's input rows are
-    /// zero-padded and split into the m phases of x, then transformed eight or four tiles at a time).
+    /// zero-padded and split into the m phases of x, then transformed 16, 8 or 4 tiles at a time).
     func inputTransform(_ block: WinogradBlock, channels: Range<Int>, _ io: WinogradIO, v: UnsafeMutablePointer<Float>,
                         scratch: WinogradScratch) {
         let m = tile.m
@@ -409,11 +429,11 @@ struct WinogradScratch {
 
     init(_ plan: WinogradPlan) {
         let m = plan.tile.m
-        phases = .allocate(capacity: (plan.bandRows * m + 2) * m * plan.phaseStride)
-        line = .allocate(capacity: m * plan.phaseStride)
+        phases = alignedFloats((plan.bandRows * m + 2) * m * plan.phaseStride)
+        line = alignedFloats(m * plan.phaseStride)
     }
 
     func deallocate() {
-        phases.deallocate(); line.deallocate()
+        freeAligned(phases); freeAligned(line)
     }
 }

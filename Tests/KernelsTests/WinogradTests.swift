@@ -24,17 +24,66 @@ final class WinogradTests: XCTestCase {
         return err
     }
 
-    /// The 4-lane transforms (what runs without AVX2, and on other architectures) on the same cases as the 8-lane.
-    func testNarrowKernels() {
-        let wide = Convolution.winogradWideKernels
-        Convolution.winogradWideKernels = false
-        defer { Convolution.winogradWideKernels = wide }
-        XCTAssertFalse(Convolution.winogradWideKernels)
+    /// Runs `body` with the Winograd transforms capped at `lanes`, then restores the cap.
+    func withLanes(_ lanes: Int, _ body: () throws -> Void) rethrows {
+        let saved = Convolution.winogradLanes
+        Convolution.winogradLanes = lanes
+        defer { Convolution.winogradLanes = saved }
+        XCTAssertLessThanOrEqual(Convolution.winogradLanes, lanes)
+        try body()
+    }
+
+    func runAllCases() {
         testOddShapesAndBorders()
         testChannelCountsFromOneToSeventy()
         testOtherPaddings()
         testFusedEpilogue()
         testManyBlocksAndWorkers()
+    }
+
+    /// The 4-lane transforms (what runs without AVX2, and on other architectures) on the same cases as the widest.
+    func testNarrowKernels() {
+        withLanes(4) { runAllCases() }
+    }
+
+    /// The 8-lane AVX2 transforms, which the AVX-512 CPUs skip by default.
+    func testEightLaneKernels() {
+        withLanes(8) { runAllCases() }
+    }
+
+    /// The 16-lane AVX-512 transforms do per lane what the 8-lane ones do (same expressions, same FMA contractions;
+    /// the 16-lane blocks are stored 16 tiles wide where the 8-lane ones are 4), so the outputs must be bitwise equal,
+    /// not just close: same random layers through both, on the odd shapes, borders, paddings, epilogues and blocks.
+    func testSixteenLanesMatchEightBitwise() throws {
+        try withLanes(16) {
+            guard Convolution.winogradLanes == 16 else { throw XCTSkip("no AVX-512 on this CPU") }
+        }
+        let epilogues = [Epilogue.none, Epilogue(leakySlope: 0.2),
+                         Epilogue(leakySlope: 0.2, scale: [0.5, -2, 1.5, 3, -0.25], shift: [0.1, 0, -0.3, 2, 1])]
+        let shapes = [(1, 1), (2, 17), (5, 6), (7, 9), (9, 23), (31, 33), (16, 64), (33, 130), (70, 66), (9, 301)]
+        var compared = 0
+        for algorithm in Self.variants {
+            for (index, (h, w)) in shapes.enumerated() {
+                for padding in [0, 1, 2] where h + 2 * padding >= 3 && w + 2 * padding >= 3 {
+                    var rng = TestRandom(state: UInt64(index * 31 + padding))
+                    let inC = [3, 8, 17][index % 3], outC = 5
+                    let conv = Convolution(outChannels: outC, inChannels: inC, kernel: 3, padding: padding,
+                                           weight: rng.array(outC * inC * 9), bias: rng.array(outC))
+                    let x = rng.tensor(Shape(n: 1, c: inC, h: h, w: w))
+                    let epilogue = epilogues[(index + padding) % epilogues.count]
+                    var out: [Tensor] = []
+                    for lanes in [16, 8] {
+                        withLanes(lanes) { out.append(conv(x, epilogue: epilogue, algorithm: algorithm)) }
+                    }
+                    XCTAssertEqual(out[0].shape, out[1].shape)
+                    let same = zip(out[0].scalars, out[1].scalars).allSatisfy { $0.bitPattern == $1.bitPattern }
+                    XCTAssertTrue(same, "\(algorithm) \(inC)->\(outC) \(h)x\(w) pad \(padding): 16 and 8 lanes differ, "
+                                  + "max |diff| \(out[0].maxAbsDifference(out[1]))")
+                    compared += 1
+                }
+            }
+        }
+        XCTAssertGreaterThan(compared, 40)
     }
 
     func testOddShapesAndBorders() {

@@ -1,7 +1,7 @@
 /*
  * CWinograd: the data transforms of the Winograd convolutions (Sources/Kernels/Winograd.swift), in C so that one
- * binary can run them on 8-lane AVX2/FMA where the CPU has it and on 4-lane SSE/NEON vectors elsewhere (Swift
- * compiles for the baseline ISA and has no per-function target attribute).
+ * binary can run them on 16-lane AVX-512 or 8-lane AVX2/FMA where the CPU has them and on 4-lane SSE/NEON vectors
+ * elsewhere (Swift compiles for the baseline ISA and has no per-function target attribute).
  *
  * Nothing here decides anything: block shapes, layouts, threading and the GEMMs are the Swift side's. Each call
  * does one channel of one block of tiles; see winograd.c for the layouts.
@@ -31,10 +31,11 @@ void mpx_wino_output(int m, const float *prods, long point_stride, int bh, int b
 /* The phase-split row length for a block `bwp` tiles wide. */
 int mpx_wino_phase_stride(int bwp);
 
-/* 1 when the 8-lane AVX2/FMA kernels run, 0 for the 4-lane ones. `mpx_wino_force_narrow(1)` makes every later
- * call use the 4-lane kernels (tests compare both). */
-int mpx_wino_wide(void);
-void mpx_wino_force_narrow(int narrow);
+/* The lanes of the kernels that run: 16 (AVX-512), 8 (AVX2/FMA) or 4, the widest the CPU has up to a cap.
+ * `mpx_wino_limit_lanes(n)` sets the cap for every later call (tests compare the widths); it starts at
+ * MONOPIX_WINO_LANES if set, else 16. The 16- and 8-lane kernels give bitwise the same results. */
+int mpx_wino_lanes(void);
+void mpx_wino_limit_lanes(int lanes);
 
 #ifdef __cplusplus
 }
