@@ -21,7 +21,7 @@ deps:
 
 # One set of flags for the binary and the suite, so `make studio`, `make test` and the reliability checks share one
 # build: optimized (the numeric tests need it), and -enable-testing lets the studio's and monitoring's tests reach
-# internal helpers.
+# internal helpers. The suite is XCTest only (--disable-swift-testing: no empty Swift Testing run closing the output).
 TESTFLAGS  := -c release -Xswiftc -enable-testing
 
 build: deps
@@ -29,7 +29,7 @@ build: deps
 
 test: deps
 	$(SWIFT) build $(TESTFLAGS) --product monopix
-	$(SWIFT) test $(TESTFLAGS)
+	$(SWIFT) test $(TESTFLAGS) --disable-swift-testing
 
 studio: build
 	$(BIN) studio
