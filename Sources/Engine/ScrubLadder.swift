@@ -67,8 +67,7 @@ public final class ScrubLadder: @unchecked Sendable {
     public func preview(of subject: ScrubSubject, at level: Float) -> (image: RGBImage, exact: Bool)? {
         guard matches(subject) else { return nil }
         if let exact = cache.exact(at: level) { return (exact, true) }
-        let large = max(subject.image.width, subject.image.height) > Self.previewSide
-        return (large ? small : cache).preview(at: level).map { ($0, false) }
+        return blendable(subject.image).preview(at: level).map { ($0, false) }
     }
 
     /// Keeps an exact frame; a frame of another subject replaces everything cached.
@@ -80,7 +79,7 @@ public final class ScrubLadder: @unchecked Sendable {
             small.removeAll()
         }
         cache.insert(frame, level: level)
-        if max(frame.width, frame.height) > Self.previewSide { small.insert(frame.downscaled(toFit: Self.previewSide), level: level) }
+        if Self.isLarge(frame) { small.insert(frame.downscaled(toFit: Self.previewSide), level: level) }
     }
 
     /// The level to compute next for this subject, nil when done or stale: the even ladder first, nearest to
@@ -89,25 +88,30 @@ public final class ScrubLadder: @unchecked Sendable {
     /// two rungs would make their blend a poor preview there).
     public func nextLevel(for subject: ScrubSubject, near level: Float) -> Float? {
         guard matches(subject) else { return nil }
-        // Past the cache's capacity a new level would only evict a nearer one: stop at what fits.
-        let large = max(subject.image.width, subject.image.height) > Self.previewSide
-        let frameBytes = large ? Self.previewSide * Self.previewSide * 3 : subject.image.pixels.count
-        let room = cache.capacityBytes / max(1, frameBytes)
         // Large images blend their sampled-down copies, which hold the whole ladder; the full frames kept are the
         // ones nearest the user (exact hits).
-        let have = large ? small.levels : cache.levels
+        let frames = blendable(subject.image)
+        // Past the cache's capacity a new level would only evict a nearer one: stop at what fits.
+        let frameBytes = Self.isLarge(subject.image) ? Self.previewSide * Self.previewSide * 3 : subject.image.pixels.count
+        let room = cache.capacityBytes / max(1, frameBytes)
+        let have = frames.levels
         guard have.count < min(room, maxLevels) else { return nil }
-        if let even = (large ? small : cache).missing(ladder: ladder, near: level).first { return even }
+        if let even = frames.missing(ladder: ladder, near: level).first { return even }
         let minimumGap = (ladder.last! - ladder.first!) / 64
         var widest: (gap: Float, difference: Double)?
         for (a, b) in zip(have, have.dropFirst()) where b - a > minimumGap {
-            guard let fa = (large ? small : cache).exact(at: a), let fb = (large ? small : cache).exact(at: b) else { continue }
+            guard let fa = frames.exact(at: a), let fb = frames.exact(at: b) else { continue }
             let d = Self.meanAbsoluteDifference(fa, fb)
             if d > refineAbove, d > (widest?.difference ?? 0) { widest = ((a + b) / 2, d) }
         }
         return widest?.gap
     }
 
+
+    static func isLarge(_ image: RGBImage) -> Bool { max(image.width, image.height) > previewSide }
+
+    /// The frames blends of this image are made from: its sampled-down copies when it is large.
+    private func blendable(_ image: RGBImage) -> LevelCache { Self.isLarge(image) ? small : cache }
 
     static func meanAbsoluteDifference(_ a: RGBImage, _ b: RGBImage) -> Double {
         var total = 0

@@ -25,12 +25,6 @@ struct InteractiveBench: ParsableCommand {
     @Flag(help: "Skip measuring how close each scrub preview is to the exact frame (needs the bundled model).")
     var noPreviewQuality = false
 
-    func seconds(_ body: () -> Void) -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
-
     func run() throws {
         var options = GeneratorOptions()
         options.widthMultiplier = width

@@ -22,12 +22,6 @@ struct TrajectoryBench: ParsableCommand {
     @Flag(help: "Also run Benchmarks/peers.py --trajectory for ONNX Runtime.")
     var peers = false
 
-    func seconds(_ body: () throws -> Void) rethrows -> Double {
-        let t0 = DispatchTime.now().uptimeNanoseconds
-        try body()
-        return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    }
-
     func run() throws {
         var options = GeneratorOptions()
         options.relativeControl = true

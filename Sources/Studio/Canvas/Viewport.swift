@@ -5,6 +5,10 @@ struct CellRect: Equatable, Sendable {
     func contains(column: Int, row: Int) -> Bool {
         column >= x && column < x + width && row >= y && row < y + height
     }
+
+    func intersects(_ o: CellRect) -> Bool {
+        x < o.x + o.width && x + width > o.x && y < o.y + o.height && y + height > o.y
+    }
 }
 
 /// Zoom and pan of one image, kept per image and saved with the session.

@@ -164,10 +164,7 @@ private func drawPopup(_ popup: Popup, state: StudioState, layout: Layout, into 
         frame.put(visible + "▏", column: rect.x + 2, row: rect.y + 1, style: .selected, width: w - 4)
         frame.put("16-bit PNG keeps the range in monopix:min/max", column: rect.x + 2, row: rect.y + 2, style: .popup, width: w - 4)
     }
-    func overlaps(_ c: CellRect) -> Bool {
-        rect.x < c.x + c.width && rect.x + rect.width > c.x && rect.y < c.y + c.height && rect.y + rect.height > c.y
-    }
-    frame.popupOverCanvas = overlaps(layout.canvas) || (frame.strip.map { overlaps($0.rect) } ?? false)
+    frame.popupOverCanvas = rect.intersects(layout.canvas) || (frame.strip.map { rect.intersects($0.rect) } ?? false)
 }
 
 /// The keymap, in as many columns as it takes; long descriptions wrap under themselves.
