@@ -20,9 +20,9 @@ public actor LiveRenderer {
 
     public init(generator: Generator) { self.generator = generator }
 
-    /// `precision: .bf16` makes a preview: the stroke's regions are recomputed with bfloat16 products, and the next
-    /// exact (`.f32`) render recomputes them again exactly, whatever it changes itself.
-    public func render(image: RGBImage, intensity: IntensityMap, precision: Precision = .f32) throws -> RGBImage {
+    /// A `.preview` mode makes a preview of an edit (e.g. `.stroke`: bf16, near the dab only); the next `.exact`
+    /// render recomputes whatever previews left approximate, whatever it changes itself.
+    public func render(image: RGBImage, intensity: IntensityMap, mode: IncrementalExecutor.UpdateMode = .exact) throws -> RGBImage {
         try Task.checkCancellation()
         let start = DispatchTime.now().uptimeNanoseconds
         defer {
@@ -31,7 +31,7 @@ public actor LiveRenderer {
         let map = Tensor(map: intensity)
         if var w = warm, w.image == image, !generator.options.useNoise {
             let changed = Self.changedRegion(w.map, intensity)
-            let out = w.executor.update(map: map, changed: changed, precision: precision)
+            let out = w.executor.update(map: map, changed: changed, mode: mode)
             w.map = intensity
             lastStats.recomputedFraction = w.executor.lastRecomputedFraction
             warm = w

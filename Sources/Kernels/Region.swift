@@ -25,6 +25,20 @@ public struct Region: Hashable, Sendable, CustomStringConvertible {
                       left: min(left, other.left), right: max(right, other.right))
     }
 
+    /// The pixels in both (empty when they do not overlap).
+    public func intersection(_ other: Region) -> Region {
+        let r = Region(top: max(top, other.top), bottom: min(bottom, other.bottom),
+                       left: max(left, other.left), right: min(right, other.right))
+        return r.isEmpty ? .empty : r
+    }
+
+    /// The same area of a plane `factor` times smaller (or larger), rounded outward.
+    public func scaled(by factor: Double) -> Region {
+        if isEmpty { return self }
+        return Region(top: Int((Double(top) * factor).rounded(.down)), bottom: Int((Double(bottom) * factor).rounded(.up)),
+                      left: Int((Double(left) * factor).rounded(.down)), right: Int((Double(right) * factor).rounded(.up)))
+    }
+
     public func expanded(by d: Int) -> Region {
         isEmpty ? self : Region(top: top - d, bottom: bottom + d, left: left - d, right: right + d)
     }

@@ -52,11 +52,11 @@ public struct EngineRenderer: FrameRenderer {
         return frame
     }
 
-    /// While painting: only what the stroke reaches, with bfloat16 products; the exact render at the stroke's end
-    /// recomputes those regions in f32.
+    /// While painting: a stroke preview (bf16, recomputed near the dab only); the exact render at the stroke's end
+    /// recomputes everything the stroke reached in f32.
     public func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage? {
         filler.cancel()
-        return try await live.render(image: subject.image, intensity: subject.intensity(at: level), precision: .bf16)
+        return try await live.render(image: subject.image, intensity: subject.intensity(at: level), mode: .stroke)
     }
 
     public func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)? {

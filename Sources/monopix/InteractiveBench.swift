@@ -44,31 +44,37 @@ struct InteractiveBench: ParsableCommand {
             return region
         }
         for r in [8, 16, 32] {
-            var times: [Double] = [], previews: [Double] = []
-            var fraction = 0.0
+            var times: [Double] = [], reaching: [Double] = [], previews: [Double] = []
+            var fraction = 0.0, previewFraction = 0.0
             for k in 0..<3 {
                 let region = dab(size / 2 + 7 * k, size / 2 - 5 * k, r, Float(k % 2))
                 times.append(seconds { exec.update(map: map, changed: region) })
                 fraction = exec.lastRecomputedFraction
             }
-            // The studio's previews while the button is held: the same dabs with bfloat16 products.
+            // Previews while the button is held: bf16 over all the dab reaches, and the studio's (bf16 near the dab).
             for k in 0..<3 {
                 let region = dab(size / 2 - 6 * k, size / 2 + 4 * k, r, Float(k % 2))
-                previews.append(seconds { exec.update(map: map, changed: region, precision: .bf16) })
+                reaching.append(seconds { exec.update(map: map, changed: region, mode: .preview(precision: .bf16, margin: nil)) })
+            }
+            for k in 0..<3 {
+                let region = dab(size / 2 + 5 * k, size / 2 + 6 * k, r, Float(k % 2))
+                previews.append(seconds { exec.update(map: map, changed: region, mode: .stroke) })
+                previewFraction = exec.lastRecomputedFraction
             }
             let release = seconds { exec.update(map: map, changed: .empty) }
-            let t = times.min()!, p = previews.min()!
+            let t = times.min()!, b = reaching.min()!, p = previews.min()!
             results["dab_r\(r)_s"] = t
+            results["dab_r\(r)_bf16_s"] = b
             results["dab_r\(r)_preview_s"] = p
             results["dab_r\(r)_release_s"] = release
-            print(String(format: "  dab radius %2d: exact %.3f s (%.2fx a full frame; %.0f%% of the convolution work), preview (bf16) %.3f s (%.2fx); exact frame after 3 previews %.3f s",
-                         r, t, t / full, fraction * 100, p, p / full, release))
+            print(String(format: "  dab radius %2d: exact %.3f s (%.2fx a full frame; %.0f%% of the convolution work); bf16 %.3f s (%.2fx); stroke preview (bf16 near the dab, %.1f%%) %.3f s (%.2fx); exact frame after 9 previews %.3f s",
+                         r, t, t / full, fraction * 100, b, b / full, previewFraction * 100, p, p / full, release))
         }
-        // A 20-dab stroke along a diagonal, one update per dab as the studio does while the button is held: bf16
+        // A 20-dab stroke along a diagonal, one update per dab as the studio does while the button is held: stroke
         // previews, then the exact frame on release.
         var strokePreviews = 0.0
         for i in 0..<20 {
-            strokePreviews += seconds { exec.update(map: map, changed: dab(size / 4 + i * size / 40, size / 3 + i * size / 60, 16, 0.9), precision: .bf16) }
+            strokePreviews += seconds { exec.update(map: map, changed: dab(size / 4 + i * size / 40, size / 3 + i * size / 60, 16, 0.9), mode: .stroke) }
         }
         let strokeRelease = seconds { exec.update(map: map, changed: .empty) }
         results["stroke_20_dabs_preview_s"] = strokePreviews
@@ -143,6 +149,25 @@ struct InteractiveBench: ParsableCommand {
             print(String(format: "    level %.2f: blend of cached levels %.1f dB in %.4f s; half-resolution pass %.1f dB in %.3f s",
                          level, blendPSNR.last!, tBlend, halfPSNR.last!, tHalf))
         }
+        // A stroke preview against the exact frame after the same radius-16 dabs.
+        var map = IntensityMap(width: size, height: size, constant: 0.3)
+        var exec = IncrementalExecutor(generator: model.generator, image: Tensor(image: image), map: Tensor(map: map),
+                                       gray: model.generator.options.selfAttention ? Generator.attentionMap(u8: image.pixels, width: size, height: size) : nil)
+        var strokePSNR: [Double] = []
+        for (k, level) in [Float(1), 0.6, 1.5].enumerated() {
+            let (cx, cy) = (size / 3 + k * size / 5, size / 2 - k * size / 9)
+            var changed = Region(top: cy - 16, bottom: cy + 17, left: cx - 16, right: cx + 17).clipped(height: size, width: size)
+            for y in changed.top..<changed.bottom { for x in changed.left..<changed.right where (x - cx) * (x - cx) + (y - cy) * (y - cy) <= 256 {
+                map[x, y] = level
+            } }
+            let preview = RGBImage(tensor: exec.update(map: Tensor(map: map), changed: changed, mode: .stroke))
+            changed = .empty
+            let exact = RGBImage(tensor: exec.update(map: Tensor(map: map), changed: changed))
+            strokePSNR.append(ImageMetrics.psnr(preview, exact))
+        }
+        results["stroke_preview_psnr_db"] = strokePSNR.reduce(0, +) / Double(strokePSNR.count)
+        print(String(format: "    stroke preview (radius-16 dabs at levels 1, 0.6, 1.5 over 0.3): %.1f, %.1f, %.1f dB from the exact frame",
+                     strokePSNR[0], strokePSNR[1], strokePSNR[2]))
         results["blend_preview_psnr_db"] = blendPSNR.reduce(0, +) / Double(blendPSNR.count)
         results["half_resolution_preview_psnr_db"] = halfPSNR.reduce(0, +) / Double(halfPSNR.count)
         return results

@@ -41,10 +41,12 @@ final class IncrementalTests: XCTestCase {
     func testInstanceNormRecomputesWholePlanesExactly() { checkStrokes({ $0.norm = .instance; $0.transcode = true; $0.useAveragePooling = true }, strokes: 3) }
     func testMultipleOfSixteen() { checkStrokes({ $0.tanhLatent = true }, width: 48, height: 32) }
 
-    /// Painting with preview (bf16) updates dab by dab: each preview is close, and the exact update that ends a stroke
-    /// (with or without a change of its own) equals a full pass: nothing approximate is left behind.
+    /// Painting with preview updates (bf16 over all the dab reaches, f32 or bf16 near the dab only) dab by dab: each
+    /// preview is close, and the exact update that ends a stroke (with or without a change of its own) equals a full
+    /// pass: nothing approximate is left behind.
     func testPreviewUpdatesAreCleanedUpByTheNextExactOne() {
-        for norm in [NormKind.batch, .instance] {
+        let modes: [IncrementalExecutor.UpdateMode] = [.preview(precision: .bf16, margin: nil), .preview(precision: .f32, margin: 1), .stroke]
+        for norm in [NormKind.batch, .instance] { for mode in modes {
             // Narrow enough that every convolution is direct: Winograd's tiles fall differently on a region than on
             // the whole frame, which moves the rounding by up to ~1e-5 of its own.
             var o = GeneratorOptions()
@@ -62,11 +64,11 @@ final class IncrementalTests: XCTestCase {
                     let top = Int(rng.next() % UInt64(h)), left = Int(rng.next() % UInt64(w)), size = 2 + Int(rng.next() % 6)
                     let r = Region(top: top, bottom: top + size, left: left, right: left + size).clipped(height: h, width: w)
                     for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = Float(stroke) * 0.3 } }
-                    let preview = exec.update(map: map, changed: r, precision: .bf16)
+                    let preview = exec.update(map: map, changed: r, mode: mode)
                     XCTAssertTrue(exec.isApproximate)
                     let truth = g(image, intensity: .map(map)).output
                     let meanError = zip(preview.scalars, truth.scalars).reduce(0) { $0 + abs($1.0 - $1.1) } / Float(truth.scalars.count)
-                    XCTAssertLessThan(meanError, 0.02, "\(norm) preview")
+                    XCTAssertLessThan(meanError, 0.02, "\(norm) \(mode) preview")
                 }
                 // Odd strokes end with a change of their own, even ones with the release alone.
                 var changed = Region.empty
@@ -76,9 +78,33 @@ final class IncrementalTests: XCTestCase {
                 }
                 let exact = exec.update(map: map, changed: changed)
                 XCTAssertFalse(exec.isApproximate)
-                XCTAssertLessThan(exact.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5, "\(norm) stroke \(stroke)")
+                XCTAssertLessThan(exact.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5, "\(norm) \(mode) stroke \(stroke)")
             }
-        }
+        } }
+    }
+
+    /// A local preview recomputes near the dab only: far less than all the dab reaches, and the dab itself.
+    func testALocalPreviewRecomputesNearTheDab() {
+        var o = GeneratorOptions()
+        o.widthMultiplier = 1.0 / 16
+        let g = Generator.random(options: o, seed: 2)
+        let image = randomTensor(Shape(n: 1, c: 3, h: 256, w: 256), seed: 3)
+        var map = Tensor(shape: Shape(n: 1, c: 1, h: 256, w: 256), repeating: 0.2)
+        var reaching = IncrementalExecutor(generator: g, image: image, map: map)
+        var local = reaching
+        let r = Region(top: 100, bottom: 133, left: 80, right: 113)
+        let before = local.output
+        for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = 1 } }
+        reaching.update(map: map, changed: r, mode: .preview(precision: .f32, margin: nil))
+        let preview = local.update(map: map, changed: r, mode: .preview(precision: .f32, margin: 2))
+        XCTAssertLessThan(local.lastRecomputedFraction, reaching.lastRecomputedFraction / 3)
+        // Inside the dab the preview moved away from the old frame, toward the truth.
+        let truth = g(image, intensity: .map(map)).output
+        var toTruth: Float = 0, toBefore: Float = 0
+        for c in 0..<3 { for y in r.top..<r.bottom { for x in r.left..<r.right {
+            toTruth += abs(preview[0, c, y, x] - truth[0, c, y, x]); toBefore += abs(before[0, c, y, x] - truth[0, c, y, x])
+        } } }
+        XCTAssertLessThan(toTruth, toBefore / 4)
     }
 
     func testASmallDabRecomputesLittleOfALargeFrame() {

@@ -6,9 +6,14 @@ import Kernels
 /// recomputes just its dirty region with the same kernels. Instance norm depends on whole planes: a dirty instance-norm
 /// layer is recomputed whole, so the result stays exact (max |diff| to a full pass is float rounding).
 ///
-/// Preview updates (`precision: .bf16`) recompute their regions with bfloat16 products and remember, per node,
+/// Preview updates (`UpdateMode.preview`) recompute their regions with bfloat16 products and remember, per node,
 /// where the kept values are only approximate; the next exact update recomputes those regions too, so painting can
 /// show fast previews dab by dab and end on the exact frame.
+///
+/// Local previews (`UpdateMode.preview(…, margin:)`) go further: each node recomputes only within a margin of the
+/// edit's own footprint at that node's resolution, not everything the edit reaches (through this U-Net a 33-pixel dab
+/// reaches a ~280-pixel square of the full-resolution decoder, though little changes far from the dab); the rest of
+/// what it reaches is remembered as approximate like the bf16 regions.
 ///
 /// Memory: every node's activation is kept (at 512x512 and reference widths, a few hundred MB).
 public struct IncrementalExecutor {
@@ -54,13 +59,36 @@ public struct IncrementalExecutor {
     /// The current output, cropped to the image.
     public var output: Tensor { crop(values[generator.graph.output], padding) }
 
+    /// How an update recomputes.
+    public enum UpdateMode: Sendable, Equatable {
+        /// Everything the edit reaches, in f32, and whatever earlier previews left approximate: the output equals
+        /// a full pass.
+        case exact
+        /// A preview the next exact update corrects: products in `precision`; with a `margin`, each node recomputes
+        /// only within that many pixels (at the node's resolution) of the edit's footprint scaled to it (not with
+        /// instance norm, whose statistics move with every pixel).
+        case preview(precision: Precision, margin: Int?)
+
+        /// The studio's stroke preview: bf16 products, recomputed within 2 pixels of the dab at every scale.
+        public static let stroke = UpdateMode.preview(precision: .bf16, margin: 2)
+
+        var precision: Precision {
+            if case .preview(let p, _) = self { return p }
+            return .f32
+        }
+    }
+
     /// Replaces the intensity map by `map` ([1, 1, H, W]), of which only `changed` (image pixels) differs from the
-    /// previous map, and recomputes what that reaches — in `precision`: an exact (`.f32`) update also recomputes
-    /// whatever earlier preview (`.bf16`) updates left approximate. Returns the new output.
+    /// previous map, and recomputes what that reaches as `mode` says: an exact update also recomputes whatever
+    /// earlier previews left approximate. Returns the new output.
     @discardableResult
-    public mutating func update(map: Tensor, changed: Region, precision: Precision = .f32) -> Tensor {
+    public mutating func update(map: Tensor, changed: Region, mode: UpdateMode = .exact) -> Tensor {
         guard let intensityNode else { return output }
-        let cleanup = precision == .f32 && isApproximate
+        let precision = mode.precision
+        let exact = mode == .exact
+        var margin: Int? = nil
+        if case .preview(_, let m) = mode { margin = m }
+        let cleanup = exact && isApproximate
         guard !changed.isEmpty || cleanup else {
             lastRecomputedFraction = 0
             return output
@@ -69,12 +97,15 @@ public struct IncrementalExecutor {
         let dirtyInput = changed.isEmpty ? .empty : paddedRegion(changed, height: map.shape.h, width: map.shape.w)
         let total = Double(padded.shape.plane)
         if Double(dirtyInput.area) / total > fullFrameThreshold {
-            recomputeAll(intensity: padded, precision: precision)
+            recomputeAll(intensity: padded, precision: precision, exact: exact)
             return output
         }
         values[intensityNode] = padded
+        // `dirty`: what each node recomputes; `reach`: what the edit changes there (larger only for local previews).
         var dirty = [Region](repeating: .empty, count: values.count)
+        var reach = dirty
         dirty[intensityNode] = dirtyInput
+        reach[intensityNode] = dirtyInput
         var work = 0.0, fullWork = 0.0
         let executor = GraphExecutor(generator: generator, precision: precision)
         for (i, node) in generator.graph.nodes.enumerated() {
@@ -85,13 +116,20 @@ public struct IncrementalExecutor {
             fullWork += perPixel * Double(shape.plane)
             if case .input = node.op { continue }
             var r = propagate(node, into: shape, from: node.inputs.map { dirty[$0] })
-            if precision == .f32 {
+            if exact {
                 // What previews left approximate here is recomputed exactly; what depends on it is reached
                 // through the inputs' dirty regions.
                 r = r.union(approximate[i])
                 approximate[i] = .empty
-            } else if !r.isEmpty {
-                approximate[i] = approximate[i].union(r)
+            } else {
+                reach[i] = propagate(node, into: shape, from: node.inputs.map { reach[$0] })
+                approximate[i] = approximate[i].union(reach[i])
+                // Instance norm's statistics move with every pixel: a truncated plane would shift them all, so
+                // models with it preview everything the edit reaches.
+                if let margin, generator.options.norm != .instance {
+                    let footprint = dirtyInput.scaled(by: Double(shape.h) / Double(padded.shape.h)).expanded(by: margin)
+                    r = r.intersection(footprint)
+                }
             }
             guard !r.isEmpty else { continue }
             dirty[i] = r
@@ -106,7 +144,7 @@ public struct IncrementalExecutor {
         return output
     }
 
-    private mutating func recomputeAll(intensity: Tensor, precision: Precision) {
+    private mutating func recomputeAll(intensity: Tensor, precision: Precision, exact: Bool) {
         let executor = GraphExecutor(generator: generator, precision: precision)
         for (i, node) in generator.graph.nodes.enumerated() {
             if case .input(let which) = node.op {
@@ -114,7 +152,7 @@ public struct IncrementalExecutor {
                 continue
             }
             values[i] = executor.evaluate(node.op, node.inputs.map { values[$0] }, [:])
-            approximate[i] = precision == .f32 ? .empty : .all(height: values[i].shape.h, width: values[i].shape.w)
+            approximate[i] = exact ? .empty : .all(height: values[i].shape.h, width: values[i].shape.w)
         }
         lastRecomputedFraction = 1
     }
