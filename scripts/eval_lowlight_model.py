@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Measures a low-light generator against issue #6's bar, on held-out crops of chelsea (never in training):
 
-  python3 scripts/eval_lowlight_model.py MODEL.safetensors OUTDIR [DATAROOT]
+  python3 scripts/eval_lowlight_model.py MODEL.safetensors OUTDIR [DATAROOT [CONFIG]]
 
 test80: Tests/Fixtures/heldout (10 pairs, 80x80); val128: the odd crops of DATAROOT/testA_Dark + testB_Normal from
 scripts/make_lowlight_dataset.py (default /tmp/monopix-lowlight/data). Prints JSON: mean brightness of the input and
@@ -15,7 +15,7 @@ import sys, os, subprocess, shutil, json, time, numpy as np
 from skimage import io
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(ROOT, ".build/release/monopix")
-CFG = os.path.join(ROOT, "configs/MonoPix_LowLight_Small.yaml")
+CFG = sys.argv[4] if len(sys.argv) > 4 else os.path.join(ROOT, "configs/MonoPix_LowLight_Small.yaml")
 ckpt = sys.argv[1]
 out = sys.argv[2]
 DATA = sys.argv[3] if len(sys.argv) > 3 else "/tmp/monopix-lowlight/data"

@@ -1,5 +1,7 @@
 import XCTest
-import Training
+@testable import Training
+import Kernels
+import Model
 
 /// Every op's backward against central finite differences, and the GEMM convolution backward against loops.
 final class GradientTests: XCTestCase {
@@ -18,9 +20,25 @@ final class GradientTests: XCTestCase {
         for op in ["conv3x3", "conv1x1", "conv4x4 stride 2 pad 2", "LeakyReLU", "batch norm (training)", "batch norm (eval)",
                    "instance norm", "max pool", "average pool", "bilinear upsample", "reflection pad", "crop", "rows", "concat",
                    "multiply by map", "tanh", "skip", "LSGAN", "L1", "MSE", "monotonicity", "domain-fidelity", "colour",
-                   "generator", "discriminator", "VGG16", "subtract channel means"] {
+                   "generator", "discriminator", "VGG16", "subtract channel means", "standardised content"] {
             XCTAssertTrue(names.contains(op), "no gradient check for \(op)")
         }
+    }
+
+    /// The content term lets the output brighten by any gain and offset, and charges a changed structure or a cast.
+    func testStandardisedContentChargesStructureNotBrightness() {
+        var rng = SplitMix64(seed: 4)
+        let shape = Shape(n: 1, c: 3, h: 8, w: 8)
+        let dark = Tensor(shape: shape, scalars: (0..<shape.count).map { _ in -0.9 + 0.2 * Float(rng.next() % 1000) / 1000 })
+        let brighter = Tensor(shape: shape, scalars: dark.scalars.map { 2.5 * ($0 + 1) - 0.7 })
+        // Not exactly 0: σ carries an ε of 1e-4 against the dark input's small variance.
+        XCTAssertLessThan(Losses.standardizedContent(brighter, target: dark, pool: 2).value, 0.05)
+        var shuffled = brighter
+        shuffled.scalars.reverse()
+        XCTAssertGreaterThan(Losses.standardizedContent(shuffled, target: dark, pool: 2).value, 0.3)
+        var cast = brighter
+        for i in 0..<shape.plane { cast.scalars[i] += 0.5 }  // the red channel up
+        XCTAssertGreaterThan(Losses.standardizedContent(cast, target: dark, pool: 2).value, 0.3)
     }
 
     func testConvolutionBackwardMatchesNestedLoops() {

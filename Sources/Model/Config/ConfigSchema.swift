@@ -79,6 +79,10 @@ enum ConfigSchema {
         // Ours: the contrastive pairs' first level is drawn as c1 = u^c1_power, u ~ U(0, 1) (1: the reference's
         // c1 ~ U(0, 1)); above 1 draws more pairs near level 0.
         ("c1_power", .number, .double(1)),
+        // Ours (low-light model): weight of a content term that needs no VGG16 weights: L1 between the output and
+        // the input, each standardised per image, over content_pool x content_pool blocks (0: off).
+        ("content_l1", .number, .double(0)),
+        ("content_pool", .int, .int(4)),
         ("use_samelvl", .flag, .bool(false)),
         ("idt_anchor", .number, .double(0)),
         ("IP_MONO", .flag, .bool(false)),

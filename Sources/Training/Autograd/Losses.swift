@@ -46,6 +46,50 @@ enum Losses {
         return LossValue(value: Float(sum / Double(count)), gradient: g)
     }
 
+    /// Ours (`content_l1`, a content term that needs no VGG16 weights): the L1 distance between the output and the
+    /// input after each is standardised per image (minus its mean, over its standard deviation, all channels
+    /// together) and averaged over `pool` x `pool` blocks. Brightening by any gain and offset costs nothing, a changed
+    /// structure or a colour cast does; the blocks leave the dark input's sensor noise free to go. Images in [-1, 1].
+    /// With u = block means of x, z = (u − μ) / σ, t = the target's z, s = sign(z − t), per image of M blocks:
+    /// dL/du = (s − mean(s) − z · mean(s z)) / (σ · count), spread evenly over each block's pixels (layer norm's rule).
+    static func standardizedContent(_ x: Tensor, target: Tensor, pool: Int) -> LossValue {
+        precondition(x.shape == target.shape, "standardizedContent: \(x.shape) vs \(target.shape)")
+        let sh = x.shape
+        let bh = max(1, sh.h / pool), bw = max(1, sh.w / pool)
+        let ph = sh.h / bh, pw = sh.w / bw
+        let perImage = sh.c * bh * bw
+        func standardizedBlocks(_ t: Tensor, _ n: Int) -> (z: [Double], sigma: Double) {
+            var u = [Double](repeating: 0, count: perImage)
+            for c in 0..<sh.c { for y in 0..<(bh * ph) { for xx in 0..<(bw * pw) {
+                u[(c * bh + y / ph) * bw + xx / pw] += Double(t[n, c, y, xx]) / Double(ph * pw)
+            } } }
+            let mean = u.reduce(0, +) / Double(perImage)
+            let sigma = (u.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(perImage) + 1e-4).squareRoot()
+            return (u.map { ($0 - mean) / sigma }, sigma)
+        }
+        let count = Double(sh.n * perImage)
+        var sum = 0.0
+        var g = Tensor(shape: sh)
+        for n in 0..<sh.n {
+            let (z, sigma) = standardizedBlocks(x, n)
+            let t = standardizedBlocks(target, n).z
+            var signs = [Double](repeating: 0, count: perImage)
+            for i in 0..<perImage {
+                let d = z[i] - t[i]
+                sum += abs(d)
+                signs[i] = d > 0 ? 1 : (d < 0 ? -1 : 0)
+            }
+            let meanS = signs.reduce(0, +) / Double(perImage)
+            let meanSZ = zip(signs, z).reduce(0) { $0 + $1.0 * $1.1 } / Double(perImage)
+            for c in 0..<sh.c { for y in 0..<(bh * ph) { for xx in 0..<(bw * pw) {
+                let k = (c * bh + y / ph) * bw + xx / pw
+                let du = (signs[k] - meanS - z[k] * meanSZ) / (sigma * count)
+                g[n, c, y, xx] = Float(du / Double(ph * pw))
+            } } }
+        }
+        return LossValue(value: Float(sum / count), gradient: g)
+    }
+
     /// `mean((a - b)²)` with the gradient for `a` (that for b is its negative).
     static func meanSquaredError(_ a: Tensor, _ b: Tensor) -> LossValue {
         precondition(a.shape == b.shape, "meanSquaredError: \(a.shape) vs \(b.shape)")

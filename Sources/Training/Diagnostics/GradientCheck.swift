@@ -146,6 +146,8 @@ public enum GradientCheck {
         loss("LSGAN loss (fake)", shape: Shape(n: 2, c: 1, h: 3, w: 3)) { Losses.leastSquares($0, target: 0) }
         loss("L1 loss", shape: target.shape, kind: .awayFrom(target)) { Losses.l1($0, target: target) }
         loss("MSE loss", shape: target.shape) { Losses.meanSquaredError($0, target) }
+        let contentTarget = targets.tensor(Shape(n: 2, c: 3, h: 4, w: 4), kind: .smooth)
+        loss("standardised content loss (ours)", shape: contentTarget.shape) { Losses.standardizedContent($0, target: contentTarget, pool: 2) }
         loss("monotonicity loss", shape: Shape(n: 4, c: 1, h: 3, w: 3), kind: .pairs(margin: 0.05)) {
             Losses.monotonicity($0, margin: 0.05)
         }

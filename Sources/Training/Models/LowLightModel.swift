@@ -25,6 +25,7 @@ final class LowLightModel: TrainingModel {
     init(_ settings: TrainingSettings, seed: UInt64) throws {
         self.settings = settings
         lossNames = ["D_A", "G_A", "vgg", "D_P", "mono_G", "monoDA", "monoDP"] + (settings.monoIdentity ? ["monoidtA"] : [])
+            + (settings.contentWeight > 0 ? ["content"] : [])
         let nets = UniDirectionalNetworks(settings, seed: seed, patchName: "D_P")
         generatorA = nets.generator
         discriminatorA = nets.discriminator
@@ -124,6 +125,12 @@ final class LowLightModel: TrainingModel {
                     vggValue += w * vgg.loss(tape, image: tape.crop(fakeB, p), target: Kernels.crop(realA, p), weight: s.vggWeight * w)
                 }
             }
+        }
+        if s.contentWeight > 0 {
+            // Ours, in place of the VGG term when there are no weights: brighten, keep the structure and colours.
+            let l = Losses.standardizedContent(tape.value(fakeB), target: input, pool: s.contentPool)
+            tape.accumulate(fakeB, l.scaled(s.contentWeight).gradient)
+            losses["content"] = l.value
         }
         if s.monoIdentity {
             // Our addition to the low-light model (the reference's cycle model has the same `monoidt` term): level 0

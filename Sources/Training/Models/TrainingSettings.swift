@@ -29,6 +29,9 @@ struct TrainingSettings {
     var monoIdentityEval: Bool
     /// `c1_power` (ours): c1 = u^c1Power for u ~ U(0, 1).
     var c1Power: Float
+    /// `content_l1` and `content_pool` (ours): see `Losses.standardizedContent`.
+    var contentWeight: Float
+    var contentPool: Int
     var sameLevel: Bool
     var patchD: Bool
     var patchCount: Int
@@ -93,6 +96,13 @@ struct TrainingSettings {
         c1Power = Float(c.number("c1_power"))
         guard c1Power > 0 else {
             throw TrainingError.unsupportedOption(file: c.source, key: "c1_power", value: "\(c1Power)", expected: "a positive number (1: the reference)")
+        }
+        contentWeight = Float(c.number("content_l1"))
+        contentPool = c.int("content_pool")
+        guard contentWeight >= 0, contentPool >= 1 else {
+            throw TrainingError.unsupportedOption(file: c.source, key: contentWeight < 0 ? "content_l1" : "content_pool",
+                                                  value: contentWeight < 0 ? "\(contentWeight)" : "\(contentPool)",
+                                                  expected: "content_l1 >= 0 and content_pool >= 1")
         }
         sameLevel = c.flag("use_samelvl")
         patchD = c.flag("patchD")
