@@ -6,8 +6,8 @@ import ImageIO
 import Model
 
 /// The bundled low-light model (assets/models/lowlight-small) on held-out photos it never saw in training
-/// (Tests/Fixtures/heldout): the level brightens monotonically, level 1 restores the photo better than the dark input
-/// is, and a spatial mask brightens only where it says.
+/// (Tests/Fixtures/heldout): issue #6's bar — brightness rises strictly with the level on 9 of 10, level 1 restores
+/// the photo better than the dark input is — and a spatial mask brightens only where it says.
 final class BundledModelTests: XCTestCase {
     let heldout = repositoryRoot.appendingPathComponent("Tests/Fixtures/heldout")
     let ids = ["00", "02", "04", "06", "08", "10", "12", "14", "16", "18"]
@@ -25,26 +25,23 @@ final class BundledModelTests: XCTestCase {
         return sum / Double(image.height * cols.count * 3)
     }
 
-    /// What this model does (assets/models/lowlight-small/README.md): level 1 is much brighter than level 0 on every
-    /// image and restores the photo better than the input; averaged over the images, brightness rises strictly from
-    /// 0.2 to 1. Not yet reached: the issue's strict rise over all 11 levels on 90% of the images (7 of 10 rise strictly
-    /// from 0.2 to 1; between 0 and 0.2 most dip), so that is measured in the README, not asserted here.
-    func testBrightnessRisesWithTheLevelAndLevelOneRestores() throws {
+    /// Issue #6's bar: over 11 levels in [0, 1] the mean brightness rises strictly on at least 9 of the 10 held-out
+    /// images, and level 1 is closer (PSNR) to the un-darkened photo than the input is, on average.
+    func testBrightnessRisesStrictlyWithTheLevelAndLevelOneRestores() throws {
         let m = try modulator()
-        var sums = [Double](repeating: 0, count: 11)
+        var strictlyRising = 0
         var psnrInput = 0.0, psnrOutput = 0.0
         for id in ids {
             let dark = try ImageFile.readRGB(heldout.appendingPathComponent("dark_\(id).png"))
             let normal = try ImageFile.readRGB(heldout.appendingPathComponent("normal_\(id).png"))
             let trajectory = m.trajectory(dark, levels: Levels.linspace(0, 1, count: 11))
             let means = trajectory.map { meanBrightness($0) }
-            for i in sums.indices { sums[i] += means[i] }
+            if zip(means, means.dropFirst()).allSatisfy({ $0 < $1 }) { strictlyRising += 1 }
             XCTAssertGreaterThan(means[10], means[0] + 20, "image \(id): level 1 is brighter than level 0")
             psnrInput += ImageMetrics.psnr(normal, dark)
             psnrOutput += ImageMetrics.psnr(normal, trajectory[10])
         }
-        let upper = sums.dropFirst(2)
-        XCTAssertTrue(zip(upper, upper.dropFirst()).allSatisfy { $0 < $1 }, "average brightness rises strictly from 0.2 to 1: \(sums)")
+        XCTAssertGreaterThanOrEqual(strictlyRising, 9, "images whose brightness rises strictly over the 11 levels")
         XCTAssertGreaterThan(psnrOutput / Double(ids.count), psnrInput / Double(ids.count), "level 1 is closer to the photo than the input is")
     }
 
