@@ -35,9 +35,15 @@ public struct Tensor: Sendable, Equatable {
         self.scalars = scalars
     }
 
-    /// A tensor whose scalars are written by `body` before anyone reads them (no zero-fill pass).
+    /// A tensor whose scalars are written by `body` before anyone reads them (no zero-fill pass). Large ones reuse
+    /// storage an executor handed back (`ActivationPool`).
     public init(uninitializedShape shape: Shape, _ body: (UnsafeMutableBufferPointer<Float>) -> Void) {
         self.shape = shape
+        if var reused = ActivationPool.take(count: shape.count) {
+            reused.withUnsafeMutableBufferPointer { body($0) }
+            self.scalars = reused
+            return
+        }
         self.scalars = [Float](unsafeUninitializedCapacity: shape.count) { buffer, count in
             Self.adviseHugePages(UnsafeMutableRawBufferPointer(buffer))
             body(buffer)

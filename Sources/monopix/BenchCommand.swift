@@ -73,6 +73,8 @@ struct FrameBench: ParsableCommand {
             let warmUp = Double(DispatchTime.now().uptimeNanoseconds - first) / 1e9
             // Peak memory of the timed frames alone: the warm-up's transformed filters stay resident and are counted
             // in "resident before".
+            // The pool's buffers from earlier sizes would count as resident; this size's frames refill it.
+            ActivationPool.drain()
             let resident = PeakMemory.residentBytes ?? 0
             let peakMeasured = PeakMemory.reset()
             var times: [Double] = []
@@ -90,8 +92,9 @@ struct FrameBench: ParsableCommand {
             if peakMeasured, let peak = PeakMemory.peakBytes {
                 // What one f32 frame of this size adds to the process at its peak (activations and scratch; the
                 // weights and packed filters were resident before).
-                print(String(format: "           peak memory %.0f MB (%.0f MB above the %.0f MB resident before the frames)",
-                             Double(peak) / 1e6, Double(peak - resident) / 1e6, Double(resident) / 1e6))
+                print(String(format: "           peak memory %.0f MB (%.0f MB above the %.0f MB resident before the frames; the activation pool keeps %.0f MB between frames)",
+                             Double(peak) / 1e6, Double(peak - resident) / 1e6, Double(resident) / 1e6, Double(ActivationPool.bytes) / 1e6))
+                record["activation_pool_mb"] = Double(ActivationPool.bytes) / 1e6
                 record["peak_memory_mb"] = Double(peak) / 1e6
                 record["frame_memory_mb"] = Double(peak - resident) / 1e6
             }

@@ -1,6 +1,7 @@
 import Kernels
 
-/// Runs a generator's graph over whole tensors, freeing each intermediate after its last use.
+/// Runs a generator's graph over whole tensors, handing each intermediate's storage to `ActivationPool` after its
+/// last use (the next output of that size reuses it, in this frame or the next).
 struct GraphExecutor {
     let generator: Generator
     /// Called after each node with its index and its output, for per-layer profiling.
@@ -27,7 +28,14 @@ struct GraphExecutor {
             let args = node.inputs.map { values[$0]! }
             values[i] = evaluate(node.op, args, inputs)
             observer?(i, values[i]!)
-            for j in node.inputs where lastUse[j] == i { values[j] = nil }
+            for j in node.inputs where lastUse[j] == i {
+                // The inputs and seeded nodes belong to the caller: only what this run computed goes back.
+                if case .input = graph.nodes[j].op {} else if seeded[j] == nil, let t = values[j] {
+                    values[j] = nil
+                    ActivationPool.recycle(t.scalars)
+                }
+                values[j] = nil
+            }
         }
         return (values[graph.output]!, values[graph.latent]!)
     }
