@@ -96,7 +96,10 @@ public struct IncrementalExecutor {
         let padded = reflectionPad(map, padding)
         let dirtyInput = changed.isEmpty ? .empty : paddedRegion(changed, height: map.shape.h, width: map.shape.w)
         let total = Double(padded.shape.plane)
-        if Double(dirtyInput.area) / total > fullFrameThreshold {
+        // A stroke of many previews can leave most of the frame approximate: then one full pass is cheaper than
+        // the region bookkeeping.
+        let approximateShare = cleanup ? zip(approximate, values).map { Double($0.area) / Double(max(1, $1.shape.plane)) }.max() ?? 0 : 0
+        if Double(dirtyInput.area) / total > fullFrameThreshold || approximateShare > fullFrameThreshold {
             recomputeAll(intensity: padded, precision: precision, exact: exact)
             return output
         }
@@ -135,7 +138,7 @@ public struct IncrementalExecutor {
             dirty[i] = r
             work += perPixel * Double(r.area)
             if r == .all(height: shape.h, width: shape.w) {
-                values[i] = executor.evaluate(node.op, node.inputs.map { values[$0] }, [:])
+                replaceValue(i, executor)
             } else {
                 values[i].paste(evaluate(node, region: r, precision: precision), top: r.top, left: r.left)
             }
@@ -151,10 +154,18 @@ public struct IncrementalExecutor {
                 if which == .intensity { values[i] = intensity }
                 continue
             }
-            values[i] = executor.evaluate(node.op, node.inputs.map { values[$0] }, [:])
+            replaceValue(i, executor)
             approximate[i] = exact ? .empty : .all(height: values[i].shape.h, width: values[i].shape.w)
         }
         lastRecomputedFraction = 1
+    }
+
+    /// Recomputes node `i` whole; its old storage goes to `ActivationPool` first (this node or the next of its size
+    /// takes it), so a full recomputation of the kept activations does not fault hundreds of MB in afresh.
+    private mutating func replaceValue(_ i: Int, _ executor: GraphExecutor) {
+        ActivationPool.recycle(values[i].scalars)
+        values[i] = Tensor(shape: Shape(n: 0, c: 0, h: 0, w: 0))
+        values[i] = executor.evaluate(generator.graph.nodes[i].op, generator.graph.nodes[i].inputs.map { values[$0] }, [:])
     }
 
     /// The padded pixels whose source (through the reflection) lies in `r`.
