@@ -19,6 +19,7 @@ final class IncrementalTests: XCTestCase {
         let image = randomTensor(Shape(n: 1, c: 3, h: height, w: width), seed: 1)
         var map = Tensor(shape: Shape(n: 1, c: 1, h: height, w: width), repeating: 0.5)
         var exec = IncrementalExecutor(generator: g, image: image, map: map)
+        exec.fullFrameThreshold = .infinity  // every edit takes the region path, however much of this small frame it reaches
         XCTAssertLessThan(exec.output.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5, file: file, line: line)
         var rng = SplitMix64(seed: 5)
         for s in 0..<strokes {
@@ -58,6 +59,7 @@ final class IncrementalTests: XCTestCase {
             let image = randomTensor(Shape(n: 1, c: 3, h: h, w: w), seed: 2)
             var map = Tensor(shape: Shape(n: 1, c: 1, h: h, w: w), repeating: 0.3)
             var exec = IncrementalExecutor(generator: g, image: image, map: map)
+            exec.fullFrameThreshold = .infinity
             var rng = SplitMix64(seed: 9)
             for stroke in 0..<4 {
                 for _ in 0..<3 {
@@ -91,6 +93,7 @@ final class IncrementalTests: XCTestCase {
         let image = randomTensor(Shape(n: 1, c: 3, h: 256, w: 256), seed: 3)
         var map = Tensor(shape: Shape(n: 1, c: 1, h: 256, w: 256), repeating: 0.2)
         var reaching = IncrementalExecutor(generator: g, image: image, map: map)
+        reaching.fullFrameThreshold = .infinity
         var local = reaching
         let r = Region(top: 100, bottom: 133, left: 80, right: 113)
         let before = local.output
@@ -105,6 +108,21 @@ final class IncrementalTests: XCTestCase {
             toTruth += abs(preview[0, c, y, x] - truth[0, c, y, x]); toBefore += abs(before[0, c, y, x] - truth[0, c, y, x])
         } } }
         XCTAssertLessThan(toTruth, toBefore / 4)
+    }
+
+    /// An edit that reaches most of the frame's work (here a dab on a small image) runs one full pass instead.
+    func testAnEditReachingMostOfTheWorkRecomputesTheWholeFrame() {
+        var o = GeneratorOptions()
+        o.widthMultiplier = 1.0 / 16
+        let g = Generator.random(options: o, seed: 2)
+        let image = randomTensor(Shape(n: 1, c: 3, h: 40, w: 40), seed: 3)
+        var map = Tensor(shape: Shape(n: 1, c: 1, h: 40, w: 40), repeating: 0.2)
+        var exec = IncrementalExecutor(generator: g, image: image, map: map)
+        let r = Region(top: 10, bottom: 14, left: 10, right: 14)
+        for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = 1 } }
+        exec.update(map: map, changed: r)
+        XCTAssertEqual(exec.lastRecomputedFraction, 1)
+        XCTAssertLessThan(exec.output.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5)
     }
 
     func testASmallDabRecomputesLittleOfALargeFrame() {

@@ -24,8 +24,9 @@ public struct IncrementalExecutor {
     private let padding: Insets
     /// Node indices of the intensity input, if the model has one.
     private let intensityNode: Int?
-    /// Above this fraction of the padded area, an edit recomputes the whole frame instead (no region bookkeeping).
-    public var fullFrameThreshold = 0.6
+    /// Above this share of a full frame's convolution work, an update recomputes the whole frame instead (no region
+    /// bookkeeping).
+    public var fullFrameThreshold = 0.5
 
     /// The share of the convolutions' multiply-adds the last update recomputed, for the status line and the bench.
     public private(set) var lastRecomputedFraction = 1.0
@@ -95,56 +96,64 @@ public struct IncrementalExecutor {
         }
         let padded = reflectionPad(map, padding)
         let dirtyInput = changed.isEmpty ? .empty : paddedRegion(changed, height: map.shape.h, width: map.shape.w)
-        let total = Double(padded.shape.plane)
-        // A stroke of many previews can leave most of the frame approximate: then one full pass is cheaper than
-        // the region bookkeeping.
-        let approximateShare = cleanup ? zip(approximate, values).map { Double($0.area) / Double(max(1, $1.shape.plane)) }.max() ?? 0 : 0
-        if Double(dirtyInput.area) / total > fullFrameThreshold || approximateShare > fullFrameThreshold {
+        let plan = self.plan(from: dirtyInput, at: intensityNode, paddedHeight: padded.shape.h, exact: exact, margin: margin)
+        // Region bookkeeping (patches with halos, small GEMMs) costs more than it saves on most of a frame: a dab on
+        // a small image, or a release after a long stroke of previews.
+        if plan.work > fullFrameThreshold {
             recomputeAll(intensity: padded, precision: precision, exact: exact)
             return output
         }
         values[intensityNode] = padded
-        // `dirty`: what each node recomputes; `reach`: what the edit changes there (larger only for local previews).
-        var dirty = [Region](repeating: .empty, count: values.count)
-        var reach = dirty
-        dirty[intensityNode] = dirtyInput
-        reach[intensityNode] = dirtyInput
-        var work = 0.0, fullWork = 0.0
         let executor = GraphExecutor(generator: generator, precision: precision)
         for (i, node) in generator.graph.nodes.enumerated() {
+            if case .input = node.op { continue }
+            // An exact update recomputes what previews left approximate (the plan includes it); a preview adds
+            // all the edit reaches here to what the next exact update must recompute.
+            approximate[i] = exact ? .empty : approximate[i].union(plan.reach[i])
+            let r = plan.dirty[i]
+            guard !r.isEmpty else { continue }
+            if r == .all(height: values[i].shape.h, width: values[i].shape.w) {
+                replaceValue(i, executor)
+            } else {
+                values[i].paste(evaluate(node, region: r, precision: precision), top: r.top, left: r.left)
+            }
+        }
+        lastRecomputedFraction = plan.work
+        return output
+    }
+
+    /// What an update recomputes of each node (`dirty`: what the edit reaches, and for an exact update what previews
+    /// left approximate; for a local preview only near the edit), what the edit changes there (`reach`), and the
+    /// share of a full frame's convolution multiply-adds that `dirty` is.
+    private func plan(from dirtyInput: Region, at inputNode: Int, paddedHeight: Int, exact: Bool,
+                      margin: Int?) -> (dirty: [Region], reach: [Region], work: Double) {
+        var dirty = [Region](repeating: .empty, count: values.count)
+        var reach = dirty
+        dirty[inputNode] = dirtyInput
+        reach[inputNode] = dirtyInput
+        var work = 0.0, fullWork = 0.0
+        for (i, node) in generator.graph.nodes.enumerated() {
             let shape = values[i].shape
-            // Work is counted in multiply-adds of the convolutions, which are nearly all of the time.
             var perPixel = 0.0
             if case let .conv(_, inC, outC, k, _, _) = node.op { perPixel = Double(inC * outC * k * k) }
             fullWork += perPixel * Double(shape.plane)
             if case .input = node.op { continue }
             var r = propagate(node, into: shape, from: node.inputs.map { dirty[$0] })
             if exact {
-                // What previews left approximate here is recomputed exactly; what depends on it is reached
-                // through the inputs' dirty regions.
+                // What depends on an approximate region is reached through the inputs' dirty regions.
                 r = r.union(approximate[i])
-                approximate[i] = .empty
             } else {
                 reach[i] = propagate(node, into: shape, from: node.inputs.map { reach[$0] })
-                approximate[i] = approximate[i].union(reach[i])
                 // Instance norm's statistics move with every pixel: a truncated plane would shift them all, so
                 // models with it preview everything the edit reaches.
                 if let margin, generator.options.norm != .instance {
-                    let footprint = dirtyInput.scaled(by: Double(shape.h) / Double(padded.shape.h)).expanded(by: margin)
-                    r = r.intersection(footprint)
+                    r = r.intersection(dirtyInput.scaled(by: Double(shape.h) / Double(paddedHeight)).expanded(by: margin))
                 }
             }
-            guard !r.isEmpty else { continue }
             dirty[i] = r
             work += perPixel * Double(r.area)
-            if r == .all(height: shape.h, width: shape.w) {
-                replaceValue(i, executor)
-            } else {
-                values[i].paste(evaluate(node, region: r, precision: precision), top: r.top, left: r.left)
-            }
         }
-        lastRecomputedFraction = work / max(1, fullWork)
-        return output
+        return (dirty, reach, work / max(1, fullWork))
     }
 
     private mutating func recomputeAll(intensity: Tensor, precision: Precision, exact: Bool) {
