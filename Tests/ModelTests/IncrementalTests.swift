@@ -37,6 +37,18 @@ final class IncrementalTests: XCTestCase {
         }
     }
 
+    /// A 1/16-width generator, a random square image and a constant map of 0.2.
+    func narrowNetwork(size: Int) -> (Generator, Tensor, Tensor) {
+        var o = GeneratorOptions()
+        o.widthMultiplier = 1.0 / 16
+        return (Generator.random(options: o, seed: 2), randomTensor(Shape(n: 1, c: 3, h: size, w: size), seed: 3),
+                Tensor(shape: Shape(n: 1, c: 1, h: size, w: size), repeating: 0.2))
+    }
+
+    func paint(_ r: Region, _ value: Float, into map: inout Tensor) {
+        for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = value } }
+    }
+
     func testIdentityNorm() { checkStrokes { _ in } }
     func testBatchNormWithAttention() { checkStrokes { $0.norm = .batch; $0.selfAttention = true; $0.timesResidual = true; $0.tanhOutput = false } }
     func testInstanceNormRecomputesWholePlanesExactly() { checkStrokes({ $0.norm = .instance; $0.transcode = true; $0.useAveragePooling = true }, strokes: 3) }
@@ -87,17 +99,14 @@ final class IncrementalTests: XCTestCase {
 
     /// A local preview recomputes near the dab only: far less than all the dab reaches, and the dab itself.
     func testALocalPreviewRecomputesNearTheDab() {
-        var o = GeneratorOptions()
-        o.widthMultiplier = 1.0 / 16
-        let g = Generator.random(options: o, seed: 2)
-        let image = randomTensor(Shape(n: 1, c: 3, h: 256, w: 256), seed: 3)
-        var map = Tensor(shape: Shape(n: 1, c: 1, h: 256, w: 256), repeating: 0.2)
+        let (g, image, blank) = narrowNetwork(size: 256)
+        var map = blank
         var reaching = IncrementalExecutor(generator: g, image: image, map: map)
         reaching.fullFrameThreshold = .infinity
         var local = reaching
         let r = Region(top: 100, bottom: 133, left: 80, right: 113)
         let before = local.output
-        for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = 1 } }
+        paint(r, 1, into: &map)
         reaching.update(map: map, changed: r, mode: .preview(precision: .f32, margin: nil))
         let preview = local.update(map: map, changed: r, mode: .preview(precision: .f32, margin: 2))
         XCTAssertLessThan(local.lastRecomputedFraction, reaching.lastRecomputedFraction / 3)
@@ -112,28 +121,22 @@ final class IncrementalTests: XCTestCase {
 
     /// An edit that reaches most of the frame's work (here a dab on a small image) runs one full pass instead.
     func testAnEditReachingMostOfTheWorkRecomputesTheWholeFrame() {
-        var o = GeneratorOptions()
-        o.widthMultiplier = 1.0 / 16
-        let g = Generator.random(options: o, seed: 2)
-        let image = randomTensor(Shape(n: 1, c: 3, h: 40, w: 40), seed: 3)
-        var map = Tensor(shape: Shape(n: 1, c: 1, h: 40, w: 40), repeating: 0.2)
+        let (g, image, blank) = narrowNetwork(size: 40)
+        var map = blank
         var exec = IncrementalExecutor(generator: g, image: image, map: map)
         let r = Region(top: 10, bottom: 14, left: 10, right: 14)
-        for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = 1 } }
+        paint(r, 1, into: &map)
         exec.update(map: map, changed: r)
         XCTAssertEqual(exec.lastRecomputedFraction, 1)
         XCTAssertLessThan(exec.output.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5)
     }
 
     func testASmallDabRecomputesLittleOfALargeFrame() {
-        var o = GeneratorOptions()
-        o.widthMultiplier = 1.0 / 16
-        let g = Generator.random(options: o, seed: 2)
-        let image = randomTensor(Shape(n: 1, c: 3, h: 512, w: 512), seed: 3)
-        var map = Tensor(shape: Shape(n: 1, c: 1, h: 512, w: 512), repeating: 0.2)
+        let (g, image, blank) = narrowNetwork(size: 512)
+        var map = blank
         var exec = IncrementalExecutor(generator: g, image: image, map: map)
         let r = Region(top: 240, bottom: 273, left: 200, right: 233)  // a radius-16 dab
-        for y in r.top..<r.bottom { for x in r.left..<r.right { map[0, 0, y, x] = 1 } }
+        paint(r, 1, into: &map)
         exec.update(map: map, changed: r)
         XCTAssertLessThan(exec.lastRecomputedFraction, 0.3)
         XCTAssertLessThan(exec.output.maxAbsDifference(g(image, intensity: .map(map)).output), 1e-5)
