@@ -73,12 +73,18 @@ extension Convolution {
         kernel == 3 && stride == 1 && padding >= 0 && padding <= 2
     }
 
+    /// See `resolvedAlgorithm`: bf16 frames keep F(4x4), with f32 products, on layers up to this many in x out channels.
+    static let bf16Winograd4MaxChannelProduct = 128 * 128
+
     /// The algorithm `callAsFunction` uses for an `height x width` input when asked for `requested`.
     ///
-    /// With `.bf16` products an automatic choice never lands on F(4x4): its transforms amplify the operands'
-    /// rounding (output coefficients up to 64 over values that mostly cancel), which f32 absorbs (~1e-5) but bf16's
-    /// 8-bit mantissa does not (errors of several percent of the output's range in GEMMTests); F(2x2) keeps bf16
-    /// within its ~1e-2 rounding. An explicit `.winograd4x4` request is still honoured.
+    /// With `.bf16` products F(4x4) is never run in bf16: its transforms amplify the operands' rounding (output
+    /// coefficients up to 64 over values that mostly cancel), which f32 absorbs (~1e-5) but bf16's 8-bit mantissa does
+    /// not (errors of several percent of the output's range in GEMMTests). Layers with many channels take F(2x2) in
+    /// bf16 (within its ~1e-2 rounding); layers with few (at most `bf16Winograd4MaxChannelProduct` in x out), whose
+    /// cost is the transforms, keep F(4x4) with f32 products (`callAsFunction`): measured at 256 and 512, as fast as
+    /// F(2x2) in bf16 there, and the preview frame's error halves (max 0.15 → 0.07–0.09, mean 4.9e-3 → 2.4e-3).
+    /// An explicit `.winograd4x4` request is still honoured, in the precision asked.
     public func resolvedAlgorithm(_ requested: ConvolutionAlgorithm = .automatic, height: Int, width: Int,
                                   precision: Precision = .f32) -> ConvolutionAlgorithm {
         let wanted = requested == .automatic ? (ConvolutionAlgorithm.forced ?? .automatic) : requested
@@ -86,7 +92,8 @@ extension Convolution {
         case .automatic:
             let pick = Self.algorithm(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
                                       outChannels: outChannels, height: height, width: width)
-            return precision == .bf16 && pick == .winograd4x4 ? .winograd2x2 : pick
+            guard precision == .bf16, pick == .winograd4x4 else { return pick }
+            return inChannels * outChannels <= Self.bf16Winograd4MaxChannelProduct ? .winograd4x4 : .winograd2x2
         case .direct:
             return .direct
         case .winograd2x2, .winograd4x4:

@@ -165,8 +165,11 @@ final class GEMMTests: XCTestCase {
                 }
             }
             if GEMM.bf16Available {
-                // The automatic choice in bf16 (F(2x2) where f32 would take F(4x4)) stays within bf16's rounding.
-                XCTAssertNotEqual(conv.resolvedAlgorithm(height: h, width: w, precision: .bf16), .winograd4x4)
+                // The automatic choice in bf16 (F(2x2) in bf16 where f32 would take F(4x4), or F(4x4) with f32
+                // products on layers with few channels) stays within bf16's rounding.
+                if conv.resolvedAlgorithm(height: h, width: w, precision: .bf16) == .winograd4x4 {
+                    XCTAssertLessThanOrEqual(inC * outC, 128 * 128)
+                }
                 let y = with(.native) { conv(x, epilogue: Epilogue(leakySlope: 0.2), precision: .bf16) }
                 let scale = exact.scalars.reduce(Float(0)) { max($0, abs($1)) }
                 XCTAssertLessThan(y.maxAbsDifference(exact), 0.02 * scale, "bf16 auto \(inC)->\(outC)")
