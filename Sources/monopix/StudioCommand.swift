@@ -97,7 +97,9 @@ struct StudioCommand: ParsableCommand {
             var images = paths.map { URL(fileURLWithPath: ($0 as NSString).expandingTildeInPath) }
             if images.isEmpty {
                 guard let samples = BundledAssets.samples else { throw ValidationError("give an image or a folder (the bundled samples were not found)") }
-                images = [samples]
+                // The held-out low-light photo first (the bundled model's showcase); its folder's others follow.
+                let showcase = samples.appendingPathComponent("chelsea_dark.png")
+                images = [FileManager.default.fileExists(atPath: showcase.path) ? showcase : samples]
             }
             let range = try parsedRange(for: loaded)
             let options = StudioOptions(
