@@ -1,7 +1,19 @@
+import Foundation
 import XCTest
 import Kernels
 
 final class LayerTests: XCTestCase {
+    /// The rational tanh against libm's over the whole range that matters and beyond (it saturates at ±1).
+    func testTanhMatchesLibm() {
+        var worst: Float = 0
+        for i in -200_000...200_000 {
+            let v = Float(i) * 1e-4
+            worst = max(worst, abs(Kernels.tanh(Tensor(shape: Shape(c: 1, h: 1, w: 1), scalars: [v])).scalars[0] - Foundation.tanh(v)))
+        }
+        XCTAssertLessThan(worst, 5e-7)
+        XCTAssertEqual(Kernels.tanh(Tensor(shape: Shape(c: 1, h: 1, w: 3), scalars: [-1e30, 0, 1e30])).scalars, [-1, 0, 1])
+    }
+
     func testPoolingDropsOddEdgesLikePyTorch() {
         let x = Tensor(shape: Shape(c: 1, h: 3, w: 5), scalars: (0..<15).map(Float.init))
         XCTAssertEqual(Pooling.max(x).scalars, [6, 8])
