@@ -121,7 +121,10 @@ struct FrameBench: ParsableCommand {
                 record["bf16_max_abs_diff_vs_f32"] = Double(diff)
             }
             records.append(record)
-            if layers { printLayers(generator, image) }
+            if layers {
+                printLayers(generator, image, precision: .f32)
+                if bf16 { printLayers(generator, image, precision: .bf16) }
+            }
             if convs { compareAlgorithms(generator, size: s) }
         }
         var peerFrames: [[String: Any]] = []
@@ -258,16 +261,19 @@ struct FrameBench: ParsableCommand {
 
     /// Every node's time, the minimum over `repeats` profiled passes (one pass is too noisy on a shared machine),
     /// with the algorithm each convolution ran.
-    func printLayers(_ generator: Generator, _ image: Tensor) {
+    func printLayers(_ generator: Generator, _ image: Tensor, precision: Precision) {
+        print("    per layer, \(precision) frame:")
         var rows: [(name: String, seconds: Double, shape: Shape, path: String)] = []
         var traced: [String: String] = [:]
         generator.traceConvolutions(image, intensity: .levels([0.5])) { call in
-            traced[call.name] = call.convolution.resolvedAlgorithm(height: call.input.shape.h, width: call.input.shape.w).rawValue
+            let path = call.convolution.resolvedAlgorithm(height: call.input.shape.h, width: call.input.shape.w, precision: precision)
+            // F(4x4) keeps f32 products in a bf16 frame (see Convolution.resolvedAlgorithm).
+            traced[call.name] = path.rawValue + (precision == .bf16 && path != .winograd4x4 ? " bf16" : "")
         }
         for pass in 0..<max(1, repeats) {
             var last = DispatchTime.now().uptimeNanoseconds
             var i = 0
-            generator.profile(image, intensity: .levels([0.5])) { index, out in
+            generator.profile(image, intensity: .levels([0.5]), precision: precision) { index, out in
                 let now = DispatchTime.now().uptimeNanoseconds
                 let t = Double(now - last) / 1e9
                 if pass == 0 {

@@ -30,9 +30,10 @@ public struct Generator: Sendable {
     }
 
     /// Runs the padded graph once, calling `observer(node, output)` after every node (for per-layer timing).
-    public func profile(_ image: Tensor, intensity: Intensity, noise: Tensor? = nil, observer: @escaping (Int, Tensor) -> Void) {
+    public func profile(_ image: Tensor, intensity: Intensity, noise: Tensor? = nil, precision: Precision = .f32,
+                        observer: @escaping (Int, Tensor) -> Void) {
         let inputs = prepareInputs(image, intensity: intensity, noise: noise)
-        _ = GraphExecutor(generator: self, observer: observer).run(inputs.values)
+        _ = GraphExecutor(generator: self, observer: observer, precision: precision).run(inputs.values)
     }
 
     /// Floating-point operations of one forward pass at a padded size (multiply-adds count 2; convolutions only).
