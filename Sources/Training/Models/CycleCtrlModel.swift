@@ -66,47 +66,11 @@ final class CycleCtrlModel: TrainingModel {
         let levelsA2B = TrainableGenerator.Intensity.levels(draws.levelsAToB)
         let levelsB2A = TrainableGenerator.Intensity.levels(draws.levelsBToA)
 
-        // Stage 1: A → B, judged by D_A (GAN + monotonicity) and D_B (domain fidelity).
-        let fakeB = generatorA.forward(tape, image: a, intensity: levelsA2B).output
-        var identityA: (Variable, Tensor)? = nil
-        if s.monoIdentity {
-            let half = everyOtherRow(realA)
-            let out = generatorA.forward(tape, image: tape.constant(half), intensity: .levels(.init(repeating: 0, count: half.shape.n))).output
-            identityA = (out, half)
-        }
-        let predB = discriminatorA.forward(tape, fakeB)
-        let ganA = Losses.leastSquares(tape.value(predB), target: 1)
-        let monoA = s.lambdaMono > 0 ? Losses.monotonicity(tape.value(predB), margin: s.margin) : nil
-        Self.seed(tape, predB, [ganA] + (monoA.map { [$0.scaled(s.lambdaMono)] } ?? []))
-        losses["G_A"] = ganA.value
-        losses["MONO_GA2B"] = monoA?.value ?? 0
-        if s.computeGDf {
-            let pred = discriminatorB.forward(tape, fakeB)
-            let df = Losses.monotonicity(tape.value(pred), margin: s.margin, domainFidelity: true)
-            tape.accumulate(pred, df.scaled(s.lambdaDf).gradient)
-            losses["MONO_GA2B_DF"] = df.value
-        }
-
-        // Stage 2: B → A, symmetric.
-        let fakeA = generatorB.forward(tape, image: b, intensity: levelsB2A).output
-        var identityB: (Variable, Tensor)? = nil
-        if s.monoIdentity {
-            let half = everyOtherRow(realB)
-            let out = generatorB.forward(tape, image: tape.constant(half), intensity: .levels(.init(repeating: 0, count: half.shape.n))).output
-            identityB = (out, half)
-        }
-        let predA = discriminatorB.forward(tape, fakeA)
-        let ganB = Losses.leastSquares(tape.value(predA), target: 1)
-        let monoB = s.lambdaMono > 0 ? Losses.monotonicity(tape.value(predA), margin: s.margin) : nil
-        Self.seed(tape, predA, [ganB] + (monoB.map { [$0.scaled(s.lambdaMono)] } ?? []))
-        losses["G_B"] = ganB.value
-        losses["MONO_GB2A"] = monoB?.value ?? 0
-        if s.computeGDf {
-            let pred = discriminatorA.forward(tape, fakeA)
-            let df = Losses.monotonicity(tape.value(pred), margin: s.margin, domainFidelity: true)
-            tape.accumulate(pred, df.scaled(s.lambdaDf).gradient)
-            losses["MONO_GB2A_DF"] = df.value
-        }
+        // Stage 1: A → B, judged by D_A (GAN + monotonicity) and D_B (domain fidelity); stage 2: B → A, symmetric.
+        let (fakeB, identityA) = translate(tape, a, realA, generatorA, levelsA2B, judge: discriminatorA, other: discriminatorB,
+                                           names: ("G_A", "MONO_GA2B", "MONO_GA2B_DF"), into: &losses)
+        let (fakeA, identityB) = translate(tape, b, realB, generatorB, levelsB2A, judge: discriminatorB, other: discriminatorA,
+                                           names: ("G_B", "MONO_GB2A", "MONO_GB2A_DF"), into: &losses)
 
         // Stage 3: cycle consistency, each reconstruction with the intensity of its forward translation.
         if s.lambdaA > 0 {
@@ -145,6 +109,36 @@ final class CycleCtrlModel: TrainingModel {
         let (dB, monoDB, dfDB) = discriminatorStep(discriminatorB, optimizerDB, real: realA, fake: pooledA, otherFake: pooledB)
         losses["D_B"] = dB; losses["MONO_DB2A"] = monoDB; losses["MONO_DB_Df"] = dfDB
         return losses
+    }
+
+    /// One direction of the generator step: the translation at the step's levels, judged by `judge` (LSGAN towards
+    /// real, and the contrastive monotonicity) and, with `cal_G_Df`, by `other` (domain fidelity); with `monoidt` also
+    /// the level-0 pass of every other row, returned with its target for the identity term.
+    private func translate(_ tape: Tape, _ input: Variable, _ real: Tensor, _ generator: TrainableGenerator,
+                           _ levels: TrainableGenerator.Intensity, judge: Discriminator, other: Discriminator,
+                           names: (gan: String, mono: String, df: String),
+                           into losses: inout [String: Float]) -> (fake: Variable, identity: (Variable, Tensor)?) {
+        let s = settings
+        let fake = generator.forward(tape, image: input, intensity: levels).output
+        var identity: (Variable, Tensor)? = nil
+        if s.monoIdentity {
+            let half = everyOtherRow(real)
+            let out = generator.forward(tape, image: tape.constant(half), intensity: .levels(.init(repeating: 0, count: half.shape.n))).output
+            identity = (out, half)
+        }
+        let pred = judge.forward(tape, fake)
+        let gan = Losses.leastSquares(tape.value(pred), target: 1)
+        let mono = s.lambdaMono > 0 ? Losses.monotonicity(tape.value(pred), margin: s.margin) : nil
+        Self.seed(tape, pred, [gan] + (mono.map { [$0.scaled(s.lambdaMono)] } ?? []))
+        losses[names.gan] = gan.value
+        losses[names.mono] = mono?.value ?? 0
+        if s.computeGDf {
+            let predOther = other.forward(tape, fake)
+            let df = Losses.monotonicity(tape.value(predOther), margin: s.margin, domainFidelity: true)
+            tape.accumulate(predOther, df.scaled(s.lambdaDf).gradient)
+            losses[names.df] = df.value
+        }
+        return (fake, identity)
     }
 
     /// `backward_D_basic` for one discriminator and its domain-fidelity term, then one Adam step:
