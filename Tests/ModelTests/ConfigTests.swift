@@ -46,6 +46,16 @@ final class ConfigTests: XCTestCase {
         }
     }
 
+    /// An integer key given a whole number too large for Int (a fuzz finding: 1e30 crashed the conversion).
+    func testAnIntegerTooLargeIsAWrongTypeNotACrash() {
+        for text in ["batchSize: 1e30\n", "batchSize: -1e19\n", "fineSize: 9.3e18\n"] {
+            XCTAssertThrowsError(try MonoPixConfig(yaml: text, source: "big.yaml"), text) { error in
+                XCTAssertTrue("\(error)".contains("big.yaml") && "\(error)".contains("integer"), "\(error)")
+            }
+        }
+        XCTAssertEqual(try MonoPixConfig(yaml: "batchSize: 4.0\n", source: "ok.yaml").int("batchSize"), 4)
+    }
+
     /// Nested aliases ("billion laughs"): 500 bytes that expanded to 10^9 nodes when a nested list was described.
     func testNestedListsAreRefusedSoAliasesCannotExplode() {
         var lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]

@@ -143,7 +143,7 @@ public struct MonoPixConfig: Sendable {
         case (.flag, .double(let d)): return .bool(d != 0)
         case (.flag, _): throw wrong("0, 1, true or false")
         case (.int, .int): return value
-        case (.int, .double(let d)) where d.rounded() == d && d.isFinite: return .int(Int(d))
+        case (.int, .double(let d)) where Int(exactly: d) != nil: return .int(Int(exactly: d)!)
         case (.int, _): throw wrong("an integer")
         case (.number, .int(let i)): return .double(Double(i))
         case (.number, .double): return value
