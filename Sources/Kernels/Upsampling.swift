@@ -12,17 +12,33 @@ public func upsampleBilinear2x(_ x: Tensor, region: Region) -> Tensor {
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
             ThreadPolicy.chunks(s.n * s.c, elements: out.count) { planes in
+                // Each source row is interpolated along x once (into one of two row buffers) and every output row
+                // is then a two-row blend the compiler vectorises; the sums are the same, in the same order, as
+                // h0 * (w0 a0 + w1 a1) + h1 * (w0 b0 + w1 b1).
+                let rows = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(1, out.w))
+                defer { rows.deallocate() }
                 for plane in planes {
                     let p = src.baseAddress! + plane * s.plane
                     let q = dst.baseAddress! + plane * out.plane
-                    for oy in 0..<out.h {
-                        let (y0, y1, h0, h1) = ty[oy]
-                        let r0 = p + y0 * s.w, r1 = p + y1 * s.w
-                        let o = q + oy * out.w
+                    var cached = (-1, -1)  // the source rows in rows[0..<w] and rows[w..<2w]
+                    func interpolated(_ y: Int) -> UnsafeMutablePointer<Float> {
+                        if cached.0 == y { return rows }
+                        if cached.1 == y { return rows + out.w }
+                        // Replace the buffer not holding the other row this output row needs.
+                        let slot = cached.0 == -1 || cached.1 != -1 && cached.0 < cached.1 ? 0 : 1
+                        let row = rows + slot * out.w, r = p + y * s.w
                         for ox in 0..<out.w {
                             let (x0, x1, w0, w1) = tx[ox]
-                            o[ox] = h0 * (w0 * r0[x0] + w1 * r0[x1]) + h1 * (w0 * r1[x0] + w1 * r1[x1])
+                            row[ox] = w0 * r[x0] + w1 * r[x1]
                         }
+                        if slot == 0 { cached.0 = y } else { cached.1 = y }
+                        return row
+                    }
+                    for oy in 0..<out.h {
+                        let (y0, y1, h0, h1) = ty[oy]
+                        let a = interpolated(y0), b = interpolated(y1)
+                        let o = q + oy * out.w
+                        for ox in 0..<out.w { o[ox] = h0 * a[ox] + h1 * b[ox] }
                     }
                 }
             }
