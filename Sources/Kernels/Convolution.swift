@@ -64,9 +64,7 @@ extension Convolution {
         precondition(x.shape.c == inChannels, "Convolution: input has \(x.shape.c) channels, layer wants \(inChannels)")
         let (ho, wo) = outputSize(height: x.shape.h, width: x.shape.w)
         let path = resolvedAlgorithm(algorithm, height: x.shape.h, width: x.shape.w, precision: precision)
-        // An automatic F(4x4) under `.bf16` is a layer whose transforms, not its products, are the cost: it keeps
-        // f32 products (bf16 ones would lose several percent through F(4x4)'s transforms).
-        let precision: Precision = algorithm == .automatic && path == .winograd4x4 ? .f32 : precision
+        let precision = productPrecision(precision, path: path, requested: algorithm)
         let outShape = Shape(n: x.shape.n, c: outChannels, h: ho, w: wo)
         return Tensor(uninitializedShape: outShape) { out in
             x.scalars.withUnsafeBufferPointer { input in

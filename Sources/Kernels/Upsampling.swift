@@ -24,8 +24,9 @@ public func upsampleBilinear2x(_ x: Tensor, region: Region) -> Tensor {
                     func interpolated(_ y: Int) -> UnsafeMutablePointer<Float> {
                         if cached.0 == y { return rows }
                         if cached.1 == y { return rows + out.w }
-                        // Replace the buffer not holding the other row this output row needs.
-                        let slot = cached.0 == -1 || cached.1 != -1 && cached.0 < cached.1 ? 0 : 1
+                        // Rows come in increasing order: the lower cached row (or an empty slot) is the one no
+                        // later output row needs.
+                        let slot = cached.0 <= cached.1 ? 0 : 1
                         let row = rows + slot * out.w, r = p + y * s.w
                         for ox in 0..<out.w {
                             let (x0, x1, w0, w1) = tx[ox]

@@ -76,13 +76,20 @@ extension Convolution {
     /// See `resolvedAlgorithm`: bf16 frames keep F(4x4), with f32 products, on layers up to this many in x out channels.
     static let bf16Winograd4MaxChannelProduct = 128 * 128
 
+    /// The precision of the products when `requested` resolved to `path` in a frame of `precision`: an automatic
+    /// F(4x4) is a layer whose transforms, not its products, are the cost, and keeps f32 products (bf16 ones would
+    /// lose several percent through F(4x4)'s transforms; see `resolvedAlgorithm`).
+    public func productPrecision(_ precision: Precision, path: ConvolutionAlgorithm, requested: ConvolutionAlgorithm) -> Precision {
+        requested == .automatic && path == .winograd4x4 ? .f32 : precision
+    }
+
     /// The algorithm `callAsFunction` uses for an `height x width` input when asked for `requested`.
     ///
     /// With `.bf16` products F(4x4) is never run in bf16: its transforms amplify the operands' rounding (output
     /// coefficients up to 64 over values that mostly cancel), which f32 absorbs (~1e-5) but bf16's 8-bit mantissa does
     /// not (errors of several percent of the output's range in GEMMTests). Layers with many channels take F(2x2) in
     /// bf16 (within its ~1e-2 rounding); layers with few (at most `bf16Winograd4MaxChannelProduct` in x out), whose
-    /// cost is the transforms, keep F(4x4) with f32 products (`callAsFunction`): measured at 256 and 512, as fast as
+    /// cost is the transforms, keep F(4x4) with f32 products (`productPrecision`): measured at 256 and 512, as fast as
     /// F(2x2) in bf16 there, and the preview frame's error halves (max 0.15 → 0.07–0.09, mean 4.9e-3 → 2.4e-3).
     /// An explicit `.winograd4x4` request is still honoured, in the precision asked.
     public func resolvedAlgorithm(_ requested: ConvolutionAlgorithm = .automatic, height: Int, width: Int,
@@ -158,15 +165,17 @@ extension Convolution {
     /// `precision` (otherwise its first call does).
     public func prepare(height: Int, width: Int, precision: Precision = .f32) {
         let tile: WinogradTile
-        switch resolvedAlgorithm(height: height, width: width, precision: precision) {
+        let path = resolvedAlgorithm(height: height, width: width, precision: precision)
+        switch path {
         case .winograd2x2: tile = .f2
         case .winograd4x4: tile = .f4
         case .direct, .automatic: return
         }
         let filters = winogradFilters(tile)
         guard GEMM.backend == .native && GEMM.nativeAvailable else { return }
+        let products = productPrecision(precision, path: path, requested: .automatic)
         for p in winogradCache.packed(tile, filters: filters, rows: outChannels, columns: inChannels) {
-            _ = p.packed(precision == .bf16 && GEMM.bf16Available ? .bf16 : .f32)
+            _ = p.packed(products == .bf16 && GEMM.bf16Available ? .bf16 : .f32)
         }
     }
 

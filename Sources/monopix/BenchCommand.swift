@@ -267,8 +267,8 @@ struct FrameBench: ParsableCommand {
         var traced: [String: String] = [:]
         generator.traceConvolutions(image, intensity: .levels([0.5])) { call in
             let path = call.convolution.resolvedAlgorithm(height: call.input.shape.h, width: call.input.shape.w, precision: precision)
-            // F(4x4) keeps f32 products in a bf16 frame (see Convolution.resolvedAlgorithm).
-            traced[call.name] = path.rawValue + (precision == .bf16 && path != .winograd4x4 ? " bf16" : "")
+            let products = call.convolution.productPrecision(precision, path: path, requested: .automatic)
+            traced[call.name] = path.rawValue + (products == .bf16 ? " bf16" : "")
         }
         for pass in 0..<max(1, repeats) {
             var last = DispatchTime.now().uptimeNanoseconds

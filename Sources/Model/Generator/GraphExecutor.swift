@@ -29,12 +29,11 @@ struct GraphExecutor {
             values[i] = evaluate(node.op, args, inputs)
             observer?(i, values[i]!)
             for j in node.inputs where lastUse[j] == i {
-                // The inputs and seeded nodes belong to the caller: only what this run computed goes back.
-                if case .input = graph.nodes[j].op {} else if seeded[j] == nil, let t = values[j] {
-                    values[j] = nil
-                    ActivationPool.recycle(t.scalars)
-                }
+                guard let freed = values[j] else { continue }
                 values[j] = nil
+                // The inputs and seeded nodes belong to the caller: only what this run computed goes back.
+                if case .input = graph.nodes[j].op { continue }
+                if seeded[j] == nil { ActivationPool.recycle(freed.scalars) }
             }
         }
         return (values[graph.output]!, values[graph.latent]!)

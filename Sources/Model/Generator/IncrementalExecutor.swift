@@ -77,6 +77,11 @@ public struct IncrementalExecutor {
             if case .preview(let p, _) = self { return p }
             return .f32
         }
+
+        var margin: Int? {
+            if case .preview(_, let m) = self { return m }
+            return nil
+        }
     }
 
     /// Replaces the intensity map by `map` ([1, 1, H, W]), of which only `changed` (image pixels) differs from the
@@ -87,8 +92,6 @@ public struct IncrementalExecutor {
         guard let intensityNode else { return output }
         let precision = mode.precision
         let exact = mode == .exact
-        var margin: Int? = nil
-        if case .preview(_, let m) = mode { margin = m }
         let cleanup = exact && isApproximate
         guard !changed.isEmpty || cleanup else {
             lastRecomputedFraction = 0
@@ -96,7 +99,7 @@ public struct IncrementalExecutor {
         }
         let padded = reflectionPad(map, padding)
         let dirtyInput = changed.isEmpty ? .empty : paddedRegion(changed, height: map.shape.h, width: map.shape.w)
-        let plan = self.plan(from: dirtyInput, at: intensityNode, paddedHeight: padded.shape.h, exact: exact, margin: margin)
+        let plan = self.plan(from: dirtyInput, at: intensityNode, paddedHeight: padded.shape.h, exact: exact, margin: mode.margin)
         // Region bookkeeping (patches with halos, small GEMMs) costs more than it saves on most of a frame: a dab on
         // a small image, or a release after a long stroke of previews.
         if plan.work > fullFrameThreshold {
