@@ -99,10 +99,11 @@ struct TrainingSettings {
         }
         contentWeight = Float(c.number("content_l1"))
         contentPool = c.int("content_pool")
-        guard contentWeight >= 0, contentPool >= 1 else {
-            throw TrainingError.unsupportedOption(file: c.source, key: contentWeight < 0 ? "content_l1" : "content_pool",
-                                                  value: contentWeight < 0 ? "\(contentWeight)" : "\(contentPool)",
-                                                  expected: "content_l1 >= 0 and content_pool >= 1")
+        guard contentWeight >= 0 else {
+            throw TrainingError.unsupportedOption(file: c.source, key: "content_l1", value: "\(contentWeight)", expected: "at least 0 (0: off)")
+        }
+        guard contentPool >= 1 else {
+            throw TrainingError.unsupportedOption(file: c.source, key: "content_pool", value: "\(contentPool)", expected: "at least 1")
         }
         sameLevel = c.flag("use_samelvl")
         patchD = c.flag("patchD")
