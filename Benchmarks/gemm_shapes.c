@@ -13,9 +13,9 @@
 #include <time.h>
 static double now(){struct timespec t;clock_gettime(CLOCK_MONOTONIC,&t);return t.tv_sec+t.tv_nsec*1e-9;}
 int main(){ openblas_set_num_threads(1);
- int sh[][3]={{512,16,512},{256,64,512},{256,64,256},{128,256,256},{64,512,128},{32,1024,64},{32,8192,36},{256,4096,576}};
+ int sh[][3]={{32,1024,64},{64,1024,32},{32,1024,32},{64,1024,64},{128,512,64},{512,16,512},{256,64,512},{256,64,256},{128,256,256},{64,512,128},{32,1024,64},{32,8192,36},{256,4096,576}};
  printf("single thread, min of 7 interleaved rounds, GFLOP/s\n   M     N     K   openblas  native  native+packedA  bf16+packedA\n");
- for(int s=0;s<8;s++){long m=sh[s][0],n=sh[s][1],k=sh[s][2];
+ for(int s=0;s<(int)(sizeof sh/sizeof sh[0]);s++){long m=sh[s][0],n=sh[s][1],k=sh[s][2];
   float*a=malloc(4*m*k),*b=malloc(4*k*n),*c=malloc(4*m*n);
   for(long i=0;i<m*k;i++)a[i]=rand()/(float)RAND_MAX; for(long i=0;i<k*n;i++)b[i]=rand()/(float)RAND_MAX;
   void*pa=aligned_alloc(64,(mpx_gemm_packed_a_size(0,m,k)+63)/64*64),*pb=aligned_alloc(64,(mpx_gemm_packed_a_size(1,m,k)+63)/64*64);

@@ -61,33 +61,49 @@ extension Convolution {
     /// is the GEMMs' (`.bf16` for preview frames; the transforms and the epilogue stay f32).
     public func callAsFunction(_ x: Tensor, epilogue: Epilogue = .none, algorithm: ConvolutionAlgorithm = .automatic,
                                precision: Precision = .f32) -> Tensor {
-        precondition(x.shape.c == inChannels, "Convolution: input has \(x.shape.c) channels, layer wants \(inChannels)")
-        let (ho, wo) = outputSize(height: x.shape.h, width: x.shape.w)
-        let path = resolvedAlgorithm(algorithm, height: x.shape.h, width: x.shape.w, precision: precision)
+        self(.tensor(x), epilogue: epilogue, algorithm: algorithm, precision: precision)
+    }
+
+    /// Applies the convolution to `input`: a concatenation's parts are read where they lie, and a Winograd layer
+    /// upsamples its input block by block as its tiles need it; neither is stored whole. (A direct layer reading an
+    /// upsample makes it first.)
+    public func callAsFunction(_ input: ConvolutionInput, epilogue: Epilogue = .none,
+                               algorithm: ConvolutionAlgorithm = .automatic, precision: Precision = .f32) -> Tensor {
+        let shape = input.shape
+        precondition(shape.c == inChannels, "Convolution: input has \(shape.c) channels, layer wants \(inChannels)")
+        let (ho, wo) = outputSize(height: shape.h, width: shape.w)
+        let path = resolvedAlgorithm(algorithm, height: shape.h, width: shape.w, precision: precision)
+        if case .upsampled2x(let x) = input, path == .direct || path == .automatic {
+            return self(.tensor(upsampleBilinear2x(x)), epilogue: epilogue, algorithm: algorithm, precision: precision)
+        }
         let precision = productPrecision(precision, path: path, requested: algorithm)
-        let outShape = Shape(n: x.shape.n, c: outChannels, h: ho, w: wo)
+        let outShape = Shape(n: shape.n, c: outChannels, h: ho, w: wo)
+        var upsampling: Bilinear2x?
+        if case .upsampled2x(let x) = input { upsampling = Bilinear2x(height: x.shape.h, width: x.shape.w) }
         return Tensor(uninitializedShape: outShape) { out in
-            x.scalars.withUnsafeBufferPointer { input in
-                for n in 0..<x.shape.n {
-                    let src = input.baseAddress! + n * x.shape.c * x.shape.plane
+            withChannelPlanes(of: input.stored) { planes in
+                for n in 0..<shape.n {
+                    let input = SampleInput(planes: planes, sample: n, upsampling: upsampling)
                     let dst = out.baseAddress! + n * outShape.c * outShape.plane
                     switch path {
                     case .winograd2x2:
-                        winogradForward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f2, precision: precision)
+                        winogradForward(input, h: shape.h, w: shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f2, precision: precision)
                     case .winograd4x4:
-                        winogradForward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f4, precision: precision)
+                        winogradForward(input, h: shape.h, w: shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, tile: .f4, precision: precision)
                     case .direct, .automatic:
-                        forward(src, h: x.shape.h, w: x.shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, precision: precision)
+                        forward(input, h: shape.h, w: shape.w, into: dst, ho: ho, wo: wo, epilogue: epilogue, precision: precision)
                     }
                 }
             }
         }
     }
 
-    private func forward(_ src: UnsafePointer<Float>, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
+    private func forward(_ input: SampleInput, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
                          ho: Int, wo: Int, epilogue: Epilogue, precision: Precision) {
+        precondition(input.upsampling == nil, "direct convolution of an upsample: callAsFunction makes it first")
         let pixels = ho * wo
-        let pointwise = kernel == 1 && stride == 1 && padding == 0
+        // A 1x1 layer reads a contiguous input in place as the GEMM's right operand.
+        let pointwise = kernel == 1 && stride == 1 && padding == 0 && input.planes.contiguous
         let rowsPerTile = max(1, Self.tileBudget / max(1, reduction * wo))
         let tiles = (ho + rowsPerTile - 1) / rowsPerTile
         let workers = (pixels >= Self.splitThreshold && tiles > 1) ? min(ThreadPolicy.workerCount, tiles) : 1
@@ -105,9 +121,10 @@ extension Convolution {
                     let b: UnsafePointer<Float>
                     let ldb: Int
                     if pointwise {
-                        b = src + y0 * wo; ldb = pixels
+                        b = input.planes.base(input.sample) + y0 * wo; ldb = pixels
                     } else {
-                        im2col(src, h: h, w: w, rows: y0..<y1, wo: wo, into: col)
+                        Im2col.gather(plane: input.plane, channels: inChannels, h: h, w: w, kernel: kernel, stride: stride,
+                                      padding: padding, rows: y0..<y1, wo: wo, into: col)
                         b = UnsafePointer(col); ldb = columns
                     }
                     GEMM.multiply(m: outChannels, n: columns, k: reduction, a: wt.baseAddress!, lda: reduction,
@@ -116,13 +133,6 @@ extension Convolution {
                 }
             }
         }
-    }
-
-    /// Lays out the receptive fields of output rows `rows` as a `reduction x (rows.count * wo)` matrix.
-    private func im2col(_ src: UnsafePointer<Float>, h: Int, w: Int, rows: Range<Int>, wo: Int,
-                        into col: UnsafeMutablePointer<Float>) {
-        Im2col.gather(src, channels: inChannels, h: h, w: w, kernel: kernel, stride: stride, padding: padding,
-                      rows: rows, wo: wo, into: col)
     }
 
     /// Adds the bias and applies `epilogue` to a raw (bias-free) output of this layer: what `callAsFunction` does after

@@ -3,10 +3,17 @@
 public enum Im2col {
     public static func gather(_ src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int, padding: Int,
                        rows: Range<Int>, wo: Int, into col: UnsafeMutablePointer<Float>) {
+        gather(plane: { src + $0 * h * w }, channels: channels, h: h, w: w, kernel: kernel, stride: stride,
+               padding: padding, rows: rows, wo: wo, into: col)
+    }
+
+    /// `gather` over planes wherever they lie (`plane(ci)`: input channel `ci`), for concatenated inputs.
+    static func gather(plane: (Int) -> UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int,
+                       padding: Int, rows: Range<Int>, wo: Int, into col: UnsafeMutablePointer<Float>) {
         let columns = rows.count * wo
         var r = 0
         for ci in 0..<channels {
-            let plane = src + ci * h * w
+            let plane = plane(ci)
             for ky in 0..<kernel {
                 for kx in 0..<kernel {
                     let line = col + r * columns

@@ -81,4 +81,12 @@ public struct Tensor: Sendable, Equatable {
         for i in scalars.indices { m = max(m, abs(scalars[i] - other.scalars[i])) }
         return m
     }
+
+    /// The mean absolute element-wise difference (accumulated in double), beside the largest in error reports.
+    public func meanAbsDifference(_ other: Tensor) -> Double {
+        precondition(shape == other.shape, "meanAbsDifference: \(shape) vs \(other.shape)")
+        var sum = 0.0
+        for i in scalars.indices { sum += Double(abs(scalars[i] - other.scalars[i])) }
+        return sum / Double(max(1, scalars.count))
+    }
 }

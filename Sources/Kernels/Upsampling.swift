@@ -8,41 +8,89 @@ public func upsampleBilinear2x(_ x: Tensor) -> Tensor {
 public func upsampleBilinear2x(_ x: Tensor, region: Region) -> Tensor {
     let s = x.shape
     let out = Shape(n: s.n, c: s.c, h: region.height, w: region.width)
-    let ty = Array(bilinear2xTaps(s.h)[region.top..<region.bottom]), tx = Array(bilinear2xTaps(s.w)[region.left..<region.right])
+    let taps = Bilinear2x(height: s.h, width: s.w)
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
             ThreadPolicy.chunks(s.n * s.c, elements: out.count) { planes in
-                // Each source row is interpolated along x once (into one of two row buffers) and every output row
-                // is then a two-row blend the compiler vectorises; the sums are the same, in the same order, as
-                // h0 * (w0 a0 + w1 a1) + h1 * (w0 b0 + w1 b1).
-                let rows = UnsafeMutablePointer<Float>.allocate(capacity: 2 * max(1, out.w))
-                defer { rows.deallocate() }
+                let rowBuffers = UnsafeMutablePointer<Float>.allocate(capacity: taps.rowBufferCount)
+                defer { rowBuffers.deallocate() }
                 for plane in planes {
-                    let p = src.baseAddress! + plane * s.plane
-                    let q = dst.baseAddress! + plane * out.plane
-                    var cached = (-1, -1)  // the source rows in rows[0..<w] and rows[w..<2w]
-                    func interpolated(_ y: Int) -> UnsafeMutablePointer<Float> {
-                        if cached.0 == y { return rows }
-                        if cached.1 == y { return rows + out.w }
-                        // Rows come in increasing order: the lower cached row (or an empty slot) is the one no
-                        // later output row needs.
-                        let slot = cached.0 <= cached.1 ? 0 : 1
-                        let row = rows + slot * out.w, r = p + y * s.w
-                        for ox in 0..<out.w {
-                            let (x0, x1, w0, w1) = tx[ox]
-                            row[ox] = w0 * r[x0] + w1 * r[x1]
-                        }
-                        if slot == 0 { cached.0 = y } else { cached.1 = y }
-                        return row
-                    }
-                    for oy in 0..<out.h {
-                        let (y0, y1, h0, h1) = ty[oy]
-                        let a = interpolated(y0), b = interpolated(y1)
-                        let o = q + oy * out.w
-                        for ox in 0..<out.w { o[ox] = h0 * a[ox] + h1 * b[ox] }
-                    }
+                    taps.fill(from: src.baseAddress! + plane * s.plane, rows: region.top..<region.bottom,
+                              columns: region.left..<region.right, into: dst.baseAddress! + plane * out.plane,
+                              rowStride: out.w, rowBuffers: rowBuffers)
                 }
             }
+        }
+    }
+}
+
+/// The bilinear x2 upsample of one `height x width` plane, any rectangle of it at a time: what
+/// `upsampleBilinear2x` computes per plane, and what a convolution reading an upsampled input computes per block of
+/// its tiles instead of reading a stored upsample.
+struct Bilinear2x: Sendable {
+    let sourceWidth: Int
+    let rowTaps: [(Int, Int, Float, Float)], columnTaps: [(Int, Int, Float, Float)]
+
+    init(height: Int, width: Int) {
+        sourceWidth = width
+        rowTaps = bilinear2xTaps(height)
+        columnTaps = bilinear2xTaps(width)
+    }
+
+    /// Floats of the two interpolated source rows `fill` keeps.
+    var rowBufferCount: Int { 2 * max(1, columnTaps.count) }
+
+    /// Output columns `columns` of source row `r` interpolated along x. Inside the row, output columns 2k+1 and
+    /// 2k+2 are (0.75, 0.25) and (0.25, 0.75) of source columns k and k+1 (exactly the taps' weights), computed in
+    /// pairs without the taps' gathers so that the compiler vectorises them; the two edge columns use the taps.
+    private func interpolateRow(_ r: UnsafePointer<Float>, columns: Range<Int>, into row: UnsafeMutablePointer<Float>) {
+        let c0 = columns.lowerBound
+        func tap(_ d: Int) {
+            let (x0, x1, w0, w1) = columnTaps[d]
+            row[d - c0] = w0 * r[x0] + w1 * r[x1]
+        }
+        var d = c0
+        // Up to the first odd column inside the row.
+        while d < columns.upperBound && (d == 0 || d % 2 == 0) { tap(d); d += 1 }
+        // Pairs (2k+1, 2k+2) with k + 1 inside the source row and both columns wanted.
+        let pairs = max(0, min((columns.upperBound - d) / 2, (sourceWidth - 1) - (d - 1) / 2))
+        let k0 = (d - 1) / 2
+        let out = row + (d - c0)
+        for p in 0..<pairs {
+            let a = r[k0 + p], b = r[k0 + p + 1]
+            out[2 * p] = 0.75 * a + 0.25 * b
+            out[2 * p + 1] = 0.25 * a + 0.75 * b
+        }
+        d += 2 * pairs
+        while d < columns.upperBound { tap(d); d += 1 }
+    }
+
+    /// Writes output rows `rows`, columns `columns`, to `dst` (`rowStride` apart; `dst` is the first column).
+    ///
+    /// Each source row is interpolated along x once (into one of two row buffers) and every output row is then a
+    /// two-row blend the compiler vectorises; the sums are the same, in the same order, as
+    /// h0 * (w0 a0 + w1 a1) + h1 * (w0 b0 + w1 b1), wherever the rectangle starts.
+    func fill(from plane: UnsafePointer<Float>, rows: Range<Int>, columns: Range<Int>, into dst: UnsafeMutablePointer<Float>,
+              rowStride: Int, rowBuffers: UnsafeMutablePointer<Float>) {
+        let width = columns.count
+        guard width > 0 else { return }
+        var cached = (-1, -1)  // the source rows in rowBuffers[0..<width] and rowBuffers[width..<2 width]
+        func interpolated(_ y: Int) -> UnsafeMutablePointer<Float> {
+            if cached.0 == y { return rowBuffers }
+            if cached.1 == y { return rowBuffers + width }
+            // Rows come in increasing order: the lower cached row (or an empty slot) is the one no later output
+            // row needs.
+            let slot = cached.0 <= cached.1 ? 0 : 1
+            let row = rowBuffers + slot * width, r = plane + y * sourceWidth
+            interpolateRow(r, columns: columns, into: row)
+            if slot == 0 { cached.0 = y } else { cached.1 = y }
+            return row
+        }
+        for (j, oy) in rows.enumerated() {
+            let (y0, y1, h0, h1) = rowTaps[oy]
+            let a = interpolated(y0), b = interpolated(y1)
+            let o = dst + j * rowStride
+            for i in 0..<width { o[i] = h0 * a[i] + h1 * b[i] }
         }
     }
 }

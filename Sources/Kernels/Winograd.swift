@@ -195,7 +195,7 @@ extension Convolution {
     /// Below this many multiply-adds in the GEMMs a layer runs on one worker (with every core given to BLAS).
     static let winogradParallelWork = 1 << 23
 
-    func winogradForward(_ src: UnsafePointer<Float>, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
+    func winogradForward(_ input: SampleInput, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
                          ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile, precision: Precision = .f32) {
         guard ho > 0, wo > 0 else { return }
         let filters = winogradFilters(tile)
@@ -204,11 +204,11 @@ extension Convolution {
                                 padding: padding, workers: ThreadPolicy.workerCount)
         ThreadPolicy.blasThreads(plan.workers == 1 ? ThreadPolicy.workerCount : 1)
         let ep = EpilogueConstants(self, epilogue)
-        let io = WinogradIO(src: src, packed: packed, dst: dst, epilogue: ep, precision: precision)
+        let io = WinogradIO(input: input, packed: packed, dst: dst, epilogue: ep, precision: precision)
         if plan.shared {
             let v = alignedFloats(plan.vCapacity), m = alignedFloats(plan.mCapacity)
             defer { freeAligned(v); freeAligned(m) }
-            let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan) }
+            let scratch = (0..<plan.workers).map { _ in WinogradScratch(plan, upsampling: input.upsampling) }
             defer { scratch.forEach { $0.deallocate() } }
             for block in plan.blocks {
                 let n = plan.columns(block) * block.rows.count
@@ -225,7 +225,7 @@ extension Convolution {
         } else {
             let queue = BlockQueue(count: plan.blocks.count)
             ThreadPolicy.split(plan.workers) { _, _ in
-                let scratch = WinogradScratch(plan)
+                let scratch = WinogradScratch(plan, upsampling: input.upsampling)
                 let v = alignedFloats(plan.vCapacity), m = alignedFloats(plan.mCapacity)
                 defer { scratch.deallocate(); freeAligned(v); freeAligned(m) }
                 while let b = queue.next() {
@@ -250,7 +250,7 @@ func freeAligned(_ p: UnsafeMutablePointer<Float>) { UnsafeMutableRawPointer(p).
 
 /// What a Winograd pass reads and writes: one image's input planes, the transformed filters, its output planes.
 struct WinogradIO {
-    let src: UnsafePointer<Float>
+    let input: SampleInput
     /// The transformed filters, one packed left operand per point.
     let packed: [PackedMatrix]
     let dst: UnsafeMutablePointer<Float>
@@ -406,9 +406,24 @@ struct WinogradPlan {
         let bh = block.rows.count, bwp = columns(block), n = bh * bwp
         let vStride = Self.pointStride(inChannels * n)
         let y0 = block.rows.lowerBound * m - padding, x0 = block.columns.lowerBound * m - padding
+        guard let upsampling = io.input.upsampling else {
+            for ci in channels {
+                mpx_wino_input(Int32(m), io.input.plane(ci), Int32(h), Int32(w), Int32(y0), Int32(x0), Int32(bh), Int32(bwp),
+                               scratch.phases, scratch.line, v + ci * n, vStride)
+            }
+            return
+        }
+        // The block's rows of the upsampled plane, only the columns the transform reads (CWinograd reads rows
+        // y0 ..< y0 + bh m + 2 and a phase-split line from x0, clipped to the plane), made into scratch and handed
+        // over as a plane of just those rows.
+        let rows = max(0, y0)..<max(max(0, y0), min(h, y0 + bh * m + 2))
+        let line = Int(mpx_wino_phase_stride(Int32(bwp))) * m
+        let columns = max(0, x0)..<max(max(0, x0), min(w, x0 + line))
         for ci in channels {
-            mpx_wino_input(Int32(m), io.src + ci * h * w, Int32(h), Int32(w), Int32(y0), Int32(x0), Int32(bh), Int32(bwp),
-                           scratch.phases, scratch.line, v + ci * n, vStride)
+            upsampling.fill(from: io.input.plane(ci), rows: rows, columns: columns, into: scratch.upsampled! + columns.lowerBound,
+                            rowStride: w, rowBuffers: scratch.upsampledRows!)
+            mpx_wino_input(Int32(m), scratch.upsampled!, Int32(rows.count), Int32(w), Int32(y0 - rows.lowerBound), Int32(x0),
+                           Int32(bh), Int32(bwp), scratch.phases, scratch.line, v + ci * n, vStride)
         }
     }
 
@@ -438,18 +453,24 @@ struct WinogradPlan {
     }
 }
 
-/// One worker's small buffers: a block's phase-split input rows and one zero-padded input line.
+/// One worker's small buffers: a block's phase-split input rows and one zero-padded input line; for an upsampled
+/// input, the block's rows of the upsample and two interpolated source rows.
 struct WinogradScratch {
     let phases: UnsafeMutablePointer<Float>
     let line: UnsafeMutablePointer<Float>
+    let upsampled: UnsafeMutablePointer<Float>?
+    let upsampledRows: UnsafeMutablePointer<Float>?
 
-    init(_ plan: WinogradPlan) {
+    init(_ plan: WinogradPlan, upsampling: Bilinear2x?) {
         let m = plan.tile.m
         phases = alignedFloats((plan.bandRows * m + 2) * m * plan.phaseStride)
         line = alignedFloats(m * plan.phaseStride)
+        upsampled = upsampling.map { _ in alignedFloats((plan.bandRows * m + 2) * plan.w) }
+        upsampledRows = upsampling.map { alignedFloats($0.rowBufferCount) }
     }
 
     func deallocate() {
         freeAligned(phases); freeAligned(line)
+        upsampled.map(freeAligned); upsampledRows.map(freeAligned)
     }
 }

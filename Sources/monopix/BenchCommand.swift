@@ -60,17 +60,21 @@ struct FrameBench: ParsableCommand {
         if convSweep { sweepAlgorithms(); return }
         var options = GeneratorOptions()
         options.relativeControl = true
-        let generator = Generator.random(options: options, seed: seed)
+        let weights = Generator.randomStateDict(options: options, seed: seed)
+        let generator = try Generator(options: options, stateDict: weights)
         print("MonoPix generator, reference widths (\(Generator.parameterCount(options)) parameters), \(ThreadPolicy.workerCount) threads")
         print("GEMM: \(GEMM.describe(.f32)) for exact frames, \(GEMM.describe(.bf16)) for preview frames (MONOPIX_GEMM=openblas|native)")
         var records: [[String: Any]] = []
+        // Each size's input and our two outputs, compared with PyTorch's output on the same weights by --peers.
+        var frames: [Int: (image: Tensor, exact: Tensor, preview: Tensor?)] = [:]
         for s in size {
             let image = standardNormal(Shape(n: 1, c: 3, h: s, w: s), seed: 1)
             let flops = generator.flops(height: s, width: s)
             // Warm-up: page in the weights, size the BLAS buffers, build the Winograd-domain filters.
             let first = DispatchTime.now().uptimeNanoseconds
-            _ = generator(image, intensity: .levels([0.5]))
+            let exact = generator(image, intensity: .levels([0.5])).output
             let warmUp = Double(DispatchTime.now().uptimeNanoseconds - first) / 1e9
+            frames[s] = (image, exact, nil)
             // Peak memory of the timed frames alone: the warm-up's transformed filters stay resident and are counted
             // in "resident before".
             // The pool's buffers from earlier sizes would count as resident; this size's frames refill it.
@@ -100,8 +104,8 @@ struct FrameBench: ParsableCommand {
             }
             if bf16 {
                 // The preview path: bf16 products (F(2x2) on the 3x3 layers), against this size's f32 frame.
-                let exact = generator(image, intensity: .levels([0.5]))
-                let preview = generator(image, intensity: .levels([0.5]), precision: .bf16)
+                let preview = generator(image, intensity: .levels([0.5]), precision: .bf16).output
+                frames[s]?.preview = preview
                 var times: [Double] = []
                 for _ in 0..<max(1, repeats) {
                     let t0 = DispatchTime.now().uptimeNanoseconds
@@ -109,10 +113,9 @@ struct FrameBench: ParsableCommand {
                     times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
                 }
                 times.sort()
-                let diff = preview.output.maxAbsDifference(exact.output)
-                let meanDiff = zip(preview.output.scalars, exact.output.scalars).reduce(0.0) { $0 + Double(abs($1.0 - $1.1)) }
-                    / Double(max(1, exact.output.scalars.count))
-                let maxOut = exact.output.scalars.reduce(Float(0)) { max($0, abs($1)) }
+                let diff = preview.maxAbsDifference(exact)
+                let meanDiff = preview.meanAbsDifference(exact)
+                let maxOut = exact.scalars.reduce(Float(0)) { max($0, abs($1)) }
                 print(String(format: "           bf16 %.3f s/frame  (min %.3f)  output vs f32: max|diff| %.2e, mean|diff| %.2e (max|output| %.2f)",
                              times[times.count / 2], times[0], diff, meanDiff, maxOut))
                 record["bf16_mean_abs_diff_vs_f32"] = meanDiff
@@ -128,18 +131,30 @@ struct FrameBench: ParsableCommand {
             if convs { compareAlgorithms(generator, size: s) }
         }
         var peerFrames: [[String: Any]] = []
-        if peers { peerFrames = try runPeers(ours: records) }
+        if peers { peerFrames = try runPeers(ours: &records, frames: frames, weights: weights) }
         if let json {
             let data = try JSONSerialization.data(withJSONObject: ["engine": "monopix", "frames": records, "peers": peerFrames], options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))
         }
     }
 
-    /// Runs the peer script in this session, on this machine, and prints each peer beside our time with the ratio.
-    func runPeers(ours: [[String: Any]]) throws -> [[String: Any]] {
+    /// Runs the peer script in this session, on this machine, on our weights and inputs (handed over as a `.pth`
+    /// and `.npy` files), and prints each peer beside our time with the ratio; every engine's output, ours on both
+    /// paths included, is compared with PyTorch's.
+    func runPeers(ours records: inout [[String: Any]], frames: [Int: (image: Tensor, exact: Tensor, preview: Tensor?)],
+                  weights: StateDict) throws -> [[String: Any]] {
+        let exchange = FileManager.default.temporaryDirectory.appendingPathComponent("monopix-bench-\(getpid())")
+        try FileManager.default.createDirectory(at: exchange, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: exchange) }
+        try weights.write(to: exchange.appendingPathComponent("weights.pth"), format: .pytorch)
+        for (s, frame) in frames {
+            try NumpyArray(shape: [frame.image.shape.n, frame.image.shape.c, frame.image.shape.h, frame.image.shape.w], values: frame.image.scalars)
+                .write(to: exchange.appendingPathComponent("input_\(s).npy"))
+        }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", peersScript, "--threads", String(ThreadPolicy.workerCount)] + size.flatMap { ["--size", String($0)] }
+        process.arguments = ["python3", peersScript, "--threads", String(ThreadPolicy.workerCount), "--exchange", exchange.path]
+            + size.flatMap { ["--size", String($0)] }
         let pipe = Pipe()
         process.standardOutput = pipe
         try process.run()
@@ -147,69 +162,89 @@ struct FrameBench: ParsableCommand {
         process.waitUntilExit()
         guard process.terminationStatus == 0,
               let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-              let frames = object["frames"] as? [[String: Any]] else {
+              let peerFrames = object["frames"] as? [[String: Any]] else {
             print("peers: \(peersScript) failed (needs python3 with torch; onnxruntime and openvino where installed)")
             return []
         }
-        print("\nsame network, same machine, same run:")
-        print("  peer                              size   s/frame   ours/peer   max|diff| vs torch   ours bf16/peer")
-        for f in frames {
+        print("\nsame network (these weights), same input, same machine, same run:")
+        print("  engine                            size   s/frame   ours/peer   ours bf16/peer   vs torch: max|diff|   mean|diff|")
+        for (i, record) in records.enumerated() {
+            guard let s = record["size"] as? Int, let frame = frames[s],
+                  let torch = try? NumpyArray(contentsOf: exchange.appendingPathComponent("torch_\(s).npy")),
+                  torch.values.count == frame.exact.scalars.count else { continue }
+            let reference = Tensor(shape: frame.exact.shape, scalars: torch.values)
+            var rows = [("monopix f32", record["seconds"] as? Double ?? .nan, frame.exact)]
+            if let preview = frame.preview { rows.append(("monopix bf16", record["bf16_seconds"] as? Double ?? .nan, preview)) }
+            for (name, t, out) in rows {
+                let key = name.hasSuffix("bf16") ? "bf16_" : ""
+                records[i][key + "max_abs_diff_vs_torch"] = Double(out.maxAbsDifference(reference))
+                records[i][key + "mean_abs_diff_vs_torch"] = out.meanAbsDifference(reference)
+                print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0) +
+                      String(format: " %5d   %7.3f                                 %.2e     %.2e", s, t,
+                             out.maxAbsDifference(reference), out.meanAbsDifference(reference)))
+            }
+        }
+        for f in peerFrames {
             guard let peer = f["peer"] as? String, let s = f["size"] as? Int, let t = f["seconds"] as? Double,
                   f["trajectory"] == nil else { continue }
-            let record = ours.first { ($0["size"] as? Int) == s }
+            let record = records.first { ($0["size"] as? Int) == s }
             let mine = record?["seconds"] as? Double ?? .nan
             let mineBF16 = record?["bf16_seconds"] as? Double ?? .nan
-            let diff = f["max_abs_diff_vs_torch"] as? Double ?? .nan
             print("  " + peer.padding(toLength: 32, withPad: " ", startingAt: 0) +
-                  String(format: " %5d   %7.3f   %8.2fx   %.2e             %6.2fx", s, t, mine / t, diff, mineBF16 / t))
+                  String(format: " %5d   %7.3f   %8.2fx   %13.2fx       %.2e     %.2e", s, t, mine / t, mineBF16 / t,
+                         f["max_abs_diff_vs_torch"] as? Double ?? .nan, f["mean_abs_diff_vs_torch"] as? Double ?? .nan))
         }
-        return frames
+        return peerFrames
     }
 
     /// Per 3x3 layer, on the input the direct network gives it: min time of each path (interleaved, so that they
-    /// share the machine's noise), max |diff| of the Winograd paths against direct (and, with --conv-reference, of
-    /// every path against the six-loop double-accumulating reference) and the largest |output|; then the whole
-    /// network on each path against the whole network on direct.
+    /// share the machine's noise), with f32 products and, for the Winograd paths, bf16 ones; max |diff| of each path
+    /// against direct (and, with --conv-reference, of the f32 paths against the six-loop double-accumulating
+    /// reference) and the largest |output|; then the whole network on each path against the whole network on direct.
     func compareAlgorithms(_ generator: Generator, size s: Int) {
         var rng = SplitMix64(seed: seed &+ 7)
         let image = Tensor(shape: Shape(n: 1, c: 3, h: s, w: s), scalars: (0..<(3 * s * s)).map { _ in 2 * rng.unit() - 1 })
         let saved = ConvolutionAlgorithm.forced
         defer { ConvolutionAlgorithm.forced = saved }
         ConvolutionAlgorithm.forced = .direct
-        let paths: [ConvolutionAlgorithm] = [.direct, .winograd2x2, .winograd4x4]
+        let paths: [(algorithm: ConvolutionAlgorithm, precision: Precision)] =
+            [(.direct, .f32), (.winograd2x2, .f32), (.winograd4x4, .f32), (.winograd2x2, .bf16), (.winograd4x4, .bf16)]
         print("    3x3 layers at \(s)x\(s), input in [-1, 1]; ms (min of \(convRepeats)); max |diff| against direct" +
-              (convReference ? " | against the exact reference (direct, F2, F4)" : ""))
-        print("    layer     input                direct      F2      F4  auto   F2 diff   F4 diff   max|out|")
+              (convReference ? " | against the exact reference (direct, F2, F4)" : "") + "; F2b, F4b: bf16 products")
+        print("    layer     input                direct      F2      F4     F2b     F4b  auto   F2 diff   F4 diff  F2b diff  F4b diff   max|out|")
         var totals = [String: Double]()
         generator.traceConvolutions(image, intensity: .levels([0.5])) { call in
             let conv = call.convolution, x = call.input
             guard conv.kernel == 3 else { return }
             var best = [Double](repeating: .infinity, count: paths.count)
-            let outs = paths.map { conv(x, epilogue: call.epilogue, algorithm: $0) }
+            let outs = paths.map { conv(x, epilogue: call.epilogue, algorithm: $0.algorithm, precision: $0.precision) }
             for _ in 0..<max(1, convRepeats) {
-                for (i, a) in paths.enumerated() {
+                for (i, path) in paths.enumerated() {
                     let t0 = DispatchTime.now().uptimeNanoseconds
-                    _ = conv(x, epilogue: call.epilogue, algorithm: a)
+                    _ = conv(x, epilogue: call.epilogue, algorithm: path.algorithm, precision: path.precision)
                     best[i] = min(best[i], Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
                 }
             }
             ConvolutionAlgorithm.forced = nil
             let pick = conv.resolvedAlgorithm(height: x.shape.h, width: x.shape.w)
             ConvolutionAlgorithm.forced = .direct
-            for (i, a) in paths.enumerated() { totals[a.rawValue, default: 0] += best[i] }
-            totals["auto", default: 0] += best[paths.firstIndex(of: pick)!]
+            for (i, path) in paths.enumerated() { totals[path.algorithm.rawValue + (path.precision == .bf16 ? "b" : ""), default: 0] += best[i] }
+            totals["auto", default: 0] += best[paths.firstIndex { $0.algorithm == pick }!]
             let maxOut = outs[0].scalars.reduce(Float(0)) { max($0, abs($1)) }
-            var line = String(format: "    %-9@ %-18@ %7.2f %7.2f %7.2f  %-5@  %.2e  %.2e  %6.2f",
-                              call.name as NSString, x.shape.description as NSString, best[0], best[1], best[2],
-                              pick.rawValue as NSString, outs[1].maxAbsDifference(outs[0]), outs[2].maxAbsDifference(outs[0]), maxOut)
+            var line = String(format: "    %-9@ %-18@ %7.2f %7.2f %7.2f %7.2f %7.2f  %-5@",
+                              call.name as NSString, x.shape.description as NSString, best[0], best[1], best[2], best[3], best[4],
+                              pick.rawValue as NSString)
+            line += outs.dropFirst().map { String(format: "  %.2e", $0.maxAbsDifference(outs[0])) }.joined()
+            line += String(format: "  %6.2f", maxOut)
             if convReference {
                 let exact = conv.reference(x, epilogue: call.epilogue)
-                line += " | " + outs.map { String(format: "%.2e", $0.maxAbsDifference(exact)) }.joined(separator: "  ")
+                line += " | " + outs.prefix(3).map { String(format: "%.2e", $0.maxAbsDifference(exact)) }.joined(separator: "  ")
             }
             print(line)
         }
-        print(String(format: "    3x3 totals: direct %.1f ms, F2 %.1f ms, F4 %.1f ms, auto %.1f ms",
-                     totals["direct"] ?? 0, totals["f2"] ?? 0, totals["f4"] ?? 0, totals["auto"] ?? 0))
+        print(String(format: "    3x3 totals: direct %.1f ms, F2 %.1f ms, F4 %.1f ms, F2b %.1f ms, F4b %.1f ms, auto (f32) %.1f ms",
+                     totals["direct"] ?? 0, totals["f2"] ?? 0, totals["f4"] ?? 0, totals["f2b"] ?? 0, totals["f4b"] ?? 0,
+                     totals["auto"] ?? 0))
         let reference = generator(image, intensity: .levels([0.5]))
         for path in [ConvolutionAlgorithm.automatic, .winograd2x2, .winograd4x4] {
             ConvolutionAlgorithm.forced = path

@@ -81,7 +81,7 @@ final class IncrementalTests: XCTestCase {
                     let preview = exec.update(map: map, changed: r, mode: mode)
                     XCTAssertTrue(exec.isApproximate)
                     let truth = g(image, intensity: .map(map)).output
-                    let meanError = zip(preview.scalars, truth.scalars).reduce(0) { $0 + abs($1.0 - $1.1) } / Float(truth.scalars.count)
+                    let meanError = Float(preview.meanAbsDifference(truth))
                     XCTAssertLessThan(meanError, 0.02, "\(norm) \(mode) preview")
                 }
                 // Odd strokes end with a change of their own, even ones with the release alone.

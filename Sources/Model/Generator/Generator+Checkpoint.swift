@@ -66,6 +66,12 @@ extension Generator {
 
     /// A generator with seeded random weights of a realistic scale (He-uniform), for benchmarks and tests.
     public static func random(options: GeneratorOptions, seed: UInt64 = 1) -> Generator {
+        try! Generator(options: options, stateDict: randomStateDict(options: options, seed: seed))
+    }
+
+    /// The state dict behind `random(options:seed:)`, in the reference's names, so that the same weights can be
+    /// written for another engine (the bench hands them to the peers).
+    public static func randomStateDict(options: GeneratorOptions, seed: UInt64 = 1) -> StateDict {
         var rng = SplitMix64(seed: seed)
         var sd = StateDict()
         for (name, shape) in expectedParameters(options) {
@@ -80,7 +86,7 @@ extension Generator {
             else { values = (0..<count).map { _ in (2 * rng.unit() - 1) * 0.1 } }
             sd[name] = StoredTensor(shape: shape, dtype: name.hasSuffix("num_batches_tracked") ? .int64 : .float32, values: values)
         }
-        return try! Generator(options: options, stateDict: sd)
+        return sd
     }
 
     /// The number of parameters (weights and biases, and batch-norm affine parameters; buffers excluded).

@@ -51,6 +51,25 @@ public struct GeneratorGraph: Sendable {
         }
     }
 
+    /// The concatenations and upsamples whose every reader is a convolution (and which are neither output nor
+    /// latent): executors that run whole tensors hand the convolutions the parts, or the tensor to upsample,
+    /// instead of making them (`ConvolutionInput`).
+    public var fusedIntoConvolutions: Set<NodeID> {
+        var readers = [[NodeID]](repeating: [], count: nodes.count)
+        for (i, node) in nodes.enumerated() { for j in node.inputs { readers[j].append(i) } }
+        return Set(nodes.indices.filter { i in
+            switch nodes[i].op {
+            case .concat, .upsample: break
+            default: return false
+            }
+            guard i != output, i != latent, !readers[i].isEmpty else { return false }
+            return readers[i].allSatisfy { r in
+                if case .conv = nodes[r].op { return true }
+                return false
+            }
+        })
+    }
+
     @discardableResult
     private mutating func add(_ op: Op, _ inputs: NodeID...) -> NodeID { add(op, inputs: inputs) }
 
