@@ -15,6 +15,7 @@ public enum ThreadPolicy {
     /// Runs `body(index, count)` on `count` workers and waits for all of them.
     public static func split(_ count: Int, _ body: (Int, Int) -> Void) {
         if count <= 1 { body(0, 1); return }
+        if WorkerPool.shared.run(count, { body($0, count) }) { return }
         DispatchQueue.concurrentPerform(iterations: count) { body($0, count) }
     }
 
@@ -34,8 +35,9 @@ public enum ThreadPolicy {
         split(workers) { i, n in body(share(total, i, n)) }
     }
 
-    /// Element passes smaller than this run on the calling thread (a dispatch costs a few microseconds).
-    static let parallelThreshold = 1 << 16
+    /// Element passes smaller than this (2 MiB of floats) run on the calling thread: a leaky ReLU over 196K floats
+    /// took 0.02 ms there and 0.15 ms split over two Dispatch workers.
+    static let parallelThreshold = 1 << 19
 
     /// The count `blasThreads` last set (every core until then, as OpenBLAS starts).
     nonisolated(unsafe) public private(set) static var blasThreadCount: Int = workerCount
