@@ -30,7 +30,9 @@ let package = Package(
         // AVX-512 f32 and bf16 GEMMs (OpenBLAS runs its AVX2 kernels here: OPENBLAS_CORETYPE=Haswell), dispatched at
         // run time in one binary; GEMM.swift falls back to cblas where the CPU lacks the instructions.
         .target(name: "CGemm"),
-        .target(name: "Kernels", dependencies: ["CBLAS", "CWinograd", "CGemm"], swiftSettings: fast),
+        // The element passes (tanh, pools) as C loops cloned for AVX-512 / AVX2 / baseline.
+        .target(name: "CElementwise"),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CWinograd", "CGemm", "CElementwise"], swiftSettings: fast),
         // The setjmp frames libpng/libjpeg need for their longjmp errors; everything else is Swift (ImageIO).
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
         // Temp file, fsync, rename: every file the project writes, so a kill never leaves part of one.

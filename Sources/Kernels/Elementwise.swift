@@ -1,32 +1,24 @@
+import CElementwise
 import Foundation
 
 public func leakyReLU(_ x: Tensor, slope: Float = 0.2) -> Tensor {
     map(x) { v in v > 0 ? v : v * slope }
 }
 
-public func tanh(_ x: Tensor) -> Tensor {
-    map(x) { rationalTanh($0) }
-}
-
 /// tanh as a 13/6 rational function of x (the published minimax fit that Eigen's float tanh uses), within 3e-7 of
-/// libm's tanh everywhere (tested), inlined into the loop instead of a libm call per element: 0.39 ms instead of
-/// 1.25 ms on a 256x256 frame's three output planes.
-@inline(__always)
-func rationalTanh(_ v: Float) -> Float {
-    let x = min(max(v, -7.90531110763549805), 7.90531110763549805)
-    let x2 = x * x
-    var p: Float = -2.76076847742355e-16
-    p = p * x2 + 2.00018790482477e-13
-    p = p * x2 - 8.60467152213735e-11
-    p = p * x2 + 5.12229709037114e-08
-    p = p * x2 + 1.48572235717979e-05
-    p = p * x2 + 6.37261928875436e-04
-    p = p * x2 + 4.89352455891786e-03
-    var q: Float = 1.19825839466702e-06
-    q = q * x2 + 1.18534705686654e-04
-    q = q * x2 + 2.26843463243900e-03
-    q = q * x2 + 4.89352518554385e-03
-    return abs(x) < 0.0004 ? x : x * p / q
+/// libm's tanh everywhere (tested), in C so that it vectorises on AVX-512 (`mpx_tanh`): 0.14 -> 0.02 ms over a
+/// 256x256 frame's three output planes on one thread (libm's was 1.25 ms on two).
+public func tanh(_ x: Tensor) -> Tensor {
+    let count = x.scalars.count
+    return Tensor(uninitializedShape: x.shape) { dst in
+        x.scalars.withUnsafeBufferPointer { src in
+            let blocks = (count + 4095) / 4096
+            ThreadPolicy.chunks(blocks, elements: count) { range in
+                let lo = range.lowerBound * 4096, hi = min(count, range.upperBound * 4096)
+                mpx_tanh(src.baseAddress! + lo, dst.baseAddress! + lo, hi - lo)
+            }
+        }
+    }
 }
 
 /// `f` applied to every element, split over the workers for large tensors.

@@ -1,3 +1,5 @@
+import CElementwise
+
 /// Bilinear x2 upsampling with PyTorch's `align_corners=False` semantics
 /// (`F.upsample(scale_factor=2, mode='bilinear')`): source coordinate `(dst + 0.5) / 2 - 0.5`, clamped at 0.
 public func upsampleBilinear2x(_ x: Tensor) -> Tensor {
@@ -42,7 +44,8 @@ struct Bilinear2x: Sendable {
 
     /// Output columns `columns` of source row `r` interpolated along x. Inside the row, output columns 2k+1 and
     /// 2k+2 are (0.75, 0.25) and (0.25, 0.75) of source columns k and k+1 (exactly the taps' weights), computed in
-    /// pairs without the taps' gathers so that the compiler vectorises them; the two edge columns use the taps.
+    /// pairs without the taps' gathers (`mpx_upsample2_pairs`, vectorised for AVX-512); the two edge columns use the
+    /// taps.
     private func interpolateRow(_ r: UnsafePointer<Float>, columns: Range<Int>, into row: UnsafeMutablePointer<Float>) {
         let c0 = columns.lowerBound
         func tap(_ d: Int) {
@@ -54,13 +57,7 @@ struct Bilinear2x: Sendable {
         while d < columns.upperBound && (d == 0 || d % 2 == 0) { tap(d); d += 1 }
         // Pairs (2k+1, 2k+2) with k + 1 inside the source row and both columns wanted.
         let pairs = max(0, min((columns.upperBound - d) / 2, (sourceWidth - 1) - (d - 1) / 2))
-        let k0 = (d - 1) / 2
-        let out = row + (d - c0)
-        for p in 0..<pairs {
-            let a = r[k0 + p], b = r[k0 + p + 1]
-            out[2 * p] = 0.75 * a + 0.25 * b
-            out[2 * p + 1] = 0.25 * a + 0.75 * b
-        }
+        mpx_upsample2_pairs(r + (d - 1) / 2, pairs, row + (d - c0))
         d += 2 * pairs
         while d < columns.upperBound { tap(d); d += 1 }
     }
@@ -68,7 +65,7 @@ struct Bilinear2x: Sendable {
     /// Writes output rows `rows`, columns `columns`, to `dst` (`rowStride` apart; `dst` is the first column).
     ///
     /// Each source row is interpolated along x once (into one of two row buffers) and every output row is then a
-    /// two-row blend the compiler vectorises; the sums are the same, in the same order, as
+    /// two-row blend (`mpx_blend_rows`); the sums are the same, in the same order, as
     /// h0 * (w0 a0 + w1 a1) + h1 * (w0 b0 + w1 b1), wherever the rectangle starts.
     func fill(from plane: UnsafePointer<Float>, rows: Range<Int>, columns: Range<Int>, into dst: UnsafeMutablePointer<Float>,
               rowStride: Int, rowBuffers: UnsafeMutablePointer<Float>) {
@@ -89,8 +86,7 @@ struct Bilinear2x: Sendable {
         for (j, oy) in rows.enumerated() {
             let (y0, y1, h0, h1) = rowTaps[oy]
             let a = interpolated(y0), b = interpolated(y1)
-            let o = dst + j * rowStride
-            for i in 0..<width { o[i] = h0 * a[i] + h1 * b[i] }
+            mpx_blend_rows(a, b, h0, h1, dst + j * rowStride, width)
         }
     }
 }

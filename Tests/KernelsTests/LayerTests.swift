@@ -14,6 +14,46 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(Kernels.tanh(Tensor(shape: Shape(c: 1, h: 1, w: 3), scalars: [-1e30, 0, 1e30])).scalars, [-1, 0, 1])
     }
 
+    /// The C loops (cloned for AVX-512) compute what the Swift ones they replaced did, bit for bit: models trained
+    /// before keep their outputs. The Swift expressions are kept here as the reference.
+    func testElementPassesKeepTheBitsOfTheirSwiftReferences() {
+        func swiftTanh(_ v: Float) -> Float {
+            let x = min(max(v, -7.90531110763549805), 7.90531110763549805)
+            let x2 = x * x
+            var p: Float = -2.76076847742355e-16
+            p = p * x2 + 2.00018790482477e-13
+            p = p * x2 - 8.60467152213735e-11
+            p = p * x2 + 5.12229709037114e-08
+            p = p * x2 + 1.48572235717979e-05
+            p = p * x2 + 6.37261928875436e-04
+            p = p * x2 + 4.89352455891786e-03
+            var q: Float = 1.19825839466702e-06
+            q = q * x2 + 1.18534705686654e-04
+            q = q * x2 + 2.26843463243900e-03
+            q = q * x2 + 4.89352518554385e-03
+            return abs(x) < 0.0004 ? x : x * p / q
+        }
+        var rng = TestRandom(state: 21)
+        var values = (0..<100_003).map { _ in rng.next() * 12 }
+        values += [0, -0, 0.0003999, 0.0004, -0.0004, 7.9053111, -7.9053111, 100, -100, .infinity, -.infinity,
+                   .leastNonzeroMagnitude, .greatestFiniteMagnitude]
+        let x = Tensor(shape: Shape(c: 1, h: 1, w: values.count), scalars: values)
+        let fast = Kernels.tanh(x).scalars
+        for (v, y) in zip(values, fast) { XCTAssertEqual(y.bitPattern, swiftTanh(v).bitPattern, "tanh(\(v))") }
+        XCTAssertTrue(Kernels.tanh(Tensor(shape: Shape(c: 1, h: 1, w: 1), scalars: [.nan])).scalars[0].isNaN)
+
+        let z = rng.tensor(Shape(n: 2, c: 3, h: 9, w: 12))
+        for pooling in [Pooling.max, .average] {
+            let y = pooling(z)
+            for plane in 0..<6 { for oy in 0..<4 { for ox in 0..<6 {
+                let at = { (dy: Int, dx: Int) in z.scalars[plane * 108 + (2 * oy + dy) * 12 + 2 * ox + dx] }
+                let (a, b, c, d) = (at(0, 0), at(0, 1), at(1, 0), at(1, 1))
+                let expected = pooling == .max ? Swift.max(Swift.max(a, b), Swift.max(c, d)) : (a + b + c + d) / 4
+                XCTAssertEqual(y.scalars[plane * 24 + oy * 6 + ox].bitPattern, expected.bitPattern)
+            } } }
+        }
+    }
+
     func testPoolingDropsOddEdgesLikePyTorch() {
         let x = Tensor(shape: Shape(c: 1, h: 3, w: 5), scalars: (0..<15).map(Float.init))
         XCTAssertEqual(Pooling.max(x).scalars, [6, 8])

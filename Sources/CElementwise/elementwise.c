@@ -1,0 +1,70 @@
+#include "CElementwise.h"
+
+/* No fused multiply-adds: the same IEEE operations in the same order as the Swift these loops replaced, so every
+ * result (and every model trained with them) keeps its bits. */
+#pragma clang fp contract(off)
+
+#if defined(__x86_64__) && defined(__linux__)
+#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define CLONES
+#endif
+
+CLONES void mpx_tanh(const float *src, float *dst, long count) {
+    for (long i = 0; i < count; i++) {
+        float v = src[i];
+        float x = v < -7.90531110763549805f ? -7.90531110763549805f : v;
+        x = x > 7.90531110763549805f ? 7.90531110763549805f : x;
+        float x2 = x * x;
+        float p = -2.76076847742355e-16f;
+        p = p * x2 + 2.00018790482477e-13f;
+        p = p * x2 - 8.60467152213735e-11f;
+        p = p * x2 + 5.12229709037114e-08f;
+        p = p * x2 + 1.48572235717979e-05f;
+        p = p * x2 + 6.37261928875436e-04f;
+        p = p * x2 + 4.89352455891786e-03f;
+        float q = 1.19825839466702e-06f;
+        q = q * x2 + 1.18534705686654e-04f;
+        q = q * x2 + 2.26843463243900e-03f;
+        q = q * x2 + 4.89352518554385e-03f;
+        float ax = x < 0 ? -x : x;
+        dst[i] = ax < 0.0004f ? x : x * p / q;
+    }
+}
+
+/* Swift.max(x, y) is `y >= x ? y : x`: kept, so that NaN handling is what it was. */
+static inline float max2(float x, float y) { return y >= x ? y : x; }
+
+CLONES void mpx_max_pool2(const float *src, long h, long w, float *dst) {
+    const long ho = h / 2, wo = w / 2;
+    for (long oy = 0; oy < ho; oy++) {
+        const float *r0 = src + 2 * oy * w, *r1 = r0 + w;
+        float *q = dst + oy * wo;
+        for (long ox = 0; ox < wo; ox++) {
+            q[ox] = max2(max2(r0[2 * ox], r0[2 * ox + 1]), max2(r1[2 * ox], r1[2 * ox + 1]));
+        }
+    }
+}
+
+CLONES void mpx_average_pool2(const float *src, long h, long w, float *dst) {
+    const long ho = h / 2, wo = w / 2;
+    for (long oy = 0; oy < ho; oy++) {
+        const float *r0 = src + 2 * oy * w, *r1 = r0 + w;
+        float *q = dst + oy * wo;
+        for (long ox = 0; ox < wo; ox++) {
+            q[ox] = (r0[2 * ox] + r0[2 * ox + 1] + r1[2 * ox] + r1[2 * ox + 1]) / 4;
+        }
+    }
+}
+
+CLONES void mpx_upsample2_pairs(const float *r, long pairs, float *out) {
+    for (long p = 0; p < pairs; p++) {
+        float a = r[p], b = r[p + 1];
+        out[2 * p] = 0.75f * a + 0.25f * b;
+        out[2 * p + 1] = 0.25f * a + 0.75f * b;
+    }
+}
+
+CLONES void mpx_blend_rows(const float *a, const float *b, float h0, float h1, float *out, long count) {
+    for (long i = 0; i < count; i++) out[i] = h0 * a[i] + h1 * b[i];
+}

@@ -1,0 +1,30 @@
+/*
+ * CElementwise: the element passes of the generator (tanh, 2x2 pools, bilinear x2) as plain C loops, each compiled for AVX-512,
+ * AVX2 and baseline x86-64 and picked at load time (target_clones), so one binary runs everywhere. Swift compiles
+ * for baseline x86-64 only, where these loops ran on 4-wide SSE (tanh ~3 cycles a value).
+ */
+#ifndef CELEMENTWISE_H
+#define CELEMENTWISE_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* dst[i] = tanh(src[i]) as a 13/6 rational function (Eigen's float fit), within 3e-7 of libm; src may equal dst. */
+void mpx_tanh(const float *src, float *dst, long count);
+
+/* One plane's 2x2 stride-2 pool (PyTorch's MaxPool2d(2) / AvgPool2d(2)): h x w in, (h/2) x (w/2) out, odd trailing
+ * rows and columns dropped. The max propagates NaN as Swift.max(Swift.max(a, b), Swift.max(c, d)) did. */
+void mpx_max_pool2(const float *src, long h, long w, float *dst);
+void mpx_average_pool2(const float *src, long h, long w, float *dst);
+
+/* The bilinear x2 upsample's inner loops (Sources/Kernels/Upsampling.swift): out[2p] = 0.75 r[p] + 0.25 r[p + 1] and
+ * out[2p + 1] = 0.25 r[p] + 0.75 r[p + 1] for p < pairs (a source row's interior, interpolated along x); and
+ * out[i] = h0 a[i] + h1 b[i] for i < count (two interpolated rows blended along y). */
+void mpx_upsample2_pairs(const float *r, long pairs, float *out);
+void mpx_blend_rows(const float *a, const float *b, float h0, float h1, float *out, long count);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
