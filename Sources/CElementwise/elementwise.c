@@ -35,27 +35,22 @@ CLONES void mpx_tanh(const float *src, float *dst, long count) {
 /* Swift.max(x, y) is `y >= x ? y : x`: kept, so that NaN handling is what it was. */
 static inline float max2(float x, float y) { return y >= x ? y : x; }
 
-CLONES void mpx_max_pool2(const float *src, long h, long w, float *dst) {
+/* Both pools: `average` is a constant in each caller, so each clone compiles one straight loop. */
+static inline __attribute__((always_inline)) void pool2(const float *src, long h, long w, float *dst, int average) {
     const long ho = h / 2, wo = w / 2;
     for (long oy = 0; oy < ho; oy++) {
         const float *r0 = src + 2 * oy * w, *r1 = r0 + w;
         float *q = dst + oy * wo;
         for (long ox = 0; ox < wo; ox++) {
-            q[ox] = max2(max2(r0[2 * ox], r0[2 * ox + 1]), max2(r1[2 * ox], r1[2 * ox + 1]));
+            const float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+            q[ox] = average ? (a + b + c + d) / 4 : max2(max2(a, b), max2(c, d));
         }
     }
 }
 
-CLONES void mpx_average_pool2(const float *src, long h, long w, float *dst) {
-    const long ho = h / 2, wo = w / 2;
-    for (long oy = 0; oy < ho; oy++) {
-        const float *r0 = src + 2 * oy * w, *r1 = r0 + w;
-        float *q = dst + oy * wo;
-        for (long ox = 0; ox < wo; ox++) {
-            q[ox] = (r0[2 * ox] + r0[2 * ox + 1] + r1[2 * ox] + r1[2 * ox + 1]) / 4;
-        }
-    }
-}
+CLONES void mpx_max_pool2(const float *src, long h, long w, float *dst) { pool2(src, h, w, dst, 0); }
+
+CLONES void mpx_average_pool2(const float *src, long h, long w, float *dst) { pool2(src, h, w, dst, 1); }
 
 CLONES void mpx_upsample2_pairs(const float *r, long pairs, float *out) {
     for (long p = 0; p < pairs; p++) {
