@@ -165,24 +165,6 @@ extension Convolution {
         set { mpx_wino_limit_lanes(Int32(newValue)) }
     }
 
-    /// Builds now the transformed filters that an `height x width` input will use, packed for the native GEMM in
-    /// `precision` (otherwise its first call does).
-    public func prepare(height: Int, width: Int, precision: Precision = .f32) {
-        let tile: WinogradTile
-        let path = resolvedAlgorithm(height: height, width: width, precision: precision)
-        switch path {
-        case .winograd2x2: tile = .f2
-        case .winograd4x4: tile = .f4
-        case .direct, .automatic: return
-        }
-        let filters = winogradFilters(tile)
-        guard GEMM.backend == .native && GEMM.nativeAvailable else { return }
-        let products = productPrecision(precision, path: path, requested: .automatic)
-        for p in winogradCache.packed(tile, filters: filters, rows: outChannels, columns: inChannels) {
-            _ = p.packed(products == .bf16 && GEMM.bf16Available ? .bf16 : .f32)
-        }
-    }
-
     // MARK: Forward
 
     /// Floats of V (transformed input) plus M (products) per block when each worker takes its own blocks: about

@@ -81,18 +81,13 @@ struct FrameBench: ParsableCommand {
             ActivationPool.drain()
             let resident = PeakMemory.residentBytes ?? 0
             let peakMeasured = PeakMemory.reset()
-            var times: [Double] = []
-            for _ in 0..<max(1, repeats) {
-                let t0 = DispatchTime.now().uptimeNanoseconds
-                _ = generator(image, intensity: .levels([0.5]))
-                times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-            }
-            times.sort()
+            let times = timeFrames(generator, image, precision: .f32)
             let median = times[times.count / 2]
             print(String(format: "%4dx%-4d  %.3f s/frame  (min %.3f)  %.1f GFLOP  %.0f GFLOP/s",
                          s, s, median, times[0], flops / 1e9, flops / median / 1e9))
             print(String(format: "           first frame %.3f s (builds the transformed filters of the Winograd layers)", warmUp))
-            var record: [String: Any] = ["size": s, "seconds": median, "min_seconds": times[0], "gflop": flops / 1e9, "first_seconds": warmUp]
+            var record: [String: Any] = ["size": s, "seconds": median, "min_seconds": times[0], "gflop": flops / 1e9,
+                                         "first_seconds": warmUp, "times": times]
             if peakMeasured, let peak = PeakMemory.peakBytes {
                 // What one f32 frame of this size adds to the process at its peak (activations and scratch; the
                 // weights and packed filters were resident before).
@@ -106,13 +101,7 @@ struct FrameBench: ParsableCommand {
                 // The preview path: bf16 products (F(2x2) on the 3x3 layers), against this size's f32 frame.
                 let preview = generator(image, intensity: .levels([0.5]), precision: .bf16).output
                 frames[s]?.preview = preview
-                var times: [Double] = []
-                for _ in 0..<max(1, repeats) {
-                    let t0 = DispatchTime.now().uptimeNanoseconds
-                    _ = generator(image, intensity: .levels([0.5]), precision: .bf16)
-                    times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9)
-                }
-                times.sort()
+                let times = timeFrames(generator, image, precision: .bf16)
                 let diff = preview.maxAbsDifference(exact)
                 let meanDiff = preview.meanAbsDifference(exact)
                 let maxOut = exact.scalars.reduce(Float(0)) { max($0, abs($1)) }
@@ -121,6 +110,7 @@ struct FrameBench: ParsableCommand {
                 record["bf16_mean_abs_diff_vs_f32"] = meanDiff
                 record["bf16_seconds"] = times[times.count / 2]
                 record["bf16_min_seconds"] = times[0]
+                record["bf16_times"] = times
                 record["bf16_max_abs_diff_vs_f32"] = Double(diff)
             }
             records.append(record)
@@ -131,7 +121,7 @@ struct FrameBench: ParsableCommand {
             if convs { compareAlgorithms(generator, size: s) }
         }
         var peerFrames: [[String: Any]] = []
-        if peers { peerFrames = try runPeers(ours: &records, frames: frames, weights: weights) }
+        if peers { peerFrames = try runPeers(ours: &records, frames: frames, weights: weights, generator: generator) }
         if let json {
             let data = try JSONSerialization.data(withJSONObject: ["engine": "monopix", "frames": records, "peers": peerFrames], options: [.prettyPrinted, .sortedKeys])
             try data.write(to: URL(fileURLWithPath: json))
@@ -142,7 +132,7 @@ struct FrameBench: ParsableCommand {
     /// and `.npy` files), and prints each peer beside our time with the ratio; every engine's output, ours on both
     /// paths included, is compared with PyTorch's.
     func runPeers(ours records: inout [[String: Any]], frames: [Int: (image: Tensor, exact: Tensor, preview: Tensor?)],
-                  weights: StateDict) throws -> [[String: Any]] {
+                  weights: StateDict, generator: Generator) throws -> [[String: Any]] {
         let exchange = FileManager.default.temporaryDirectory.appendingPathComponent("monopix-bench-\(getpid())")
         try FileManager.default.createDirectory(at: exchange, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: exchange) }
@@ -165,6 +155,20 @@ struct FrameBench: ParsableCommand {
               let peerFrames = object["frames"] as? [[String: Any]] else {
             print("peers: \(peersScript) failed (needs python3 with torch; onnxruntime and openvino where installed)")
             return []
+        }
+        // Ours again after the peers, so that a busy spell of the machine weighs on both sides: our time is the
+        // median of the frames before and after theirs.
+        for i in records.indices {
+            guard let s = records[i]["size"] as? Int, let frame = frames[s] else { continue }
+            for (key, precision) in [("", Precision.f32), ("bf16_", .bf16)] {
+                guard let before = records[i][key + "times"] as? [Double] else { continue }
+                let all = (before + timeFrames(generator, frame.image, precision: precision)).sorted()
+                records[i][key + "times"] = all
+                records[i][key + "seconds"] = all[all.count / 2]
+                records[i][key + "min_seconds"] = all[0]
+                print(String(format: "%4dx%-4d  %@ %.3f s/frame over the frames before and after the peers (min %.3f)",
+                             s, s, precision == .f32 ? "f32 " : "bf16", all[all.count / 2], all[0]))
+            }
         }
         print("\nsame network (these weights), same input, same machine, same run:")
         print("  engine                            size   s/frame   ours/peer   ours bf16/peer   vs torch: max|diff|   mean|diff|")
@@ -195,6 +199,15 @@ struct FrameBench: ParsableCommand {
                          f["max_abs_diff_vs_torch"] as? Double ?? .nan, f["mean_abs_diff_vs_torch"] as? Double ?? .nan))
         }
         return peerFrames
+    }
+
+    /// `repeats` timed frames, sorted.
+    func timeFrames(_ generator: Generator, _ image: Tensor, precision: Precision) -> [Double] {
+        (0..<max(1, repeats)).map { _ in
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            _ = generator(image, intensity: .levels([0.5]), precision: precision)
+            return Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+        }.sorted()
     }
 
     /// Per 3x3 layer, on the input the direct network gives it: min time of each path (interleaved, so that they
