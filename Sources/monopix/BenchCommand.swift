@@ -171,7 +171,7 @@ struct FrameBench: ParsableCommand {
             }
         }
         print("\nsame network (these weights), same input, same machine, same run:")
-        print("  engine                            size   s/frame   ours/peer   ours bf16/peer   vs torch: max|diff|   mean|diff|")
+        print("  engine                            size   s/frame  GFLOP/s   ours/peer   ours bf16/peer   vs torch: max|diff|   mean|diff|")
         for (i, record) in records.enumerated() {
             guard let s = record["size"] as? Int, let frame = frames[s],
                   let torch = try? NumpyArray(contentsOf: exchange.appendingPathComponent("torch_\(s).npy")),
@@ -184,8 +184,9 @@ struct FrameBench: ParsableCommand {
                 records[i][key + "max_abs_diff_vs_torch"] = Double(out.maxAbsDifference(reference))
                 records[i][key + "mean_abs_diff_vs_torch"] = out.meanAbsDifference(reference)
                 print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0) +
-                      String(format: " %5d   %7.3f                                 %.2e     %.2e", s, t,
-                             out.maxAbsDifference(reference), out.meanAbsDifference(reference)))
+                      String(format: " %5d   %7.3f  %7.0f                                 %.2e     %.2e", s, t,
+                             (record["gflop"] as? Double ?? .nan) / t, out.maxAbsDifference(reference),
+                             out.meanAbsDifference(reference)))
             }
         }
         for f in peerFrames {
@@ -195,7 +196,8 @@ struct FrameBench: ParsableCommand {
             let mine = record?["seconds"] as? Double ?? .nan
             let mineBF16 = record?["bf16_seconds"] as? Double ?? .nan
             print("  " + peer.padding(toLength: 32, withPad: " ", startingAt: 0) +
-                  String(format: " %5d   %7.3f   %8.2fx   %13.2fx       %.2e     %.2e", s, t, mine / t, mineBF16 / t,
+                  String(format: " %5d   %7.3f  %7.0f   %8.2fx   %13.2fx       %.2e     %.2e", s, t,
+                         (record?["gflop"] as? Double ?? .nan) / t, mine / t, mineBF16 / t,
                          f["max_abs_diff_vs_torch"] as? Double ?? .nan, f["mean_abs_diff_vs_torch"] as? Double ?? .nan))
         }
         return peerFrames
