@@ -52,10 +52,14 @@ extension Convolution {
 
     /// Winograd needs at least this many output channels ...
     static let winogradMinChannels = 8
-    /// ... and this many input channels: the generator's first layer (RGB and intensity, 4 -> 32) runs F(4x4) in
-    /// 0.43 ms at 256 and 2.1 ms at 512 against direct's 0.61 and 2.8 ms (session 4, in the frame; its input is read
-    /// from the image and intensity planes where they lie, never concatenated).
-    static let winogradMinInChannels = 4
+    /// ... and this many input channels, or `winogradMinInChannelsWide` with at least `winogradWideOutChannels` out:
+    /// the reference generator's first layer (RGB and intensity, 4 -> 32) runs F(4x4) in 0.43 ms at 256 and 2.1 ms at
+    /// 512 against direct's 0.61 and 2.8 ms (session 4, in the frame; its input is read from the image and intensity
+    /// planes where they lie, never concatenated). Thinner first layers (the bundled model's 5 -> 8) stay direct:
+    /// unmeasured, and their training runs keep the bits they were trained with.
+    static let winogradMinInChannels = 8
+    static let winogradMinInChannelsWide = 4
+    static let winogradWideOutChannels = 32
     /// ... and at least this many output pixels (8x8); below, direct.
     static let winogradMinPixels = 8 * 8
     /// From this many output pixels (16x16) F(4x4); below, F(2x2).
@@ -66,7 +70,9 @@ extension Convolution {
     public static func algorithm(kernel: Int, stride: Int, padding: Int, inChannels: Int, outChannels: Int,
                                  height: Int, width: Int) -> ConvolutionAlgorithm {
         guard winogradApplies(kernel: kernel, stride: stride, padding: padding) else { return .direct }
-        guard inChannels >= winogradMinInChannels, outChannels >= winogradMinChannels else { return .direct }
+        guard outChannels >= winogradMinChannels,
+              inChannels >= winogradMinInChannels
+                || (inChannels >= winogradMinInChannelsWide && outChannels >= winogradWideOutChannels) else { return .direct }
         let pixels = max(0, height + 2 * padding - 2) * max(0, width + 2 * padding - 2)
         if pixels < winogradMinPixels { return .direct }
         return pixels >= winograd4MinPixels ? .winograd4x4 : .winograd2x2

@@ -172,10 +172,11 @@ final class WinogradTests: XCTestCase {
         func pick(_ inC: Int, _ outC: Int, _ size: Int) -> ConvolutionAlgorithm {
             Convolution.algorithm(kernel: 3, stride: 1, padding: 1, inChannels: inC, outChannels: outC, height: size, width: size)
         }
-        // The 4-channel input layer takes F(4x4) (a 3-channel one stays direct); wide layers take F(4x4) from 16x16
+        // The 4-channel input layer takes F(4x4) (a 3-channel one, and a thin 5 -> 8 one, stay direct); wide layers take F(4x4) from 16x16
         // and F(2x2) on 8x8 maps.
         XCTAssertEqual(pick(4, 32, 256), .winograd4x4)
         XCTAssertEqual(pick(3, 32, 256), .direct)
+        XCTAssertEqual(pick(5, 8, 64), .direct)
         XCTAssertEqual(pick(32, 32, 256), .winograd4x4)
         XCTAssertEqual(pick(512, 512, 16), .winograd4x4)
         XCTAssertEqual(pick(512, 512, 8), .winograd2x2)
