@@ -31,6 +31,11 @@ void mpx_wino_output(int m, const float *prods, long point_stride, int bh, int b
 /* The phase-split row length for a block `bwp` tiles wide. */
 int mpx_wino_phase_stride(int bwp);
 
+/* U = G g G^T for output channels [co_begin, co_end) of a 3x3 layer (weight [out][in][3][3]), G the alpha x 3
+ * matrix `g` (row-major, double), in double and rounded once to float: u[(i * alpha + j) * out * in + co * in + ci]. */
+void mpx_wino_filters(int alpha, const double *g, const float *weight, long out_channels, long in_channels,
+                      long co_begin, long co_end, float *u);
+
 /* The lanes of the kernels that run: 16 (AVX-512), 8 (AVX2/FMA) or 4, the widest the CPU has up to a cap.
  * `mpx_wino_limit_lanes(n)` sets the cap for every later call (tests compare the widths); it starts at
  * MONOPIX_WINO_LANES if set, else 16. The 16- and 8-lane kernels give bitwise the same results. */
