@@ -30,7 +30,7 @@ let package = Package(
         // AVX-512 f32 and bf16 GEMMs (OpenBLAS runs its AVX2 kernels here: OPENBLAS_CORETYPE=Haswell), dispatched at
         // run time in one binary; GEMM.swift falls back to cblas where the CPU lacks the instructions.
         .target(name: "CGemm"),
-        // The element passes (tanh, pools) as C loops cloned for AVX-512 / AVX2 / baseline.
+        // The element passes (tanh, pools, the upsample's loops) as C loops cloned for AVX-512 / AVX2 / baseline.
         .target(name: "CElementwise"),
         .target(name: "Kernels", dependencies: ["CBLAS", "CWinograd", "CGemm", "CElementwise"], swiftSettings: fast),
         // The setjmp frames libpng/libjpeg need for their longjmp errors; everything else is Swift (ImageIO).

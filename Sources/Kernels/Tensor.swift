@@ -11,6 +11,8 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible {
     }
 
     public var count: Int { n * c * h * w }
+    /// [n, c, h, w], as stored tensors and `.npy` files give shapes.
+    public var dimensions: [Int] { [n, c, h, w] }
     public var plane: Int { h * w }
     public var description: String { "[\(n), \(c), \(h), \(w)]" }
 }

@@ -138,7 +138,7 @@ struct FrameBench: ParsableCommand {
         defer { try? FileManager.default.removeItem(at: exchange) }
         try weights.write(to: exchange.appendingPathComponent("weights.pth"), format: .pytorch)
         for (s, frame) in frames {
-            try NumpyArray(shape: [frame.image.shape.n, frame.image.shape.c, frame.image.shape.h, frame.image.shape.w], values: frame.image.scalars)
+            try NumpyArray(shape: frame.image.shape.dimensions, values: frame.image.scalars)
                 .write(to: exchange.appendingPathComponent("input_\(s).npy"))
         }
         let process = Process()
@@ -181,12 +181,12 @@ struct FrameBench: ParsableCommand {
             if let preview = frame.preview { rows.append(("monopix bf16", record["bf16_seconds"] as? Double ?? .nan, preview)) }
             for (name, t, out) in rows {
                 let key = name.hasSuffix("bf16") ? "bf16_" : ""
-                records[i][key + "max_abs_diff_vs_torch"] = Double(out.maxAbsDifference(reference))
-                records[i][key + "mean_abs_diff_vs_torch"] = out.meanAbsDifference(reference)
+                let maxDiff = Double(out.maxAbsDifference(reference)), meanDiff = out.meanAbsDifference(reference)
+                records[i][key + "max_abs_diff_vs_torch"] = maxDiff
+                records[i][key + "mean_abs_diff_vs_torch"] = meanDiff
                 print("  " + name.padding(toLength: 32, withPad: " ", startingAt: 0) +
                       String(format: " %5d   %7.3f  %7.0f                                 %.2e     %.2e", s, t,
-                             (record["gflop"] as? Double ?? .nan) / t, out.maxAbsDifference(reference),
-                             out.meanAbsDifference(reference)))
+                             (record["gflop"] as? Double ?? .nan) / t, maxDiff, meanDiff))
             }
         }
         for f in peerFrames {

@@ -14,7 +14,6 @@
 extern "C" {
 #endif
 
-/* 1 when the AVX-512F kernels can run on this CPU. */
 /* A spin-wait hint (PAUSE on x86): a worker spinning for its next job leaves the core's resources to the
  * other thread and costs less power. */
 static inline void mpx_spin_pause(void) {
@@ -23,6 +22,7 @@ static inline void mpx_spin_pause(void) {
 #endif
 }
 
+/* 1 when the AVX-512F kernels can run on this CPU. */
 int mpx_gemm_native_available(void);
 /* 1 when the bf16 kernels (AVX512_BF16) can run on this CPU. */
 int mpx_gemm_bf16_available(void);

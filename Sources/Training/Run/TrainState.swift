@@ -30,7 +30,7 @@ enum TrainState {
             steps[name] = opt.step
         }
         for (key, t) in session.model.poolState.sorted(by: { $0.key < $1.key }) {
-            sd[key] = StoredTensor(shape: [t.shape.n, t.shape.c, t.shape.h, t.shape.w], values: t.scalars)
+            sd[key] = StoredTensor(shape: t.shape.dimensions, values: t.scalars)
         }
         let stepsJSON = String(data: try! JSONSerialization.data(withJSONObject: steps, options: [.sortedKeys]), encoding: .utf8)!
         sd.metadata = [
