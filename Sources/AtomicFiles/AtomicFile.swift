@@ -25,27 +25,57 @@ public enum AtomicFile {
     /// temporary file is removed and an existing `url` is left untouched. The new file keeps the mode of the file
     /// it replaces, or gets `mode`.
     public static func write(to url: URL, mode: mode_t = 0o644, _ body: (Int32) throws -> Void) throws {
-        let path = url.path
-        var template = Array("\(url.deletingLastPathComponent().path)/\(temporaryPrefix(for: url.lastPathComponent))\(getpid())-XXXXXX".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
-        guard fd >= 0 else { throw Failure(path: path, errno: errno) }
-        let temp = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
-        var isOpen = true
-        var renamed = false
-        defer {
-            if isOpen { close(fd) }
-            if !renamed { unlink(temp) }
+        let pending = try Pending(url, mode: mode)
+        try body(pending.descriptor)
+        try pending.commit()
+    }
+
+    /// A replacement of `url` written over time (several files of a batch filled band by band): the temporary file
+    /// is open until `commit()` puts it in place; one dropped before that removes it and leaves `url` as it was.
+    public final class Pending {
+        public let url: URL
+        public let descriptor: Int32
+        private let temporary: String
+        private var isOpen = true
+        /// Renamed into place or removed: nothing left to undo.
+        private var settled = false
+
+        public init(_ url: URL, mode: mode_t = 0o644) throws {
+            self.url = url
+            let path = url.path
+            var template = Array("\(url.deletingLastPathComponent().path)/\(temporaryPrefix(for: url.lastPathComponent))\(getpid())-XXXXXX".utf8CString)
+            let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+            guard fd >= 0 else { throw Failure(path: path, errno: errno) }
+            descriptor = fd
+            temporary = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+            var existing = stat()
+            let newMode = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : mode
+            guard fchmod(fd, newMode) == 0 else {
+                let e = errno
+                discard()
+                throw Failure(path: path, errno: e)
+            }
         }
-        var existing = stat()
-        let newMode = stat(path, &existing) == 0 ? existing.st_mode & 0o7777 : mode
-        guard fchmod(fd, newMode) == 0 else { throw Failure(path: path, errno: errno) }
-        try body(fd)
-        guard fsync(fd) == 0 else { throw Failure(path: path, errno: errno) }
-        isOpen = false
-        guard close(fd) == 0 else { throw Failure(path: path, errno: errno) }
-        guard rename(temp, path) == 0 else { throw Failure(path: path, errno: errno) }
-        renamed = true
-        syncFolder(of: url)
+
+        /// fsync, close, rename over `url`, fsync the folder.
+        public func commit() throws {
+            let path = url.path
+            defer { discard() }
+            guard fsync(descriptor) == 0 else { throw Failure(path: path, errno: errno) }
+            isOpen = false
+            guard close(descriptor) == 0 else { throw Failure(path: path, errno: errno) }
+            guard rename(temporary, path) == 0 else { throw Failure(path: path, errno: errno) }
+            settled = true
+            syncFolder(of: url)
+        }
+
+        /// Gives up: the temporary file is closed and removed (nothing once committed).
+        public func discard() {
+            if isOpen { close(descriptor); isOpen = false }
+            if !settled { unlink(temporary); settled = true }
+        }
+
+        deinit { discard() }
     }
 
     /// `data` as the whole new content of `url`.

@@ -180,27 +180,55 @@ int mpx_png_text_at(mpx_png_reader *r, int index, const char **key, const char *
     return 0;
 }
 
-int mpx_png_write_fd(int fd, uint32_t width, uint32_t height, int bit_depth, int color_type,
-                     const void *pixels, size_t row_stride, const mpx_png_text *texts, int text_count,
-                     mpx_error *err) {
+/* A PNG being written a band of rows at a time: a photo's outputs never exist whole. Each call below sets its own
+ * setjmp frame, since libpng's errors longjmp to the frame of the call that raised them. */
+struct mpx_png_stream {
+    mpx_png_io io;
+    png_structp png;
+    png_infop info;
+    uint32_t width, height, written;
+};
+
+static void mpx_png_stream_free(mpx_png_stream *s) {
+    if (!s) return;
+    if (s->png) png_destroy_write_struct(&s->png, s->info ? &s->info : NULL);
+    if (s->io.fp) fclose(s->io.fp);
+    free(s);
+}
+
+void mpx_png_stream_abort(mpx_png_stream *s) { mpx_png_stream_free(s); }
+
+mpx_png_stream *mpx_png_stream_begin(int fd, uint32_t width, uint32_t height, int bit_depth, int color_type,
+                                     const mpx_png_text *texts, int text_count, mpx_error *err) {
     mpx_clear(err);
-    mpx_png_io io = {NULL, err};
+    mpx_png_stream *s = (mpx_png_stream *)calloc(1, sizeof *s);
+    png_textp ptexts = (png_textp)calloc(text_count > 0 ? (size_t)text_count : 1, sizeof *ptexts);
+    if (!s || !ptexts) {
+        mpx_set_message(err, "out of memory");
+        free(s);
+        free(ptexts);
+        return NULL;
+    }
+    s->io.err = err;
+    s->width = width;
+    s->height = height;
     int copy = dup(fd);
-    if (copy < 0 || !(io.fp = fdopen(copy, "wb"))) {
+    if (copy < 0 || !(s->io.fp = fdopen(copy, "wb"))) {
         err->sys_errno = errno;
         mpx_set_message(err, strerror(errno));
         if (copy >= 0) close(copy);
-        return -1;
+        free(ptexts);
+        mpx_png_stream_free(s);
+        return NULL;
     }
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &io, mpx_png_on_error, mpx_png_on_warning);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    png_bytep *rows = (png_bytep *)malloc((height ? height : 1) * sizeof *rows);
-    png_textp ptexts = (png_textp)calloc(text_count > 0 ? (size_t)text_count : 1, sizeof *ptexts);
-    if (!png || !info || !rows || !ptexts) {
+    s->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &s->io, mpx_png_on_error, mpx_png_on_warning);
+    s->info = s->png ? png_create_info_struct(s->png) : NULL;
+    if (!s->png || !s->info) {
         mpx_set_message(err, "out of memory");
-        goto fail;
+        free(ptexts);
+        mpx_png_stream_free(s);
+        return NULL;
     }
-    for (uint32_t y = 0; y < height; y++) rows[y] = (png_bytep)pixels + (size_t)y * row_stride;
     for (int i = 0; i < text_count; i++) {
         ptexts[i].compression = texts[i].utf8 ? PNG_ITXT_COMPRESSION_NONE : PNG_TEXT_COMPRESSION_NONE;
         ptexts[i].key = (png_charp)texts[i].key;
@@ -208,34 +236,70 @@ int mpx_png_write_fd(int fd, uint32_t width, uint32_t height, int bit_depth, int
         if (texts[i].utf8) ptexts[i].itxt_length = texts[i].length;
         else ptexts[i].text_length = texts[i].length;
     }
-    if (setjmp(png_jmpbuf(png))) goto fail;
-    png_set_write_fn(png, &io, mpx_png_write_data, mpx_png_flush_data);
-    png_set_IHDR(png, info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-                 PNG_FILTER_TYPE_DEFAULT);
-    if (text_count > 0) png_set_text(png, info, ptexts, text_count);
-    png_write_info(png, info);
-    png_write_image(png, rows);
-    png_write_end(png, info);
-    png_destroy_write_struct(&png, &info);
-    free(rows);
+    if (setjmp(png_jmpbuf(s->png))) {
+        free(ptexts);
+        mpx_png_stream_free(s);
+        return NULL;
+    }
+    png_set_write_fn(s->png, &s->io, mpx_png_write_data, mpx_png_flush_data);
+    png_set_IHDR(s->png, s->info, width, height, bit_depth, color_type, PNG_INTERLACE_NONE,
+                 PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+    if (text_count > 0) png_set_text(s->png, s->info, ptexts, text_count);
+    png_write_info(s->png, s->info);
     free(ptexts);
-    if (fflush(io.fp) != 0 || ferror(io.fp)) {
-        err->sys_errno = errno ? errno : EIO;
-        mpx_set_message(err, strerror(err->sys_errno));
-        fclose(io.fp);
-        return -1;
-    }
-    if (fclose(io.fp) != 0) {
-        err->sys_errno = errno ? errno : EIO;
-        mpx_set_message(err, strerror(err->sys_errno));
-        return -1;
-    }
-    return 0;
+    return s;
+}
 
-fail:
-    if (png) png_destroy_write_struct(&png, info ? &info : NULL);
-    free(rows);
-    free(ptexts);
-    fclose(io.fp);
-    return -1;
+int mpx_png_stream_rows(mpx_png_stream *s, const void *pixels, size_t row_stride, uint32_t count, mpx_error *err) {
+    mpx_clear(err);
+    s->io.err = err;
+    if (count > s->height - s->written) {
+        mpx_set_message(err, "more rows than the image has");
+        return -1;
+    }
+    if (setjmp(png_jmpbuf(s->png))) return -1;
+    for (uint32_t y = 0; y < count; y++) png_write_row(s->png, (png_const_bytep)pixels + (size_t)y * row_stride);
+    s->written += count;
+    return 0;
+}
+
+int mpx_png_stream_end(mpx_png_stream *s, mpx_error *err) {
+    mpx_clear(err);
+    s->io.err = err;
+    int status = 0;
+    if (s->written != s->height) {
+        mpx_set_message(err, "the image ended before its last row");
+        status = -1;
+    } else if (setjmp(png_jmpbuf(s->png))) {
+        status = -1;
+    } else {
+        png_write_end(s->png, s->info);
+        if (fflush(s->io.fp) != 0 || ferror(s->io.fp)) {
+            err->sys_errno = errno ? errno : EIO;
+            mpx_set_message(err, strerror(err->sys_errno));
+            status = -1;
+        }
+    }
+    png_destroy_write_struct(&s->png, &s->info);
+    FILE *fp = s->io.fp;
+    s->io.fp = NULL;
+    if (fclose(fp) != 0 && status == 0) {
+        err->sys_errno = errno ? errno : EIO;
+        mpx_set_message(err, strerror(err->sys_errno));
+        status = -1;
+    }
+    free(s);
+    return status;
+}
+
+int mpx_png_write_fd(int fd, uint32_t width, uint32_t height, int bit_depth, int color_type,
+                     const void *pixels, size_t row_stride, const mpx_png_text *texts, int text_count,
+                     mpx_error *err) {
+    mpx_png_stream *s = mpx_png_stream_begin(fd, width, height, bit_depth, color_type, texts, text_count, err);
+    if (!s) return -1;
+    if (mpx_png_stream_rows(s, pixels, row_stride, height, err) != 0) {
+        mpx_png_stream_abort(s);
+        return -1;
+    }
+    return mpx_png_stream_end(s, err);
 }

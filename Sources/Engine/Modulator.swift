@@ -3,33 +3,64 @@ import ImageIO
 import Kernels
 import Model
 
-/// A generator ready for 8-bit images: converts to and from tensors, batches levels, supplies the noise channel.
+/// A generator ready for 8-bit images: converts to and from tensors, batches levels, supplies the noise channel,
+/// and runs photos of any size tile by tile within a memory budget (`Modulator+Tiles.swift`).
 public struct Modulator: Sendable {
     public let generator: Generator
     /// Seeds the noise channel of noise-generation models; one noise map serves every level of a trajectory,
     /// so that neighbouring levels differ only by the intensity (the reference draws fresh noise per level).
     public var noiseSeed: UInt64 = 0
+    /// What a render may take in all; images whose whole-image pass would not fit run in tiles, exactly.
+    public var memoryBudget: MemoryBudget = .standard
+    /// Tiles of this padded size (multiples of 16) whatever the budget says: tests cut small images into many tiles.
+    var tileOverride: (height: Int, width: Int)? = nil
 
-    public init(generator: Generator) { self.generator = generator }
+    public init(generator: Generator, memoryBudget: MemoryBudget = .standard) {
+        self.generator = generator
+        self.memoryBudget = memoryBudget
+    }
 
     /// The image translated with one intensity everywhere.
-    public func render(_ image: RGBImage, level: Float) -> RGBImage {
-        RGBImage(tensor: outputs(Tensor(image: image), intensity: .levels([level]), gray: gray(image, count: 1)))
+    public func render(_ image: RGBImage, level: Float) throws -> RGBImage {
+        try held(image, levels: [level], map: nil)[0]
     }
 
     /// The image translated with a per-pixel intensity map of the image's size.
-    public func render(_ image: RGBImage, map: IntensityMap) -> RGBImage {
+    public func render(_ image: RGBImage, map: IntensityMap) throws -> RGBImage {
         precondition(map.width == image.width && map.height == image.height, "render: map and image sizes differ")
-        if let level = map.uniformLevel { return render(image, level: level) }
-        return RGBImage(tensor: outputs(Tensor(image: image), intensity: .map(Tensor(map: map)), gray: gray(image, count: 1)))
+        if let level = map.uniformLevel { return try render(image, level: level) }
+        return try held(image, levels: nil, map: map)[0]
     }
 
     /// The image at each level. The level-independent work (inputs, attention, the first layer's response to the
-    /// image) is shared; see `Generator.trajectory`.
-    public func trajectory(_ image: RGBImage, levels: [Float]) -> [RGBImage] {
+    /// image) is shared; see `Generator.trajectory`. Every output is held: for photos, `renderBands` streams them.
+    public func trajectory(_ image: RGBImage, levels: [Float]) throws -> [RGBImage] {
+        try held(image, levels: levels, map: nil)
+    }
+
+    /// The outputs whole, assembled from `renderBands`.
+    private func held(_ image: RGBImage, levels: [Float]?, map: IntensityMap?) throws -> [RGBImage] {
+        let count = levels?.count ?? 1
+        let bytes = image.width * image.height * 3
+        var outputs: [[UInt8]] = []
+        try renderBands(image, levels: levels, map: map, reserved: count * bytes) { top, rows, bands in
+            if top == 0 && rows == image.height { outputs = bands; return }
+            if outputs.isEmpty { outputs = [[UInt8]](repeating: [UInt8](repeating: 0, count: bytes), count: count) }
+            for (i, b) in bands.enumerated() {
+                outputs[i].replaceSubrange((top * image.width * 3)..<((top + rows) * image.width * 3), with: b)
+            }
+        }
+        return outputs.map { RGBImage(width: image.width, height: image.height, pixels: $0) }
+    }
+
+    /// One pass over the whole image (the fastest path, where it fits in memory).
+    func wholeImage(_ image: RGBImage, levels: [Float]?, map: IntensityMap?) -> [RGBImage] {
         let x = Tensor(image: image)
-        let n = noise(for: x.shape)
-        return generator.trajectory(x, levels: levels, noise: n, gray: gray(image, count: 1)).map { RGBImage(tensor: $0) }
+        if let levels, levels.count > 1 {
+            return generator.trajectory(x, levels: levels, noise: noise(for: x.shape), gray: gray(image, count: 1)).map { RGBImage(tensor: $0) }
+        }
+        let intensity: Generator.Intensity = levels.map { .levels($0) } ?? .map(Tensor(map: map!))
+        return [RGBImage(tensor: outputs(x, intensity: intensity, gray: gray(image, count: 1)))]
     }
 
     /// The generator's float output [N, 3, H, W] (before clamping) for images already in [-1, 1].
@@ -55,15 +86,26 @@ public struct Modulator: Sendable {
 
 /// Standard-normal samples (Box–Muller over SplitMix64): the same on every machine for a seed.
 public func standardNormal(_ shape: Shape, seed: UInt64) -> Tensor {
-    var rng = SplitMix64(seed: seed)
     var values = [Float](repeating: 0, count: shape.count)
-    var i = 0
-    while i < values.count {
-        let u1 = max(Double(rng.next() >> 11) / Double(1 << 53), 1e-300), u2 = Double(rng.next() >> 11) / Double(1 << 53)
-        let r = (-2 * log(u1)).squareRoot()
-        values[i] = Float(r * cos(2 * .pi * u2))
-        if i + 1 < values.count { values[i + 1] = Float(r * sin(2 * .pi * u2)) }
-        i += 2
+    for m in 0..<((values.count + 1) / 2) {
+        let (a, b) = standardNormalPair(m, seed: seed)
+        values[2 * m] = a
+        if 2 * m + 1 < values.count { values[2 * m + 1] = b }
     }
     return Tensor(shape: shape, scalars: values)
+}
+
+/// Sample `index` of `standardNormal(_:seed:)` alone (a tile's part of the noise plane).
+public func standardNormal(at index: Int, seed: UInt64) -> Float {
+    let (a, b) = standardNormalPair(index / 2, seed: seed)
+    return index % 2 == 0 ? a : b
+}
+
+/// The `m`-th Box–Muller pair: SplitMix64's outputs 2m and 2m + 1 (its state after n steps is seed + n * gamma,
+/// so any pair can be drawn without the ones before).
+private func standardNormalPair(_ m: Int, seed: UInt64) -> (Float, Float) {
+    var rng = SplitMix64(seed: seed &+ UInt64(2 * m) &* 0x9E37_79B9_7F4A_7C15)
+    let u1 = max(Double(rng.next() >> 11) / Double(1 << 53), 1e-300), u2 = Double(rng.next() >> 11) / Double(1 << 53)
+    let r = (-2 * log(u1)).squareRoot()
+    return (Float(r * cos(2 * .pi * u2)), Float(r * sin(2 * .pi * u2)))
 }

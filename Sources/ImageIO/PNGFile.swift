@@ -162,16 +162,19 @@ public enum PNGFile {
                                      texts, textCount, &err)
                 }
             }
-            guard status == 0 else {
-                if err.sys_errno != 0 {
-                    throw ImageIOError.unwritable(path: path, reason: FileAccess.describe(errno: err.sys_errno))
-                }
-                var message = FileAccess.message(err)
-                let warning = FileAccess.firstWarning(err)
-                if !warning.isEmpty { message += ": \(warning)" }
-                throw ImageIOError.unsupported(path: path, format: .png, what: "libpng: \(message)")
-            }
+            guard status == 0 else { throw writeFailure(err, path: path) }
         }
+    }
+
+    /// What a failed libpng write reports: the system's reason, or libpng's message with its first warning.
+    static func writeFailure(_ err: mpx_error, path: String) -> ImageIOError {
+        if err.sys_errno != 0 {
+            return .unwritable(path: path, reason: FileAccess.describe(errno: err.sys_errno))
+        }
+        var message = FileAccess.message(err)
+        let warning = FileAccess.firstWarning(err)
+        if !warning.isEmpty { message += ": \(warning)" }
+        return .unsupported(path: path, format: .png, what: "libpng: \(message)")
     }
 }
 

@@ -133,7 +133,12 @@ public final class PackedMatrix: @unchecked Sendable {
         self.source = source; self.offset = offset; self.rows = rows; self.columns = columns
     }
 
-    deinit { for p in layouts.values { p.deallocate() } }
+    private var packedBytes = 0
+
+    deinit {
+        for p in layouts.values { p.deallocate() }
+        FilterMemory.add(-packedBytes)
+    }
 
     func withUnsafePointer<R>(_ body: (UnsafePointer<Float>) -> R) -> R {
         source.withUnsafeBufferPointer { body($0.baseAddress! + offset) }
@@ -149,6 +154,8 @@ public final class PackedMatrix: @unchecked Sendable {
         let ok = withUnsafePointer { mpx_gemm_pack_a(bf, 0, rows, columns, $0, columns, p) }
         guard ok != 0 else { p.deallocate(); return nil }
         layouts[precision] = p
+        packedBytes += bytes
+        FilterMemory.add(bytes)
         return UnsafeRawPointer(p)
     }
 }

@@ -21,6 +21,11 @@ public struct Insets: Hashable, Sendable {
     public var isZero: Bool { top == 0 && bottom == 0 && left == 0 && right == 0 }
 }
 
+/// Where padded index `i` (0 = the first real pixel) reads from in a plane of `size` under ReflectionPad2d: the
+/// border pixel is the mirror, not repeated. Valid while the padding is smaller than the plane.
+@inline(__always)
+public func reflectedIndex(_ i: Int, size: Int) -> Int { i < 0 ? -i : (i >= size ? 2 * (size - 1) - i : i) }
+
 /// PyTorch's ReflectionPad2d: the border pixel is the mirror, not repeated.
 public func reflectionPad(_ x: Tensor, _ p: Insets) -> Tensor {
     if p.isZero { return x }
@@ -28,7 +33,7 @@ public func reflectionPad(_ x: Tensor, _ p: Insets) -> Tensor {
     precondition(p.top < s.h && p.bottom < s.h && p.left < s.w && p.right < s.w,
                  "reflectionPad: padding \(p) must be smaller than the image \(s)")
     let out = Shape(n: s.n, c: s.c, h: s.h + p.top + p.bottom, w: s.w + p.left + p.right)
-    func reflect(_ i: Int, _ size: Int) -> Int { i < 0 ? -i : (i >= size ? 2 * (size - 1) - i : i) }
+    func reflect(_ i: Int, _ size: Int) -> Int { reflectedIndex(i, size: size) }
     let columns = (0..<out.w).map { reflect($0 - p.left, s.w) }
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in

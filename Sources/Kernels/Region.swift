@@ -49,6 +49,16 @@ public struct Region: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func contains(y: Int, x: Int) -> Bool { y >= top && y < bottom && x >= left && x < right }
+
+    /// Whether every pixel of `other` lies in this region (an empty one always does).
+    public func contains(_ other: Region) -> Bool {
+        other.isEmpty || (other.top >= top && other.bottom <= bottom && other.left >= left && other.right <= right)
+    }
+
+    /// The same rectangle moved down by `dy` and right by `dx`.
+    public func offsetBy(dy: Int, dx: Int) -> Region {
+        isEmpty ? self : Region(top: top + dy, bottom: bottom + dy, left: left + dx, right: right + dx)
+    }
 }
 
 extension Tensor {

@@ -278,7 +278,27 @@ final class WinogradCache: @unchecked Sendable {
         if let u = byTile[tile.rawValue] { return u }
         let u = build()
         byTile[tile.rawValue] = u
+        FilterMemory.add(u.count * MemoryLayout<Float>.size)
         return u
+    }
+
+    deinit { FilterMemory.add(-byTile.values.reduce(0) { $0 + $1.count * MemoryLayout<Float>.size }) }
+}
+
+/// Bytes held by layers' transformed and packed filters (built on a layer's first use at each Winograd tile and
+/// precision), so that a memory budget can count what the first frames will still add.
+public enum FilterMemory {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var held = 0
+
+    public static var heldBytes: Int { lock.withLock { held } }
+
+    static func add(_ bytes: Int) { lock.withLock { held += bytes } }
+
+    /// What a 3x3 layer's caches come to on the paths a large frame takes: F(4x4)'s 36 transformed points, and
+    /// their packed f32 copy.
+    public static func expectedBytes(inChannels: Int, outChannels: Int, kernel: Int) -> Int {
+        kernel == 3 ? 2 * 36 * inChannels * outChannels * MemoryLayout<Float>.size : 0
     }
 }
 

@@ -46,7 +46,7 @@ public struct EngineRenderer: FrameRenderer {
             try await Task.sleep(for: Self.fillDelay)
             while let next = ladder.nextLevel(for: subject, near: level) {
                 try Task.checkCancellation()
-                ladder.remember(modulator.render(subject.image, map: subject.intensity(at: next)), of: subject, at: next)
+                ladder.remember(try modulator.render(subject.image, map: subject.intensity(at: next)), of: subject, at: next)
             }
         }
         return frame
@@ -112,7 +112,7 @@ public struct EngineExporter: ExportRunner {
             for level in request.trajectory {
                 try Task.checkCancellation()
                 progress(ExportProgress(id: request.id, completed: done, total: total, message: "\(stem) level \(Levels.fileTag(level))"))
-                try PNGFile.write(modulator.render(image, level: level), to: layout.levelFile(for: job.image, level: level))
+                try PNGFile.write(try modulator.render(image, level: level), to: layout.levelFile(for: job.image, level: level))
                 done += 1
             }
             try Task.checkCancellation()
@@ -122,7 +122,7 @@ public struct EngineExporter: ExportRunner {
                 painted = IntensityMap(width: image.width, height: image.height, values: array.values)
             }
             let map = ExportJob(image: job.image, level: job.level, painted: painted).intensity(width: image.width, height: image.height)
-            try PNGFile.write(modulator.render(image, map: map), to: layout.spatialFile(for: job.image))
+            try PNGFile.write(try modulator.render(image, map: map), to: layout.spatialFile(for: job.image))
             try map.write(to: folder.appendingPathComponent("\(stem)_mask.png"))
             try PNGFile.write(map.picture(range: (request.range.lowerBound, request.range.upperBound)),
                               to: folder.appendingPathComponent("\(stem)_mask_view.png"))

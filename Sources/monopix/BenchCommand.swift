@@ -10,7 +10,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks of the engine (speed is measured here, never asserted by tests).",
-        subcommands: [FrameBench.self, InteractiveBench.self, TrajectoryBench.self, TrainBench.self],
+        subcommands: [FrameBench.self, InteractiveBench.self, TrajectoryBench.self, TrainBench.self, PhotoBench.self],
         defaultSubcommand: FrameBench.self)
 }
 

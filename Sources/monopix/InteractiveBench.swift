@@ -127,10 +127,10 @@ struct InteractiveBench: ParsableCommand {
         let ladder = ScrubLadder(range: -1...2, levels: 11)
         let subject = ScrubSubject(image: image, painted: nil)
         // Filled as the studio fills it: the even ladder around the first level, then refined where frames jump.
-        let fill = seconds {
-            ladder.remember(modulator.render(image, level: 1), of: subject, at: 1)
+        let fill = try seconds {
+            ladder.remember(try modulator.render(image, level: 1), of: subject, at: 1)
             while let level = ladder.nextLevel(for: subject, near: 1) {
-                ladder.remember(modulator.render(image, level: level), of: subject, at: level)
+                ladder.remember(try modulator.render(image, level: level), of: subject, at: level)
             }
         }
         let count = ladder.cachedLevels.count
@@ -138,12 +138,12 @@ struct InteractiveBench: ParsableCommand {
         print(String(format: "  preview quality (bundled low-light model, chelsea_dark at %dx%d; ladder over [-1, 2] filled with %d levels in %.2f s):", size, size, count, fill))
         var blendPSNR: [Double] = [], halfPSNR: [Double] = []
         for level: Float in [0.33, 0.61, 0.97] {
-            let exact = modulator.render(image, level: level)
+            let exact = try modulator.render(image, level: level)
             var blend: RGBImage?
             let tBlend = seconds { blend = ladder.preview(of: subject, at: level)?.image }
             var half: RGBImage?
-            let tHalf = seconds {
-                half = modulator.render(image.downscaled(toFit: size / 2), level: level).resized(width: size, height: size)
+            let tHalf = try seconds {
+                half = try modulator.render(image.downscaled(toFit: size / 2), level: level).resized(width: size, height: size)
             }
             blendPSNR.append(ImageMetrics.psnr(blend!, exact))
             halfPSNR.append(ImageMetrics.psnr(half!, exact))

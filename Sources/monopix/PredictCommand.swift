@@ -62,6 +62,18 @@ struct PredictCommand: ParsableCommand {
     @Option(name: .customLong("max-size"), help: "Down-scale images whose longest side exceeds this (area average).")
     var maxSize: Int?
 
+    @Option(name: .customLong("memory-budget"), help: ArgumentHelp(
+        "Memory the run may take in all, e.g. 1.5G, 800M (default 1.5G).",
+        discussion: "Photos whose whole-image pass would not fit are computed exactly in tiles sized to it."))
+    var memoryBudget = "1.5G"
+
+    @Option(help: ArgumentHelp("K/N: process only share K of N of the images (1 <= K <= N), for N machines over a shared folder.",
+                               discussion: "An image belongs to share K when FNV-1a-64(its file name) mod N = K - 1."))
+    var shard: String?
+
+    @Flag(name: .customLong("skip-existing"), help: "Skip images whose outputs are all there already (rerun after a crash or pre-emption).")
+    var skipExisting = false
+
     func run() throws {
         let loaded = try model.load()
         let files = try imageFiles(at: URL(fileURLWithPath: input))
@@ -94,20 +106,41 @@ struct PredictCommand: ParsableCommand {
         let folderType = infType == "ternary" ? "ternary_search" : infType
         let layout = PredictionLayout(savePath: URL(fileURLWithPath: savePath), name: loaded.config.string("name"),
                                       tag: tag, inferenceType: folderType)
-        let predictor = Predictor(modulator: Modulator(generator: loaded.generator), layout: layout, mode: mode, maxSize: maxSize)
-        var progress = ProgressBar(total: files.count)
-        var failed = 0
-        for file in files {
+        guard let budget = MemoryBudget(parsing: memoryBudget) else {
+            throw EngineError.invalidArgument("--memory-budget: expected a size such as 1.5G or 800M, not '\(memoryBudget)'")
+        }
+        let share = try shard.map { text in
+            guard let s = Shard(parsing: text) else { throw EngineError.invalidArgument("--shard: expected K/N with 1 <= K <= N, not '\(text)'") }
+            return s
+        } ?? .whole
+        let mine = files.filter { share.contains($0) }
+        let predictor = Predictor(modulator: Modulator(generator: loaded.generator, memoryBudget: budget), layout: layout, mode: mode, maxSize: maxSize)
+        var summary = PredictionSummary(shard: share)
+        let start = Date()
+        var progress = ProgressBar(total: mine.count)
+        for file in mine {
             progress.update(label: file.lastPathComponent)
-            do { try predictor.process(file) } catch {
-                failed += 1
-                progress.note("\(error)")
+            if skipExisting && predictor.isComplete(file) {
+                summary.skipped.append(file.lastPathComponent)
+            } else {
+                do {
+                    try predictor.process(file)
+                    summary.done.append(file.lastPathComponent)
+                } catch {
+                    summary.failed.append(.init(image: file.lastPathComponent, reason: "\(error)"))
+                    progress.note("\(error)")
+                }
             }
             progress.advance()
         }
         progress.finish()
-        print("\(files.count - failed) of \(files.count) images written to \(layout.folder.path)")
-        if failed > 0 { throw ExitCode(1) }
+        summary.seconds = Date().timeIntervalSince(start)
+        let summaryFile = PredictionSummary.file(in: layout.folder, shard: share)
+        try summary.write(to: summaryFile)
+        let sharePart = share.count > 1 ? " (shard \(share) of \(files.count) images)" : ""
+        let skippedPart = summary.skipped.isEmpty ? "" : ", \(summary.skipped.count) already complete"
+        print("\(summary.done.count) of \(mine.count) images written to \(layout.folder.path)\(sharePart)\(skippedPart); summary in \(summaryFile.lastPathComponent)")
+        if !summary.failed.isEmpty { throw ExitCode(1) }
     }
 }
 

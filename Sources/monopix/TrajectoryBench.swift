@@ -28,8 +28,8 @@ struct TrajectoryBench: ParsableCommand {
         let modulator = Modulator(generator: .random(options: options, seed: 42))
         let image = RGBImage(tensor: Kernels.tanh(standardNormal(Shape(n: 1, c: 3, h: size, w: size), seed: 3)))
         let lv = Levels.linspace(0, 1, count: levels)
-        _ = modulator.render(image, level: 0.5)  // warm-up (Winograd filters, BLAS buffers)
-        let inference = min(seconds { _ = modulator.trajectory(image, levels: lv) }, seconds { _ = modulator.trajectory(image, levels: lv) })
+        _ = try modulator.render(image, level: 0.5)  // warm-up (Winograd filters, BLAS buffers)
+        let inference = min(try seconds { _ = try modulator.trajectory(image, levels: lv) }, try seconds { _ = try modulator.trajectory(image, levels: lv) })
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("monopix-bench-\(getpid())")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: dir) }

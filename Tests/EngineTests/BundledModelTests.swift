@@ -34,7 +34,7 @@ final class BundledModelTests: XCTestCase {
         for id in ids {
             let dark = try ImageFile.readRGB(heldout.appendingPathComponent("dark_\(id).png"))
             let normal = try ImageFile.readRGB(heldout.appendingPathComponent("normal_\(id).png"))
-            let trajectory = m.trajectory(dark, levels: Levels.linspace(0, 1, count: 11))
+            let trajectory = try m.trajectory(dark, levels: Levels.linspace(0, 1, count: 11))
             let means = trajectory.map { meanBrightness($0) }
             if zip(means, means.dropFirst()).allSatisfy({ $0 < $1 }) { strictlyRising += 1 }
             XCTAssertGreaterThan(means[10], means[0] + 20, "image \(id): level 1 is brighter than level 0")
@@ -51,8 +51,8 @@ final class BundledModelTests: XCTestCase {
         let dark = try ImageFile.readRGB(repositoryRoot.appendingPathComponent("assets/samples/chelsea_dark.png"))
         var map = IntensityMap(width: dark.width, height: dark.height, constant: 0)
         for y in 0..<dark.height { for x in (dark.width / 2)..<dark.width { map[x, y] = 1 } }
-        let out = m.render(dark, map: map)
-        let atZero = m.render(dark, level: 0)
+        let out = try m.render(dark, map: map)
+        let atZero = try m.render(dark, level: 0)
         // Away from the seam (the receptive field reaches across it), each half does what its level says.
         let left = 0..<(dark.width / 2 - 48), right = (dark.width / 2 + 48)..<dark.width
         XCTAssertGreaterThan(meanBrightness(out, columns: right), meanBrightness(dark, columns: right) + 10, "the right half brightens")

@@ -41,11 +41,11 @@ final class GoldenPNGTests: XCTestCase {
             let model = try LoadedModel(config: dir.appendingPathComponent("config.yaml"), checkpoint: dir.appendingPathComponent("model.pth"))
             let modulator = Modulator(generator: model.generator)
             let input = try ImageFile.readRGB(dir.appendingPathComponent("input.png"))
-            for (i, out) in modulator.trajectory(input, levels: [-1, 0, 0.5, 1, 2]).enumerated() {
+            for (i, out) in try modulator.trajectory(input, levels: [-1, 0, 0.5, 1, 2]).enumerated() {
                 try compare(out, png: "out_level_\(i).png", npy: "out_level_\(i).npy", in: dir, "\(variant) level \(i)")
             }
             let map = try IntensityMap(contentsOf: dir.appendingPathComponent("map.npy"))
-            try compare(modulator.render(input, map: map), png: "out_map.png", npy: "out_map.npy", in: dir, "\(variant) map")
+            try compare(try modulator.render(input, map: map), png: "out_map.png", npy: "out_map.npy", in: dir, "\(variant) map")
         }
     }
 }

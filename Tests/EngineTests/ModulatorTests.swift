@@ -20,36 +20,36 @@ final class ModulatorTests: XCTestCase {
         return img
     }
 
-    func testTrajectoryEqualsOneRenderPerLevel() {
+    func testTrajectoryEqualsOneRenderPerLevel() throws {
         let m = smallModulator()
         let image = gradientImage(width: 21, height: 18)
         let levels: [Float] = [0, 0.3, 1, 1.7, -0.5]
-        let batched = m.trajectory(image, levels: levels)
+        let batched = try m.trajectory(image, levels: levels)
         XCTAssertEqual(batched.count, levels.count)
         for (i, l) in levels.enumerated() {
-            XCTAssertEqual(batched[i], m.render(image, level: l), "level \(l)")
+            XCTAssertEqual(batched[i], try m.render(image, level: l), "level \(l)")
         }
         XCTAssertEqual(batched[0].width, 21)
         XCTAssertEqual(batched[0].height, 18)
     }
 
-    func testAUniformMapEqualsTheScalarLevel() {
+    func testAUniformMapEqualsTheScalarLevel() throws {
         let m = smallModulator { $0.norm = .instance }
         let image = gradientImage(width: 17, height: 33)
         let map = IntensityMap(width: 17, height: 33, constant: 0.6)
-        XCTAssertEqual(m.render(image, map: map), m.render(image, level: 0.6))
+        XCTAssertEqual(try m.render(image, map: map), try m.render(image, level: 0.6))
         // A map that differs in one corner changes the output there.
         var bumped = map
         bumped[0, 0] = 3
-        XCTAssertNotEqual(m.render(image, map: bumped), m.render(image, level: 0.6))
+        XCTAssertNotEqual(try m.render(image, map: bumped), try m.render(image, level: 0.6))
     }
 
-    func testNoiseModelsAreDeterministicForASeed() {
+    func testNoiseModelsAreDeterministicForASeed() throws {
         var m = smallModulator { $0.useNoise = true }
         let image = gradientImage(width: 16, height: 16)
-        let a = m.render(image, level: 0.5)
-        XCTAssertEqual(a, m.render(image, level: 0.5))
+        let a = try m.render(image, level: 0.5)
+        XCTAssertEqual(a, try m.render(image, level: 0.5))
         m.noiseSeed = 9
-        XCTAssertNotEqual(a, m.render(image, level: 0.5))
+        XCTAssertNotEqual(a, try m.render(image, level: 0.5))
     }
 }

@@ -98,10 +98,10 @@ final class TernarySearchTests: XCTestCase {
         let model = try LoadedModel(config: fixture.appendingPathComponent("config.yaml"), checkpoint: fixture.appendingPathComponent("model.pth"))
         let m = Modulator(generator: model.generator)
         let input = try ImageFile.readRGB(fixture.appendingPathComponent("input.png"))
-        let target = m.render(input, level: 0.63)
+        let target = try m.render(input, level: 0.63)
         for critic in [TernarySearch.Critic.psnr, .ssim] {
             let search = TernarySearch(lower: 0, higher: 1, rounds: 12, critic: critic)
-            let result = try search.run(reference: target) { m.render(input, level: $0) }
+            let result = try search.run(reference: target) { try m.render(input, level: $0) }
             XCTAssertEqual(result.level, 0.63, accuracy: 0.02, "\(critic)")
             XCTAssertEqual(result.probes.count, 24)
         }
@@ -118,7 +118,7 @@ final class TernarySearchTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: tmp) }
         let input = try ImageFile.readRGB(fixture.appendingPathComponent("input.png"))
         try PNGFile.write(input, to: inputs.appendingPathComponent("a.png"))
-        try PNGFile.write(m.render(input, level: 0.8), to: gt.appendingPathComponent("a.png"))
+        try PNGFile.write(try m.render(input, level: 0.8), to: gt.appendingPathComponent("a.png"))
         let layout = PredictionLayout(savePath: tmp.appendingPathComponent("results"), name: "n", tag: "t", inferenceType: "ternary_search")
         let p = Predictor(modulator: m, layout: layout, mode: .ternary(TernarySearch(lower: 0, higher: 1, rounds: 7, critic: .psnr), references: gt))
         let files = try p.process(inputs.appendingPathComponent("a.png")).map(\.lastPathComponent)
@@ -140,8 +140,8 @@ final class LPIPSCriticTests: XCTestCase {
         let model = try LoadedModel(config: fixture.appendingPathComponent("config.yaml"), checkpoint: fixture.appendingPathComponent("model.pth"))
         let m = Modulator(generator: model.generator)
         let input = try ImageFile.readRGB(fixture.appendingPathComponent("input.png")).resized(width: 74, height: 58)
-        let target = m.render(input, level: 0.3)
-        let result = try TernarySearch(lower: 0, higher: 1, rounds: 10, critic: .lpips(net)).run(reference: target) { m.render(input, level: $0) }
+        let target = try m.render(input, level: 0.3)
+        let result = try TernarySearch(lower: 0, higher: 1, rounds: 10, critic: .lpips(net)).run(reference: target) { try m.render(input, level: $0) }
         XCTAssertEqual(result.level, 0.3, accuracy: 0.05)
     }
 }

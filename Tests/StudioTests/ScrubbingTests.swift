@@ -76,7 +76,7 @@ final class ScrubbingTests: XCTestCase {
         let modulator = Modulator(generator: generator)
         let atHalf = try XCTUnwrap(renderer.instantFrame(of: subject, level: 0.5))
         XCTAssertTrue(atHalf.exact)
-        XCTAssertEqual(atHalf.image, modulator.render(image, level: 0.5))
+        XCTAssertEqual(atHalf.image, try modulator.render(image, level: 0.5))
         XCTAssertEqual(renderer.instantFrame(of: subject, level: 0.3)?.image, first)
         let between = try XCTUnwrap(renderer.instantFrame(of: subject, level: 0.43))   // off every rung
         XCTAssertFalse(between.exact)
@@ -115,7 +115,7 @@ extension ScrubbingTests {
         XCTAssertEqual(delivered.results.map(\.image.width), [40], "not sampled down")
         XCTAssertEqual(delivered.results.map(\.exact), [false])
         let exact = try await renderer.render(subject, level: 0.5)
-        XCTAssertEqual(exact, Modulator(generator: generator).render(image, map: subject.intensity(at: 0.5)))
+        XCTAssertEqual(exact, try Modulator(generator: generator).render(image, map: subject.intensity(at: 0.5)))
     }
 }
 

@@ -96,6 +96,17 @@ int mpx_png_write_fd(int fd, uint32_t width, uint32_t height, int bit_depth, int
                      const void *pixels, size_t row_stride, const mpx_png_text *texts, int text_count,
                      mpx_error *err);
 
+/* Writing a band of rows at a time: begin (IHDR and text), rows in order (count at a time), then end, which fails
+ * unless every row was written; abort frees a stream that is given up. On failure rows and end free nothing and
+ * nothing more may be written: call abort (after a failed end, the stream is already freed). */
+typedef struct mpx_png_stream mpx_png_stream;
+
+mpx_png_stream *mpx_png_stream_begin(int fd, uint32_t width, uint32_t height, int bit_depth, int color_type,
+                                     const mpx_png_text *texts, int text_count, mpx_error *err);
+int mpx_png_stream_rows(mpx_png_stream *stream, const void *pixels, size_t row_stride, uint32_t count, mpx_error *err);
+int mpx_png_stream_end(mpx_png_stream *stream, mpx_error *err);
+void mpx_png_stream_abort(mpx_png_stream *stream);
+
 /* ---------------------------------------------------------------- JPEG read */
 
 typedef struct mpx_jpeg_reader mpx_jpeg_reader;

@@ -26,6 +26,23 @@ public struct Predictor: Sendable {
         self.modulator = modulator; self.layout = layout; self.mode = mode; self.maxSize = maxSize
     }
 
+    /// Whether every file `process` writes for `file` is already there (`--skip-existing`): each is written
+    /// atomically, so one that exists is complete.
+    public func isComplete(_ file: URL) -> Bool {
+        let exists = { (u: URL) in FileManager.default.fileExists(atPath: u.path) }
+        guard exists(layout.inputFile(for: file)) else { return false }
+        switch mode {
+        case let .exhaustive(lower, higher, count):
+            return Levels.linspace(lower, higher, count: count).allSatisfy { exists(layout.levelFile(for: file, level: $0)) }
+        case .spatial:
+            return exists(layout.spatialFile(for: file))
+        case .ternary:
+            let json = layout.imageFolder(for: file).appendingPathComponent("search.json")
+            guard let data = try? Data(contentsOf: json), let report = try? JSONDecoder().decode(SearchReport.self, from: data) else { return false }
+            return exists(layout.levelFile(for: file, level: report.level))
+        }
+    }
+
     /// Processes one image and returns the files written.
     @discardableResult
     public func process(_ file: URL) throws -> [URL] {
@@ -41,8 +58,14 @@ public struct Predictor: Sendable {
         case let .exhaustive(lower, higher, count):
             let levels = Levels.linspace(lower, higher, count: count)
             try save(image, layout.inputFile(for: file))
-            for (level, out) in zip(levels, modulator.trajectory(image, levels: levels)) {
-                try save(out, layout.levelFile(for: file, level: level))
+            // Each level's file is written band by band as the tiles finish: a photo's outputs are never held whole.
+            let writers = try levels.map { try PNGRowWriter(url: layout.levelFile(for: file, level: $0), width: image.width, height: image.height) }
+            try modulator.renderBands(image, levels: levels) { _, rows, bands in
+                for (writer, band) in zip(writers, bands) { try writer.append(band, count: rows) }
+            }
+            for writer in writers {
+                try writer.finish()
+                written.append(writer.url)
             }
         case let .spatial(map, source, resize):
             var m = map
@@ -54,7 +77,7 @@ public struct Predictor: Sendable {
                 m = m.resized(width: image.width, height: image.height)
             }
             try save(image, layout.inputFile(for: file))
-            try save(modulator.render(image, map: m), layout.spatialFile(for: file))
+            try save(try modulator.render(image, map: m), layout.spatialFile(for: file))
         case let .ternary(search, references):
             let gtFile = references.appendingPathComponent(file.lastPathComponent)
             guard FileManager.default.fileExists(atPath: gtFile.path) else {
@@ -64,7 +87,7 @@ public struct Predictor: Sendable {
             guard reference.width == image.width, reference.height == image.height else {
                 throw EngineError.sizeMismatch(file: gtFile.path, expected: "\(image.width)x\(image.height)", found: "\(reference.width)x\(reference.height)")
             }
-            let result = try search.run(reference: reference) { modulator.render(image, level: $0) }
+            let result = try search.run(reference: reference) { try modulator.render(image, level: $0) }
             try save(image, layout.inputFile(for: file))
             try save(result.image, layout.levelFile(for: file, level: result.level))
             let report = SearchReport(image: file.lastPathComponent, critic: search.critic.name, level: result.level, probes: result.probes)

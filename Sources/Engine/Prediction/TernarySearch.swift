@@ -55,7 +55,7 @@ public struct TernarySearch: Sendable {
     }
 
     /// Runs the search with `render(level)` producing the 8-bit output at a level.
-    public func run(reference: RGBImage, render: (Float) -> RGBImage) throws -> Result {
+    public func run(reference: RGBImage, render: (Float) throws -> RGBImage) throws -> Result {
         var lo = lower, hi = higher
         var m1 = lo, m2 = hi
         var probes: [Probe] = []
@@ -68,6 +68,6 @@ public struct TernarySearch: Sendable {
             if higherIsBetter ? s1 <= s2 : s1 > s2 { lo = m1 } else { hi = m2 }
         }
         let level = (m1 + m2) / 2
-        return Result(level: level, image: render(level), probes: probes)
+        return Result(level: level, image: try render(level), probes: probes)
     }
 }

@@ -88,12 +88,15 @@ public struct Generator: Sendable {
     /// `x = (u8 / 255 - 0.5) * 2`, `1 - (0.299 (r + 1) + 0.587 (g + 1) + 0.114 (b + 1)) / 2`, all in double.
     public static func attentionMap(u8 pixels: [UInt8], width: Int, height: Int) -> Tensor {
         var gray = Tensor(shape: Shape(n: 1, c: 1, h: height, w: width))
-        func x(_ v: UInt8) -> Double { (Double(v) / 255 - 0.5) * 2 + 1 }
-        for i in 0..<(width * height) {
-            let g = 1 - (0.299 * x(pixels[3 * i]) + 0.587 * x(pixels[3 * i + 1]) + 0.114 * x(pixels[3 * i + 2])) / 2
-            gray.scalars[i] = Float(g)
-        }
+        for i in 0..<(width * height) { gray.scalars[i] = attention(red: pixels[3 * i], green: pixels[3 * i + 1], blue: pixels[3 * i + 2]) }
         return gray
+    }
+
+    /// One pixel of `attentionMap(u8:width:height:)`.
+    @inline(__always)
+    public static func attention(red: UInt8, green: UInt8, blue: UInt8) -> Float {
+        func x(_ v: UInt8) -> Double { (Double(v) / 255 - 0.5) * 2 + 1 }
+        return Float(1 - (0.299 * x(red) + 0.587 * x(green) + 0.114 * x(blue)) / 2)
     }
 
     /// The low-light task's gray attention: `1 - (0.299 r + 0.587 g + 0.114 b) / 2` with r, g, b = x + 1.

@@ -2,19 +2,19 @@ import Foundation
 
 /// The process's peak resident memory (Linux `VmHWM`), resettable so that each benchmark case is measured on its
 /// own: writing 5 to `/proc/self/clear_refs` sets the high-water mark back to the current resident size.
-enum PeakMemory {
+public enum PeakMemory {
     /// Starts a new measurement; false where the kernel does not allow it (then the peak is the process's so far).
     @discardableResult
-    static func reset() -> Bool {
+    public static func reset() -> Bool {
         guard let handle = FileHandle(forWritingAtPath: "/proc/self/clear_refs") else { return false }
         defer { try? handle.close() }
         return (try? handle.write(contentsOf: Data("5".utf8))) != nil
     }
 
     /// Peak resident bytes since the last reset, nil where /proc does not say.
-    static var peakBytes: Int? { field("VmHWM") }
+    public static var peakBytes: Int? { field("VmHWM") }
     /// Resident bytes now.
-    static var residentBytes: Int? { field("VmRSS") }
+    public static var residentBytes: Int? { field("VmRSS") }
 
     private static func field(_ name: String) -> Int? {
         guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
