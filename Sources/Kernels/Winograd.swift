@@ -349,22 +349,24 @@ struct WinogradPlan {
         let wide = mpx_wino_lanes() == 16
         sixteen = wide
         func roundUp(_ x: Int) -> Int { Self.storedColumns(x, sixteen: wide) }
-        var seg: Int, band: Int
+        // Blocks step by the unrounded segment: rounding is monotone but not idempotent (42 tiles are stored as 44,
+        // 44 as 48), so a block as wide as a rounded segment could be stored wider than the scratch it was given.
+        var step: Int, band: Int
         if tilesX >= target {
             let segments = (tilesX + target - 1) / target
-            seg = roundUp((tilesX + segments - 1) / segments)
+            step = (tilesX + segments - 1) / segments
             band = 1
         } else {
-            seg = roundUp(tilesX)
-            let wanted = max(1, min(tilesY, target / seg))
+            step = tilesX
+            let wanted = max(1, min(tilesY, target / roundUp(tilesX)))
             let bands = (tilesY + wanted - 1) / wanted
             band = (tilesY + bands - 1) / bands
         }
-        bandRows = band; segmentTiles = seg
+        bandRows = band; segmentTiles = roundUp(step)
         var blocks: [WinogradBlock] = []
         for y in stride(from: 0, to: tilesY, by: band) {
-            for x in stride(from: 0, to: tilesX, by: seg) {
-                blocks.append(WinogradBlock(rows: y..<min(tilesY, y + band), columns: x..<min(tilesX, x + seg)))
+            for x in stride(from: 0, to: tilesX, by: step) {
+                blocks.append(WinogradBlock(rows: y..<min(tilesY, y + band), columns: x..<min(tilesX, x + step)))
             }
         }
         self.blocks = blocks

@@ -1,5 +1,5 @@
 import XCTest
-import Kernels
+@testable import Kernels
 
 final class WinogradTests: XCTestCase {
     static let variants: [ConvolutionAlgorithm] = [.winograd2x2, .winograd4x4]
@@ -130,6 +130,25 @@ final class WinogradTests: XCTestCase {
             check(a, inC: 8, outC: 8, h: 9, w: 301)
             check(a, inC: 32, outC: 32, h: 130, w: 129)
         }
+    }
+
+    /// Every block fits the scratch its plan sizes: a 335-pixel-wide unpadded layer (84 tiles, cut into two
+    /// segments of 42, stored as 44, whose blocks were then 44 wide and stored as 48) overflowed it.
+    func testNoBlockIsStoredWiderThanItsPlan() {
+        for tile in [WinogradTile.f2, .f4] {
+            for (inC, outC) in [(5, 32), (32, 32), (64, 64), (256, 512)] {
+                for w in stride(from: 3, through: 1200, by: 1) {
+                    let wo = w - 2, ho = 225
+                    let plan = WinogradPlan(tile: tile, inChannels: inC, outChannels: outC, h: ho + 2, w: w, ho: ho, wo: wo,
+                                            padding: 0, workers: 2)
+                    for block in plan.blocks {
+                        XCTAssertLessThanOrEqual(plan.columns(block), plan.segmentTiles, "\(inC)->\(outC) w \(w)")
+                        XCTAssertLessThanOrEqual(block.rows.count, plan.bandRows)
+                    }
+                }
+            }
+        }
+        for a in Self.variants { _ = check(a, inC: 32, outC: 32, h: 227, w: 335, padding: 0) }
     }
 
     func testChangingTheWeightsDropsTheTransformedFilters() {
