@@ -31,7 +31,7 @@ extension Modulator {
         let area = region ?? .all(height: image.height, width: image.width)
         let count = levels?.count ?? 1
         let plan = try tilePlan(width: image.width, height: image.height, levels: count, reserved: reserved)
-        if plan.grid.isSingleTile {
+        if plan.grid.isSingleTile && tileOverride == nil {
             progress(0, 1)
             let outputs = wholeImage(image, levels: levels, map: map)
             progress(1, 1)

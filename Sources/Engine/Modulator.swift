@@ -12,8 +12,8 @@ public struct Modulator: Sendable {
     public var noiseSeed: UInt64 = 0
     /// What a render may take in all; images whose whole-image pass would not fit run in tiles, exactly.
     public var memoryBudget: MemoryBudget = .standard
-    /// Tiles of this padded size (multiples of 16) whatever the budget says: tests cut small images into many tiles.
-    var tileOverride: (height: Int, width: Int)? = nil
+    /// Tiles of this padded size (multiples of 16) whatever the budget says (tests and `bench photo --tile`).
+    public var tileOverride: (height: Int, width: Int)? = nil
 
     public init(generator: Generator, memoryBudget: MemoryBudget = .standard) {
         self.generator = generator

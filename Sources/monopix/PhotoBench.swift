@@ -28,6 +28,8 @@ struct PhotoBench: ParsableCommand {
     @Flag(help: "Skip the untiled runs.")
     var tiledOnly = false
 
+    @Option(help: .hidden) var tile: String?
+
     /// Internal: run one case in this process and print its JSON.
     @Option(help: .hidden) var one: String?
 
@@ -88,7 +90,8 @@ struct PhotoBench: ParsableCommand {
         let sample = BundledAssets.samples.flatMap { try? ImageFile.readRGB($0.appendingPathComponent("chelsea_dark.png")) }
         let image = sample?.resized(width: w, height: h)
             ?? RGBImage(tensor: Kernels.tanh(standardNormal(Shape(n: 1, c: 3, h: h, w: w), seed: 3)))
-        let modulator = Modulator(generator: generator, memoryBudget: budget)
+        var modulator = Modulator(generator: generator, memoryBudget: budget)
+        if let tile, let (tw, th) = parseSize(tile) { modulator.tileOverride = (th, tw) }
         let lv = levels == 1 ? [Float(0.7)] : Levels.linspace(0, 1, count: levels)
         let plan = try modulator.tilePlan(width: w, height: h, levels: lv.count)
         let untiled = TiledExecutor(generator: generator, height: h, width: w)

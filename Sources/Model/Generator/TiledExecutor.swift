@@ -87,33 +87,40 @@ public struct TiledExecutor: Sendable {
         Region(top: r.top / 2 - 1, bottom: (r.bottom - 1) / 2 + 2, left: r.left / 2 - 1, right: (r.right - 1) / 2 + 2)
     }
 
-    /// Which nodes an evaluation computes (those `target` and `keep` read, not through seeded ones) and when each
-    /// value is read for the last time.
-    private func schedule(target: Int, keep: Set<Int>, seeded: Set<Int>) -> (live: [Bool], lastUse: [Int]) {
+    /// Which nodes an evaluation computes (those `target` and `keep` read, not through seeded ones), when each
+    /// value is read for the last time, and which concatenations are never made: read only by convolutions, whose
+    /// patches are cut from the parts instead (`ConvolutionInput.concatenation`), as the whole-image executor does.
+    private func schedule(target: Int, keep: Set<Int>, seeded: Set<Int>) -> (live: [Bool], lastUse: [Int], fused: Set<Int>) {
         let graph = generator.graph
+        let fused = graph.fusedIntoConvolutions.filter {
+            if case .concat = graph.nodes[$0].op { return $0 != target && !keep.contains($0) && !seeded.contains($0) }
+            return false
+        }
         var live = [Bool](repeating: false, count: graph.nodes.count)
         live[target] = true
         for k in keep { live[k] = true }
         for i in stride(from: graph.nodes.count - 1, through: 0, by: -1) where live[i] && !seeded.contains(i) {
             for j in graph.nodes[i].inputs { live[j] = true }
         }
+        // A node reading a fused concatenation reads its parts.
+        func reads(_ i: Int) -> [Int] { graph.nodes[i].inputs.flatMap { fused.contains($0) ? graph.nodes[$0].inputs : [$0] } }
         var lastUse = [Int](repeating: -1, count: graph.nodes.count)
-        for i in graph.nodes.indices where live[i] && !seeded.contains(i) {
-            for j in graph.nodes[i].inputs { lastUse[j] = i }
+        for i in graph.nodes.indices where live[i] && !seeded.contains(i) && !fused.contains(i) {
+            for j in reads(i) { lastUse[j] = i }
         }
         lastUse[target] = Int.max
         for k in keep { lastUse[k] = Int.max }
-        return (live, lastUse)
+        return (live, lastUse, fused)
     }
 
     /// The most bytes a tile's evaluation holds at once (the kept parts of planes, plus the patch a node reads and
     /// the part it writes), and its convolutions' multiply-adds.
     func cost(of needed: [Region], target: Int) -> (peakBytes: Int, work: Double) {
         let graph = generator.graph
-        let (live, lastUse) = schedule(target: target, keep: [], seeded: [])
+        let (live, lastUse, fused) = schedule(target: target, keep: [], seeded: [])
         func bytes(_ i: Int, _ r: Region) -> Int { planes[i].c * r.area * MemoryLayout<Float>.size }
         var held = 0, peak = 0, work = 0.0
-        for (i, node) in graph.nodes.enumerated() where live[i] {
+        for (i, node) in graph.nodes.enumerated() where live[i] && !fused.contains(i) {
             var transient = 0
             switch node.op {
             case let .conv(_, inC, outC, k, _, _):
@@ -125,7 +132,8 @@ public struct TiledExecutor: Sendable {
             }
             held += bytes(i, needed[i])
             peak = max(peak, held + transient)
-            for j in node.inputs where lastUse[j] == i { held -= bytes(j, needed[j]) }
+            let read = node.inputs.flatMap { fused.contains($0) ? graph.nodes[$0].inputs : [$0] }
+            for j in read where lastUse[j] == i { held -= bytes(j, needed[j]) }
         }
         return (peak, work)
     }
@@ -164,21 +172,23 @@ public struct TiledExecutor: Sendable {
     func evaluate(_ needed: [Region], feed: Feed, target: Int, keep: Set<Int> = [], seeded: [Int: Window] = [:],
                   statistics: [Int: NormStatistics] = [:]) -> [Int: Window] {
         let graph = generator.graph
-        let (live, lastUse) = schedule(target: target, keep: keep, seeded: Set(seeded.keys))
+        let (live, lastUse, fused) = schedule(target: target, keep: keep, seeded: Set(seeded.keys))
         var values = [Window?](repeating: nil, count: graph.nodes.count)
         for (i, w) in seeded { values[i] = w }
-        for (i, node) in graph.nodes.enumerated() where live[i] && seeded[i] == nil {
+        for (i, node) in graph.nodes.enumerated() where live[i] && seeded[i] == nil && !fused.contains(i) {
             let r = needed[i]
-            values[i] = Window(tensor: evaluate(i, node, region: r, values, feed: feed, statistics: statistics), region: r)
-            for j in node.inputs where lastUse[j] == i && seeded[j] == nil { values[j] = nil }
+            values[i] = Window(tensor: evaluate(i, node, region: r, values, fused: fused, feed: feed, statistics: statistics), region: r)
+            let read = node.inputs.flatMap { fused.contains($0) ? graph.nodes[$0].inputs : [$0] }
+            for j in read where lastUse[j] == i && seeded[j] == nil { values[j] = nil }
         }
         var result: [Int: Window] = [:]
         for k in keep.union([target]) { result[k] = values[k] }
         return result
     }
 
-    private func evaluate(_ i: Int, _ node: GeneratorGraph.Node, region r: Region, _ values: [Window?], feed: Feed,
-                          statistics: [Int: NormStatistics]) -> Tensor {
+    private func evaluate(_ i: Int, _ node: GeneratorGraph.Node, region r: Region, _ values: [Window?], fused: Set<Int>,
+                          feed: Feed, statistics: [Int: NormStatistics]) -> Tensor {
+        let graph = generator.graph
         func read(_ j: Int, _ want: Region) -> Tensor {
             values[j]!.extracting(want, planeHeight: planes[j].h, planeWidth: planes[j].w)
         }
@@ -186,12 +196,26 @@ public struct TiledExecutor: Sendable {
         case .input(let which):
             return feed.values(which, r)
         case let .conv(name, _, _, k, slope, norm):
-            // The patch with its halo (zeros past the plane's edge: the layer's own padding), convolved unpadded.
-            let patch = read(node.inputs[0], r.expanded(by: k / 2))
-            guard norm != nil, generator.options.norm == .instance else {
-                return generator.convolve(patch, name: name, leakySlope: slope, norm: norm, padding: 0, precision: precision)
+            let j = node.inputs[0]
+            let parts = fused.contains(j) ? graph.nodes[j].inputs : [j]
+            let whole = Region.all(height: planes[j].h, width: planes[j].w)
+            let input: ConvolutionInput
+            let padding: Int?
+            if r == whole && parts.allSatisfy({ values[$0]!.region == whole }) {
+                // The whole plane (one tile, or a deep level): the layer's own padding, nothing copied.
+                padding = nil
+                input = parts.count == 1 ? .tensor(values[j]!.tensor) : .concatenation(parts.map { values[$0]!.tensor })
+            } else {
+                // The patch with its halo (zeros past the plane's edge: the layer's own padding), convolved unpadded;
+                // a part whose window is the patch is read where it lies.
+                let patch = r.expanded(by: k / 2)
+                padding = 0
+                input = parts.count == 1 ? .tensor(read(j, patch)) : .concatenation(parts.map { read($0, patch) })
             }
-            let raw = generator.convolve(patch, name: name, leakySlope: slope, norm: nil, padding: 0, precision: precision)
+            guard norm != nil, generator.options.norm == .instance else {
+                return generator.convolve(input, name: name, leakySlope: slope, norm: norm, padding: padding, precision: precision)
+            }
+            let raw = generator.convolve(input, name: name, leakySlope: slope, norm: nil, padding: padding, precision: precision)
             guard let s = statistics[i] else { return raw }
             return channelAffine(raw, scale: s.alpha, shift: s.beta)
         case .pool, .maxPool:
