@@ -53,16 +53,6 @@ public struct Modulator: Sendable {
         return outputs.map { RGBImage(width: image.width, height: image.height, pixels: $0) }
     }
 
-    /// One pass over the whole image (the fastest path, where it fits in memory).
-    func wholeImage(_ image: RGBImage, levels: [Float]?, map: IntensityMap?) -> [RGBImage] {
-        let x = Tensor(image: image)
-        if let levels, levels.count > 1 {
-            return generator.trajectory(x, levels: levels, noise: noise(for: x.shape), gray: gray(image, count: 1)).map { RGBImage(tensor: $0) }
-        }
-        let intensity: Generator.Intensity = levels.map { .levels($0) } ?? .map(Tensor(map: map!))
-        return [RGBImage(tensor: outputs(x, intensity: intensity, gray: gray(image, count: 1)))]
-    }
-
     /// The generator's float output [N, 3, H, W] (before clamping) for images already in [-1, 1].
     public func outputs(_ images: Tensor, intensity: Generator.Intensity, gray: Tensor? = nil) -> Tensor {
         generator(images, intensity: intensity, noise: noise(for: images.shape), gray: gray).output

@@ -63,24 +63,29 @@ public struct Region: Hashable, Sendable, CustomStringConvertible {
 
 extension Tensor {
     /// The region of every channel as a new tensor; parts outside the plane read as zero (a convolution's padding).
+    /// Written in one pass into fresh (huge-page advised, pooled) storage: a tile's patches are large, and a zero-filled
+    /// array would fault every page in twice.
     public func extracting(_ r: Region) -> Tensor {
         let s = shape
         let out = Shape(n: s.n, c: s.c, h: r.height, w: r.width)
-        var result = Tensor(shape: out)
         let y0 = max(r.top, 0), y1 = min(r.bottom, s.h), x0 = max(r.left, 0), x1 = min(r.right, s.w)
-        guard y1 > y0, x1 > x0 else { return result }
-        scalars.withUnsafeBufferPointer { src in
-            result.scalars.withUnsafeMutableBufferPointer { dst in
+        return Tensor(uninitializedShape: out) { dst in
+            scalars.withUnsafeBufferPointer { src in
                 for plane in 0..<(s.n * s.c) {
-                    for y in y0..<y1 {
-                        let from = src.baseAddress! + plane * s.plane + y * s.w + x0
-                        let to = dst.baseAddress! + plane * out.plane + (y - r.top) * out.w + (x0 - r.left)
-                        to.update(from: from, count: x1 - x0)
+                    let q = dst.baseAddress! + plane * out.plane
+                    for y in 0..<out.h {
+                        let row = q + y * out.w
+                        let sy = r.top + y
+                        guard sy >= y0, sy < y1, x1 > x0 else { row.update(repeating: 0, count: out.w); continue }
+                        let before = x0 - r.left, inside = x1 - x0
+                        if before > 0 { row.update(repeating: 0, count: before) }
+                        (row + before).update(from: src.baseAddress! + plane * s.plane + sy * s.w + x0, count: inside)
+                        let after = out.w - before - inside
+                        if after > 0 { (row + before + inside).update(repeating: 0, count: after) }
                     }
                 }
             }
         }
-        return result
     }
 
     /// Writes `patch` (same N and C) into this tensor with its top-left corner at (`top`, `left`).
