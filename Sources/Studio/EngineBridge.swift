@@ -9,6 +9,11 @@ import Model
 /// stroke recomputes only what it reaches and a new level or image runs a full frame. Exact frames are kept in a
 /// `ScrubLadder`; once the user pauses, the ladder's levels are rendered in the background, nearest first, so
 /// that scrubbing the level shows a blend of the two nearest ones at once while the exact frame follows.
+extension MemoryBudget {
+    /// The studio's: the live renderer's kept activations take up to half, an export's tiles what is left.
+    public static let studio = MemoryBudget(bytes: 2_500_000_000)
+}
+
 public struct EngineRenderer: FrameRenderer {
     let live: LiveRenderer
     let modulator: Modulator
@@ -20,25 +25,40 @@ public struct EngineRenderer: FrameRenderer {
     /// stroke would compete with the next dab for the cores.
     static let fillDelay: Duration = .milliseconds(300)
 
-    public init(model: LoadedModel, range: ClosedRange<Float>, ladderLevels: Int = 11) {
+    public init(model: LoadedModel, range: ClosedRange<Float>, ladderLevels: Int = 11, memoryBudget: MemoryBudget = .studio) {
         self.init(generator: model.generator, description: "\(model.config.string("name")) · \(model.checkpoint.lastPathComponent)",
-                  range: range, ladderLevels: ladderLevels)
+                  range: range, ladderLevels: ladderLevels, memoryBudget: memoryBudget)
     }
 
-    public init(generator: Generator, description: String, range: ClosedRange<Float>, ladderLevels: Int = 11) {
+    public init(generator: Generator, description: String, range: ClosedRange<Float>, ladderLevels: Int = 11,
+                memoryBudget: MemoryBudget = .studio) {
         live = LiveRenderer(generator: generator)
         modulator = Modulator(generator: generator)
         ladder = ScrubLadder(range: range, levels: ladderLevels)
+        proxy = ProxyPipe(pixels: Self.proxyPixels(for: generator, budget: memoryBudget))
         self.description = description
     }
 
+    /// Interactive frames are computed on a proxy of at most this many pixels (the photo sampled down): what a
+    /// terminal canvas shows (sixel canvases rarely pass 1600 px across), and no more than half the memory budget
+    /// holds of the activations the live renderer keeps. Exports run the full-resolution tiled pipeline.
+    static func proxyPixels(for generator: Generator, budget: MemoryBudget) -> Int {
+        let perPixel = Double(generator.activationBytes(height: 256, width: 256)) / 65536
+        let byMemory = Int(Double(budget.bytes) / 2 / max(1, perPixel))
+        return max(64 * 64, min(1600 * 1200, byMemory))
+    }
+
+    let proxy: ProxyPipe
+
     public func render(image: RGBImage, intensity: IntensityMap) async throws -> RGBImage {
         filler.cancel()
-        return try await live.render(image: image, intensity: intensity)
+        let small = proxy.subject(ScrubSubject(image: image, painted: intensity.values))
+        return try await live.render(image: small.image, intensity: IntensityMap(width: small.image.width, height: small.image.height, values: small.painted!))
     }
 
     public func render(_ subject: ScrubSubject, level: Float) async throws -> RGBImage {
         filler.cancel()
+        let subject = proxy.subject(subject)
         let frame = try await live.render(image: subject.image, intensity: subject.intensity(at: level))
         ladder.remember(frame, of: subject, at: level)
         let ladder = self.ladder, modulator = self.modulator
@@ -56,15 +76,54 @@ public struct EngineRenderer: FrameRenderer {
     /// recomputes everything the stroke reached in f32.
     public func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage? {
         filler.cancel()
+        let subject = proxy.subject(subject)
         return try await live.render(image: subject.image, intensity: subject.intensity(at: level), mode: .stroke)
     }
 
     public func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)? {
-        ladder.preview(of: subject, at: level)
+        ladder.preview(of: proxy.subject(subject), at: level)
     }
 
     /// Waits until the background fill is done (tests and the bench).
     public func waitForLadder() async { await filler.wait() }
+}
+
+/// Samples photos larger than the proxy down (area average) and their painted values with them (the value at each
+/// proxy pixel's centre; NaN, "follows the level", stays NaN), keeping the last photo's proxy so that a stroke does
+/// not resample the photo. The painted values are resampled on every call: they change with every dab.
+final class ProxyPipe: @unchecked Sendable {
+    let pixels: Int
+    private let lock = NSLock()
+    private var last: (source: RGBImage, proxy: RGBImage)?
+
+    init(pixels: Int) { self.pixels = pixels }
+
+    /// The proxy's size for a `width` x `height` photo (the photo's own when it fits).
+    func size(width: Int, height: Int) -> (width: Int, height: Int) {
+        guard width * height > pixels else { return (width, height) }
+        let k = (Double(pixels) / Double(width * height)).squareRoot()
+        return (max(1, Int(Double(width) * k)), max(1, Int(Double(height) * k)))
+    }
+
+    func subject(_ s: ScrubSubject) -> ScrubSubject {
+        let (w, h) = size(width: s.image.width, height: s.image.height)
+        guard w != s.image.width || h != s.image.height else { return s }
+        let image: RGBImage = lock.withLock {
+            if let last, last.source == s.image { return last.proxy }
+            let p = s.image.resized(width: w, height: h)
+            last = (s.image, p)
+            return p
+        }
+        guard let painted = s.painted else { return ScrubSubject(image: image, painted: nil) }
+        var small = [Float](repeating: .nan, count: w * h)
+        let sw = s.image.width, sh = s.image.height
+        let columns = (0..<w).map { min(sw - 1, Int((Double($0) + 0.5) * Double(sw) / Double(w))) }
+        for y in 0..<h {
+            let sy = min(sh - 1, Int((Double(y) + 0.5) * Double(sh) / Double(h)))
+            for x in 0..<w { small[y * w + x] = painted[sy * sw + columns[x]] }
+        }
+        return ScrubSubject(image: image, painted: small)
+    }
 }
 
 /// The one background task filling the ladder; a new render cancels it.
@@ -92,8 +151,10 @@ public struct EngineExporter: ExportRunner {
     let modulator: Modulator
     let name: String
 
-    public init(model: LoadedModel) {
-        modulator = Modulator(generator: model.generator)
+    /// Exports run the exact tiled pipeline at full resolution within what `memoryBudget` leaves beside the
+    /// studio's own memory.
+    public init(model: LoadedModel, memoryBudget: MemoryBudget = .studio) {
+        modulator = Modulator(generator: model.generator, memoryBudget: memoryBudget)
         name = model.config.string("name")
     }
 

@@ -59,6 +59,11 @@ struct StudioCommand: ParsableCommand {
     @Flag(help: "Probe the terminal, report what it can draw, and exit.")
     var detect = false
 
+    @Option(name: .customLong("memory-budget"), help: ArgumentHelp(
+        "Memory the studio may take in all (default 2.5G).",
+        discussion: "Large photos are shown through a proxy the budget can hold; exports run full size in tiles."))
+    var memoryBudget = "2.5G"
+
     @Flag(name: .customLong("demo-renderer"), help: .hidden)
     var demoRenderer = false
 
@@ -112,8 +117,11 @@ struct StudioCommand: ParsableCommand {
             if demoRenderer {
                 services.renderer = DemoRenderer()
             } else if let loaded {
-                services.renderer = EngineRenderer(model: loaded, range: range)
-                services.exporter = EngineExporter(model: loaded)
+                guard let budget = MemoryBudget(parsing: memoryBudget) else {
+                    throw ValidationError("--memory-budget: expected a size such as 2.5G or 1500M, not '\(memoryBudget)'")
+                }
+                services.renderer = EngineRenderer(model: loaded, range: range, memoryBudget: budget)
+                services.exporter = EngineExporter(model: loaded, memoryBudget: budget)
             } else {
                 // The studio still opens (to paint masks); the status line says why there is no output.
                 services.rendererUnavailable = unavailable

@@ -54,6 +54,11 @@ public struct Generator: Sendable {
         return total * Double(batch)
     }
 
+    /// Bytes of every node's activation for one image of `height` x `width` (what `IncrementalExecutor` keeps).
+    public func activationBytes(height: Int, width: Int) -> Int {
+        TiledExecutor(generator: self, height: height, width: width).planes.reduce(0) { $0 + $1.c * $1.h * $1.w } * MemoryLayout<Float>.size
+    }
+
     /// The padded input tensors the graph's input nodes read, and the padding to undo afterwards.
     public func prepareInputs(_ image: Tensor, intensity: Intensity, noise: Tensor?, gray: Tensor? = nil) -> (values: [GeneratorGraph.Input: Tensor], padding: Insets) {
         let s = image.shape

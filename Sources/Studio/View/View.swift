@@ -132,14 +132,21 @@ private func drawStatus(_ state: StudioState, layout: Layout, into frame: inout 
         left = "render failed: \(e)"
         style = .error
     } else if let s = state.render.lastSeconds {
-        left = state.render.lastBlended ? "blend of cached levels \(milliseconds(s)) (release for exact)"
-            : "\(state.render.lastExact ? "exact" : "preview") \(String(format: "%.2f", s)) s"
+        left = (state.render.lastBlended ? "blend of cached levels \(milliseconds(s)) (release for exact)"
+            : "\(state.render.lastExact ? "exact" : "preview") \(String(format: "%.2f", s)) s") + proxyLabel(state)
     } else {
         left = ""
     }
     let width = state.size.columns
     frame.put(left, column: 0, row: row, style: style, width: max(0, width - right.count - 1))
     frame.put(right, column: max(0, width - right.count - 1), row: row, style: .dimmed)
+}
+
+/// " · proxy WxH of WxH" when the frame on screen was computed on a proxy of a larger photo (exports are full size).
+private func proxyLabel(_ state: StudioState) -> String {
+    guard let d = state.document, let image = d.image, let out = d.output,
+          out.width < image.width || out.height < image.height else { return "" }
+    return " · proxy \(out.width)x\(out.height) of \(image.width)x\(image.height)"
 }
 
 private func drawPopup(_ popup: Popup, state: StudioState, layout: Layout, into frame: inout Frame) {
