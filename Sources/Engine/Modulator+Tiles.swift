@@ -12,11 +12,8 @@ extension Modulator {
         }
         // Each band of finished rows is held as 8-bit RGB per level while its tiles complete.
         let bandBytesPerRow = levels * width * 3
-        var available = memoryBudget.available(reserving: reserved, for: generator)
-        if memoryBudget != .unlimited {
-            // The band is at most a tile high: take the worst case of the whole padded height, then shrink.
-            available -= min(exec.paddedHeight, 2048) * bandBytesPerRow
-        }
+        // The band is at most a tile high: count the tallest a budget would allow.
+        let available = memoryBudget.available(reserving: reserved, for: generator) - min(exec.paddedHeight, 2048) * bandBytesPerRow
         return try exec.grid(budget: max(0, available), levels: levels)
     }
 
@@ -68,19 +65,5 @@ extension Modulator {
             progress(done, total)
         }
         try flush()
-    }
-
-}
-
-extension RGBImage {
-    /// The pixels of `region`.
-    public func cropped(to region: Region) -> RGBImage {
-        if region == .all(height: height, width: width) { return self }
-        var out = [UInt8](repeating: 0, count: region.area * 3)
-        for y in 0..<region.height {
-            let from = ((region.top + y) * width + region.left) * 3
-            out.replaceSubrange((y * region.width * 3)..<((y + 1) * region.width * 3), with: pixels[from..<(from + region.width * 3)])
-        }
-        return RGBImage(width: region.width, height: region.height, pixels: out)
     }
 }

@@ -53,18 +53,6 @@ public struct Modulator: Sendable {
         return outputs.map { RGBImage(width: image.width, height: image.height, pixels: $0) }
     }
 
-    /// The generator's float output [N, 3, H, W] (before clamping) for images already in [-1, 1].
-    public func outputs(_ images: Tensor, intensity: Generator.Intensity, gray: Tensor? = nil) -> Tensor {
-        generator(images, intensity: intensity, noise: noise(for: images.shape), gray: gray).output
-    }
-
-    /// The attention map from the 8-bit pixels in double precision, as the reference computes it; nil without attention.
-    func gray(_ image: RGBImage, count: Int) -> Tensor? {
-        guard generator.options.selfAttention else { return nil }
-        let one = Generator.attentionMap(u8: image.pixels, width: image.width, height: image.height)
-        return count == 1 ? one : concatBatch(Array(repeating: one, count: count))
-    }
-
     func noise(for shape: Shape) -> Tensor? {
         guard generator.options.useNoise else { return nil }
         let pad = Insets.toMultiple(of: 16, height: shape.h, width: shape.w)

@@ -33,8 +33,7 @@ public func reflectionPad(_ x: Tensor, _ p: Insets) -> Tensor {
     precondition(p.top < s.h && p.bottom < s.h && p.left < s.w && p.right < s.w,
                  "reflectionPad: padding \(p) must be smaller than the image \(s)")
     let out = Shape(n: s.n, c: s.c, h: s.h + p.top + p.bottom, w: s.w + p.left + p.right)
-    func reflect(_ i: Int, _ size: Int) -> Int { reflectedIndex(i, size: size) }
-    let columns = (0..<out.w).map { reflect($0 - p.left, s.w) }
+    let columns = (0..<out.w).map { reflectedIndex($0 - p.left, size: s.w) }
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
             ThreadPolicy.chunks(s.n * s.c, elements: out.count) { planes in
@@ -42,7 +41,7 @@ public func reflectionPad(_ x: Tensor, _ p: Insets) -> Tensor {
                     let q = dst.baseAddress! + plane * out.plane
                     let base = src.baseAddress! + plane * s.plane
                     for oy in 0..<out.h {
-                        let row = base + reflect(oy - p.top, s.h) * s.w
+                        let row = base + reflectedIndex(oy - p.top, size: s.h) * s.w
                         let o = q + oy * out.w
                         for ox in 0..<out.w { o[ox] = row[columns[ox]] }
                     }

@@ -5,15 +5,15 @@ import Foundation
 import ImageIO
 import Model
 
-/// The inference engine behind the studio: one `LiveRenderer` keeps the current image's activations, so that a
-/// stroke recomputes only what it reaches and a new level or image runs a full frame. Exact frames are kept in a
-/// `ScrubLadder`; once the user pauses, the ladder's levels are rendered in the background, nearest first, so
-/// that scrubbing the level shows a blend of the two nearest ones at once while the exact frame follows.
 extension MemoryBudget {
     /// The studio's: the live renderer's kept activations take up to half, an export's tiles what is left.
     public static let studio = MemoryBudget(bytes: 2_500_000_000)
 }
 
+/// The inference engine behind the studio: one `LiveRenderer` keeps the current image's activations, so that a
+/// stroke recomputes only what it reaches and a new level or image runs a full frame. Exact frames are kept in a
+/// `ScrubLadder`; once the user pauses, the ladder's levels are rendered in the background, nearest first, so
+/// that scrubbing the level shows a blend of the two nearest ones at once while the exact frame follows.
 public struct EngineRenderer: FrameRenderer {
     let live: LiveRenderer
     let modulator: Modulator

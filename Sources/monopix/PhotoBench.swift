@@ -97,7 +97,6 @@ struct PhotoBench: ParsableCommand {
         let untiled = TiledExecutor(generator: generator, height: h, width: w)
             .plan(TileGrid(paddedHeight: plan.grid.paddedHeight, paddedWidth: plan.grid.paddedWidth,
                            tileHeight: plan.grid.paddedHeight, tileWidth: plan.grid.paddedWidth), levels: lv.count)
-        if ProcessInfo.processInfo.environment["MONOPIX_DEBUG_PLAN"] != nil { FileHandle.standardError.write(Data("plan \(plan.grid) peak \(plan.peakBytes)\n".utf8)) }
         var checksum = 0
         let t = try seconds {
             try modulator.renderBands(image, levels: lv) { _, _, bands in checksum &+= Int(bands[0][0]) }

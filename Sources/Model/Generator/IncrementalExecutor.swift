@@ -186,7 +186,7 @@ public struct IncrementalExecutor {
             var a = Int.max, b = Int.min
             for p in 0..<padded {
                 let i = p - before
-                let src = i < 0 ? -i : (i >= size ? 2 * (size - 1) - i : i)
+                let src = reflectedIndex(i, size: size)
                 if src >= lo && src < hi { a = min(a, p); b = max(b, p + 1) }
             }
             return (a, b)

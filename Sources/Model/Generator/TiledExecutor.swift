@@ -90,7 +90,7 @@ public struct TiledExecutor: Sendable {
     /// Which nodes an evaluation computes (those `target` and `keep` read, not through seeded ones), when each
     /// value is read for the last time, and which concatenations are never made: read only by convolutions, whose
     /// patches are cut from the parts instead (`ConvolutionInput.concatenation`), as the whole-image executor does.
-    private func schedule(target: Int, keep: Set<Int>, seeded: Set<Int>) -> (live: [Bool], lastUse: [Int], fused: Set<Int>) {
+    private func schedule(target: Int, keep: Set<Int>, seeded: Set<Int>) -> (live: [Bool], lastUse: [Int], fused: Set<Int>, reads: [[Int]]) {
         let graph = generator.graph
         let fused = graph.fusedIntoConvolutions.filter {
             if case .concat = graph.nodes[$0].op { return $0 != target && !keep.contains($0) && !seeded.contains($0) }
@@ -103,21 +103,21 @@ public struct TiledExecutor: Sendable {
             for j in graph.nodes[i].inputs { live[j] = true }
         }
         // A node reading a fused concatenation reads its parts.
-        func reads(_ i: Int) -> [Int] { graph.nodes[i].inputs.flatMap { fused.contains($0) ? graph.nodes[$0].inputs : [$0] } }
+        let reads = graph.nodes.map { $0.inputs.flatMap { fused.contains($0) ? graph.nodes[$0].inputs : [$0] } }
         var lastUse = [Int](repeating: -1, count: graph.nodes.count)
         for i in graph.nodes.indices where live[i] && !seeded.contains(i) && !fused.contains(i) {
-            for j in reads(i) { lastUse[j] = i }
+            for j in reads[i] { lastUse[j] = i }
         }
         lastUse[target] = Int.max
         for k in keep { lastUse[k] = Int.max }
-        return (live, lastUse, fused)
+        return (live, lastUse, fused, reads)
     }
 
     /// The most bytes a tile's evaluation holds at once (the kept parts of planes, plus the patch a node reads and
     /// the part it writes), and its convolutions' multiply-adds.
     func cost(of needed: [Region], target: Int) -> (peakBytes: Int, work: Double) {
         let graph = generator.graph
-        let (live, lastUse, fused) = schedule(target: target, keep: [], seeded: [])
+        let (live, lastUse, fused, reads) = schedule(target: target, keep: [], seeded: [])
         func bytes(_ i: Int, _ r: Region) -> Int { planes[i].c * r.area * MemoryLayout<Float>.size }
         var held = 0, peak = 0, work = 0.0
         for (i, node) in graph.nodes.enumerated() where live[i] && !fused.contains(i) {
@@ -132,8 +132,7 @@ public struct TiledExecutor: Sendable {
             }
             held += bytes(i, needed[i])
             peak = max(peak, held + transient)
-            let read = node.inputs.flatMap { fused.contains($0) ? graph.nodes[$0].inputs : [$0] }
-            for j in read where lastUse[j] == i { held -= bytes(j, needed[j]) }
+            for j in reads[i] where lastUse[j] == i { held -= bytes(j, needed[j]) }
         }
         return (peak, work)
     }
@@ -172,14 +171,13 @@ public struct TiledExecutor: Sendable {
     func evaluate(_ needed: [Region], feed: Feed, target: Int, keep: Set<Int> = [], seeded: [Int: Window] = [:],
                   statistics: [Int: NormStatistics] = [:]) -> [Int: Window] {
         let graph = generator.graph
-        let (live, lastUse, fused) = schedule(target: target, keep: keep, seeded: Set(seeded.keys))
+        let (live, lastUse, fused, reads) = schedule(target: target, keep: keep, seeded: Set(seeded.keys))
         var values = [Window?](repeating: nil, count: graph.nodes.count)
         for (i, w) in seeded { values[i] = w }
         for (i, node) in graph.nodes.enumerated() where live[i] && seeded[i] == nil && !fused.contains(i) {
             let r = needed[i]
             values[i] = Window(tensor: evaluate(i, node, region: r, values, fused: fused, feed: feed, statistics: statistics), region: r)
-            let read = node.inputs.flatMap { fused.contains($0) ? graph.nodes[$0].inputs : [$0] }
-            for j in read where lastUse[j] == i && seeded[j] == nil { values[j] = nil }
+            for j in reads[i] where lastUse[j] == i && seeded[j] == nil { values[j] = nil }
         }
         var result: [Int: Window] = [:]
         for k in keep.union([target]) { result[k] = values[k] }
