@@ -141,7 +141,7 @@ public enum AtomicFile {
             guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
             let stale: Bool
             if let dash = tail.firstIndex(of: "-"), let pid = Int32(tail[..<dash]), pid > 0, tail[tail.index(after: dash)...].count == 6 {
-                stale = kill(pid, 0) != 0 && errno == ESRCH
+                stale = !isRunning(pid)
             } else {
                 let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? now
                 stale = now.timeIntervalSince(modified) > 3600
@@ -150,6 +150,22 @@ public enum AtomicFile {
         }
         return removed
     }
+}
+
+/// Whether `pid` names a process that still runs. A killed writer whose parent has not reaped it yet is a zombie:
+/// `kill(pid, 0)` still finds it, yet it will never finish its file. Containers whose first process reaps nothing
+/// keep such zombies for good, so on Linux their state is read from /proc.
+func isRunning(_ pid: Int32) -> Bool {
+    if kill(pid, 0) != 0 && errno == ESRCH { return false }
+    #if os(Linux)
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return true }
+    // `pid (name) S …`: the state follows the name, which may itself hold spaces and parentheses.
+    let state = stat[close...].dropFirst().drop(while: { $0 == " " }).first
+    return state != "Z" && state != "X"
+    #else
+    return true
+    #endif
 }
 
 /// `write(2)`, out of reach of `AtomicFile.write`'s name inside the enum.

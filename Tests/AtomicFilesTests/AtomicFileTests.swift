@@ -65,6 +65,31 @@ final class AtomicFileTests: XCTestCase {
         XCTAssertEqual(AtomicFile.sweepStale(in: folder.appendingPathComponent("missing")), 0)
     }
 
+    /// A writer killed while its parent has not reaped it (or never will: a container's first process that reaps
+    /// nothing) is a zombie; its temporary file is stale all the same.
+    func testTheSweepTreatsAZombieWriterAsGone() throws {
+        #if !os(Linux)
+        throw XCTSkip("zombies are told apart through /proc")
+        #endif
+        var child: pid_t = 0
+        var argv: [UnsafeMutablePointer<CChar>?] = [strdup("/bin/true"), nil]
+        defer { argv.forEach { free($0) } }
+        XCTAssertEqual(posix_spawn(&child, "/bin/true", nil, nil, &argv, environ), 0)
+        defer { var status: Int32 = 0; waitpid(child, &status, 0) }
+        // Not reaped: it stays a zombie until the waitpid above.
+        var state: Character? = nil
+        for _ in 0..<200 where state != "Z" {
+            usleep(10_000)
+            let stat = (try? String(contentsOfFile: "/proc/\(child)/stat", encoding: .utf8)) ?? ""
+            state = stat.lastIndex(of: ")").flatMap { stat[$0...].dropFirst(2).first }
+        }
+        XCTAssertEqual(state, "Z")
+        let name = ".a.npy.tmp-\(child)-Ab12Cd"
+        try Data("x".utf8).write(to: folder.appendingPathComponent(name))
+        XCTAssertEqual(AtomicFile.sweepStale(in: folder), 1)
+        XCTAssertEqual(try names(), [])
+    }
+
     /// A temporary file is named after its writer, so the sweep can tell whether that writer is still alive.
     func testTemporariesCarryTheWritersPID() throws {
         let url = folder.appendingPathComponent("a.bin")
