@@ -3,6 +3,7 @@
  * with the scalar path's operations in the scalar path's order (separate multiplies and adds, no FMA), so both give
  * the same bits, and so does every CPU. */
 #include "CWinograd.h"
+#include "CISA.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -70,7 +71,7 @@ static void filters_avx512(int alpha, const double *g, const float *weight, long
 void mpx_wino_filters(int alpha, const double *g, const float *weight, long out_channels, long in_channels,
                       long co_begin, long co_end, float *u) {
 #if defined(__x86_64__)
-    if (alpha <= 6 && __builtin_cpu_supports("avx512f")) {
+    if (alpha <= 6 && mpx_isa() >= MPX_ISA_AVX512) {
         filters_avx512(alpha, g, weight, out_channels, in_channels, co_begin, co_end, u);
         return;
     }
