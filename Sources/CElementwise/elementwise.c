@@ -3,7 +3,11 @@
 
 /* No fused multiply-adds: the same IEEE operations in the same order as the Swift these loops replaced, so every
  * result (and every model trained with them) keeps its bits, on every path. */
+#if defined(__clang__)
 #pragma clang fp contract(off)
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 /* Each loop is an always-inline body compiled three times, for AVX-512, AVX2 and baseline x86-64, and a dispatcher
  * that takes the variant mpx_isa() allows (not target_clones: that picks by CPU alone, and MONOPIX_ISA and the tests
