@@ -5,7 +5,8 @@ APT_PKGS   := pkg-config libncursesw5-dev libopenblas-dev libpng-dev libsixel-de
 BIN        := .build/release/monopix
 
 .PHONY: all deps build test studio bench clean fixtures kill-test kill-test-short storm-test storm-test-short \
-        fuzz fuzz-short fuzz-build check-sanitizers check-asan check-ubsan check-tsan reliability-short
+        fuzz fuzz-short fuzz-build check-sanitizers check-asan check-ubsan check-tsan reliability-short \
+        test-isa check-aarch64
 
 all: build
 
@@ -74,6 +75,26 @@ fuzz: fuzz-build
 
 fuzz-short: fuzz-build
 	scripts/fuzz.sh run $(FUZZ_SHORT_SECONDS)
+
+# The kernel tests with the process started at each narrower ISA level (MONOPIX_ISA): KernelsTests also run every
+# level in one process (forEachISA), this checks the environment switch and the rest of the suite's kernels.
+ISA_FILTER ?= KernelsTests|TrainingTests
+
+test-isa: deps
+	$(SWIFT) build $(TESTFLAGS) --product monopix
+	for isa in avx2 baseline; do MONOPIX_ISA=$$isa $(SWIFT) test $(TESTFLAGS) --disable-swift-testing --filter '$(ISA_FILTER)' || exit 1; done
+
+# The kernel C targets compiled for aarch64 (compile only: every intrinsic path has a portable fallback), with
+# `apt-get install gcc-aarch64-linux-gnu`. CImageCodecs is left out: it has no intrinsics, and it needs the arm64
+# libpng/libjpeg headers (libpng-dev:arm64, libjpeg62-turbo-dev:arm64).
+AARCH64_CC ?= aarch64-linux-gnu-gcc
+AARCH64_TARGETS := CISA CGemm CWinograd CElementwise
+
+check-aarch64:
+	@for t in $(AARCH64_TARGETS); do for f in $$(find Sources/$$t -name '*.c'); do \
+	  echo "$(AARCH64_CC) $$f"; \
+	  $(AARCH64_CC) -O2 -Wall -Werror -c -I Sources/$$t/include -I Sources/CISA/include $$f -o /dev/null || exit 1; \
+	done; done
 
 # The suite under each sanitizer, each in its own scratch folder (optimized, like `make test`). ThreadSanitizer
 # runs the tests that exercise threads: the parallel kernels, the engine's caches and renderer, the studio.

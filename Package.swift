@@ -24,15 +24,18 @@ let package = Package(
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
 
+        // The instruction-set level every C kernel dispatches to: the CPU's, capped by MONOPIX_ISA=avx512|avx2|baseline
+        // (or by the tests), so that one machine runs every path.
+        .target(name: "CISA"),
         // The Winograd data transforms: 16-lane AVX-512 or 8-lane AVX2/FMA where the CPU has them, 4-lane vectors
         // elsewhere (one binary, chosen at run time).
-        .target(name: "CWinograd"),
-        // AVX-512 f32 and bf16 GEMMs (OpenBLAS runs its AVX2 kernels here: OPENBLAS_CORETYPE=Haswell), dispatched at
-        // run time in one binary; GEMM.swift falls back to cblas where the CPU lacks the instructions.
-        .target(name: "CGemm"),
-        // The element passes (tanh, pools, the upsample's loops) as C loops cloned for AVX-512 / AVX2 / baseline.
-        .target(name: "CElementwise"),
-        .target(name: "Kernels", dependencies: ["CBLAS", "CWinograd", "CGemm", "CElementwise"], swiftSettings: fast),
+        .target(name: "CWinograd", dependencies: ["CISA"]),
+        // AVX-512 f32 and bf16 and AVX2 f32 GEMMs (OpenBLAS runs its AVX2 kernels here: OPENBLAS_CORETYPE=Haswell),
+        // dispatched at run time in one binary; GEMM.swift falls back to cblas at baseline and off x86-64.
+        .target(name: "CGemm", dependencies: ["CISA"]),
+        // The element passes (tanh, pools, the upsample's loops) as C loops compiled for AVX-512 / AVX2 / baseline.
+        .target(name: "CElementwise", dependencies: ["CISA"]),
+        .target(name: "Kernels", dependencies: ["CBLAS", "CISA", "CWinograd", "CGemm", "CElementwise"], swiftSettings: fast),
         // The setjmp frames libpng/libjpeg need for their longjmp errors; everything else is Swift (ImageIO).
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
         // Temp file, fsync, rename: every file the project writes, so a kill never leaves part of one.

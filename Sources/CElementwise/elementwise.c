@@ -1,16 +1,35 @@
 #include "CElementwise.h"
+#include "CISA.h"
 
 /* No fused multiply-adds: the same IEEE operations in the same order as the Swift these loops replaced, so every
- * result (and every model trained with them) keeps its bits. */
+ * result (and every model trained with them) keeps its bits, on every path. */
+#if defined(__clang__)
 #pragma clang fp contract(off)
-
-#if defined(__x86_64__) && defined(__linux__)
-#define CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#else
-#define CLONES
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
 #endif
 
-CLONES void mpx_tanh(const float *src, float *dst, long count) {
+/* Each loop is an always-inline body compiled three times, for AVX-512, AVX2 and baseline x86-64, and a dispatcher
+ * that takes the variant mpx_isa() allows (not target_clones: that picks by CPU alone, and MONOPIX_ISA and the tests
+ * must be able to force the narrower ones). Off x86-64 the body is the function. */
+#define BODY static inline __attribute__((always_inline))
+#if defined(__x86_64__)
+#define DISPATCH(name, params, args)                                                                                \
+    __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq"))) static void name##_avx512 params { name##_body args; } \
+    __attribute__((target("avx2"))) static void name##_avx2 params { name##_body args; }                          \
+    static void name##_baseline params { name##_body args; }                                                      \
+    void name params {                                                                                              \
+        switch (mpx_isa()) {                                                                                        \
+        case MPX_ISA_AVX512: name##_avx512 args; return;                                                            \
+        case MPX_ISA_AVX2: name##_avx2 args; return;                                                                \
+        default: name##_baseline args; return;                                                                      \
+        }                                                                                                           \
+    }
+#else
+#define DISPATCH(name, params, args) void name params { name##_body args; }
+#endif
+
+BODY void mpx_tanh_body(const float *src, float *dst, long count) {
     for (long i = 0; i < count; i++) {
         float v = src[i];
         float x = v < -7.90531110763549805f ? -7.90531110763549805f : v;
@@ -32,6 +51,8 @@ CLONES void mpx_tanh(const float *src, float *dst, long count) {
     }
 }
 
+DISPATCH(mpx_tanh, (const float *src, float *dst, long count), (src, dst, count))
+
 /* Swift.max(x, y) is `y >= x ? y : x`: kept, so that NaN handling is what it was. */
 static inline float max2(float x, float y) { return y >= x ? y : x; }
 
@@ -48,11 +69,13 @@ static inline __attribute__((always_inline)) void pool2(const float *src, long h
     }
 }
 
-CLONES void mpx_max_pool2(const float *src, long h, long w, float *dst) { pool2(src, h, w, dst, 0); }
+BODY void mpx_max_pool2_body(const float *src, long h, long w, float *dst) { pool2(src, h, w, dst, 0); }
+DISPATCH(mpx_max_pool2, (const float *src, long h, long w, float *dst), (src, h, w, dst))
 
-CLONES void mpx_average_pool2(const float *src, long h, long w, float *dst) { pool2(src, h, w, dst, 1); }
+BODY void mpx_average_pool2_body(const float *src, long h, long w, float *dst) { pool2(src, h, w, dst, 1); }
+DISPATCH(mpx_average_pool2, (const float *src, long h, long w, float *dst), (src, h, w, dst))
 
-CLONES void mpx_upsample2_pairs(const float *r, long pairs, float *out) {
+BODY void mpx_upsample2_pairs_body(const float *r, long pairs, float *out) {
     for (long p = 0; p < pairs; p++) {
         float a = r[p], b = r[p + 1];
         out[2 * p] = 0.75f * a + 0.25f * b;
@@ -60,6 +83,10 @@ CLONES void mpx_upsample2_pairs(const float *r, long pairs, float *out) {
     }
 }
 
-CLONES void mpx_blend_rows(const float *a, const float *b, float h0, float h1, float *out, long count) {
+DISPATCH(mpx_upsample2_pairs, (const float *r, long pairs, float *out), (r, pairs, out))
+
+BODY void mpx_blend_rows_body(const float *a, const float *b, float h0, float h1, float *out, long count) {
     for (long i = 0; i < count; i++) out[i] = h0 * a[i] + h1 * b[i];
 }
+DISPATCH(mpx_blend_rows, (const float *a, const float *b, float h0, float h1, float *out, long count),
+         (a, b, h0, h1, out, count))

@@ -1,6 +1,8 @@
 /*
- * AVX-512 GEMM in the Goto/BLIS shape: op(B) is packed into panels of NR columns (K-major, zero-padded), op(A)
- * into panels of MR rows, and an MR x NR register tile accumulates a whole KC slice before C is touched.
+ * AVX-512 and AVX2 GEMMs in the Goto/BLIS shape: op(B) is packed into panels of NR columns (K-major, zero-padded),
+ * op(A) into panels of MR rows, and an MR x NR register tile accumulates a whole KC slice before C is touched. One
+ * blocking loop (gemm_f32) serves both f32 paths, given the path's NR, B packer and micro-kernels; MR, KC, MC and NC
+ * are the same on both, so a packed A (mpx_gemm_pack_a) is valid whichever path (MONOPIX_ISA, CISA.h) runs it.
  *
  * Blocking (Zen 5: 48 KB L1d, 1 MB L2 per core): one B micro-panel (KC x NR floats, 32 KB at KC = 256) stays in
  * L1 while the micro-kernel walks every A micro-panel of the MC x KC block (up to 288 KB), which stays in L2 beside
@@ -14,10 +16,16 @@
  * one sequential chain's (and OpenBLAS's), which matters after the F(4x4) Winograd output transform amplifies it.
  * Two chains also keep >= 8 independent accumulators (4-cycle FMA latency, two pipes) in every edge tile.
  *
- * Everything here is compiled for AVX-512 through function attributes only (one binary for every x86-64 CPU);
- * the entry points check the CPU once and return 0 where it lacks the instructions.
+ * The AVX2 micro-kernel (Haswell, Zen 1-3: 16 ymm registers) is the classic 6 x 16 tile in one chain: 12 accumulators,
+ * two B loads and six broadcasts per twelve FMAs; a second chain would need 24 registers. Its sums are in OpenBLAS's
+ * order and rounding, which is what an AVX2 machine ran before.
+ *
+ * Everything here is compiled for AVX-512 or AVX2 through function attributes only (one binary for every x86-64 CPU);
+ * the entry points ask CISA for the level and return 0 where no kernel may run (baseline, other architectures), so
+ * the caller falls back to cblas_sgemm.
  */
 #include "CGemm.h"
+#include "CISA.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,25 +47,13 @@
 #endif
 
 #define ATTR __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
+#define ATTR_AVX2 __attribute__((target("avx2,fma")))
 #define ATTR_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,fma")))
 #define INLINE static inline __attribute__((always_inline))
 
-static int cpu_avx512 = -1, cpu_bf16 = -1;
-
-static void detect(void) {
-    if (cpu_avx512 >= 0) return;
-    __builtin_cpu_init();
-    int f = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-            __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq");
-    int b = f && __builtin_cpu_supports("avx512bf16");
-    cpu_bf16 = b;
-    cpu_avx512 = f;
-}
-
-int mpx_gemm_native_available(void) { detect(); return cpu_avx512; }
-int mpx_gemm_bf16_available(void) { detect(); return cpu_bf16; }
+int mpx_gemm_native_available(void) { return mpx_isa() >= MPX_ISA_AVX2; }
+int mpx_gemm_bf16_available(void) { return mpx_isa_bf16(); }
 int mpx_gemm_mr(void) { return MR; }
-int mpx_gemm_nr(void) { return NR; }
 
 /* Per-thread packing buffers, grown on demand and kept: our callers run the GEMM on a few long-lived workers. */
 static _Thread_local void *tl_a, *tl_b;
@@ -89,20 +85,19 @@ INLINE __mmask16 lane_mask(long count) {
 
 /* ---------------------------------------------------------------- f32 ---------------------------------------- */
 
-/* A panel: ap[k * MR + i] = op(A)(i0 + i, k0 + k) for i < mr (rows past mr are zeros). */
-ATTR static void pack_a_f32(int trans, const float *a, long lda, long i0, long mr, long k0, long kc, float *ap) {
+/* A panel: ap[k * MR + i] = op(A)(i0 + i, k0 + k) for i < mr (rows past mr are zeros). Plain C, shared by both
+ * paths (it makes the one packed layout); A is packed once per MC x KC block and reused for every column panel,
+ * so this costs 1/N of the products. */
+static void pack_a_f32(int trans, const float *a, long lda, long i0, long mr, long k0, long kc, float *ap) {
     if (trans) {
         /* op(A)(i, k) = a[k * lda + i]: the MR values of a k step are contiguous. */
-        __mmask16 m0 = lane_mask(mr);
         for (long k = 0; k < kc; k++) {
             const float *src = a + (k0 + k) * lda + i0;
-            __m512 v = _mm512_maskz_loadu_ps(m0, src);
-            _mm512_mask_storeu_ps(ap + k * MR, (__mmask16)((1u << MR) - 1), v);
+            for (long i = 0; i < MR; i++) ap[k * MR + i] = i < mr ? src[i] : 0;
         }
         return;
     }
-    /* Rows are contiguous in k: a strided scalar copy, which costs 1/N of the products (A is packed once per
-     * MC x KC block and reused for every column panel). */
+    /* Rows are contiguous in k: a strided copy. */
     long i = 0;
     for (; i < mr; i++) {
         const float *src = a + (i0 + i) * lda + k0;
@@ -117,20 +112,25 @@ ATTR static void pack_a_f32(int trans, const float *a, long lda, long i0, long m
     for (; i < MR; i++) for (long k = 0; k < kc; k++) ap[k * MR + i] = 0;
 }
 
+/* B panel of `width` columns from a transposed B, op(B)(k, j) = b[j * ldb + k]: bp[k * width + j], zeros past nr. */
+static void pack_b_f32_transposed(long width, const float *b, long ldb, long k0, long kc, long j0, long nr, float *bp) {
+    /* Column by column: each reads one contiguous row of b (a k-inner loop over `width` rows at once misses a line
+     * per value); the panel being written is KC x width floats, in L1. */
+    for (long j = 0; j < width; j++) {
+        const float *src = b + (j0 + j) * ldb + k0;
+        if (j < nr) for (long k = 0; k < kc; k++) bp[k * width + j] = src[k];
+        else for (long k = 0; k < kc; k++) bp[k * width + j] = 0;
+    }
+}
+
 /* B panel: bp[k * NR + j] = op(B)(k0 + k, j0 + j) for j < nr, zeros past nr. */
 ATTR static void pack_b_f32(int trans, const float *b, long ldb, long k0, long kc, long j0, long nr, float *bp) {
-    if (!trans) {
-        __mmask16 m0 = lane_mask(nr), m1 = lane_mask(nr - 16);
-        for (long k = 0; k < kc; k++) {
-            const float *src = b + (k0 + k) * ldb + j0;
-            _mm512_store_ps(bp + k * NR, _mm512_maskz_loadu_ps(m0, src));
-            _mm512_store_ps(bp + k * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
-        }
-        return;
-    }
-    /* op(B)(k, j) = b[j * ldb + k]. */
+    if (trans) { pack_b_f32_transposed(NR, b, ldb, k0, kc, j0, nr, bp); return; }
+    __mmask16 m0 = lane_mask(nr), m1 = lane_mask(nr - 16);
     for (long k = 0; k < kc; k++) {
-        for (long j = 0; j < NR; j++) bp[k * NR + j] = j < nr ? b[(j0 + j) * ldb + k0 + k] : 0;
+        const float *src = b + (k0 + k) * ldb + j0;
+        _mm512_store_ps(bp + k * NR, _mm512_maskz_loadu_ps(m0, src));
+        _mm512_store_ps(bp + k * NR + 16, _mm512_maskz_loadu_ps(m1, src + 16));
     }
 }
 
@@ -187,24 +187,111 @@ INLINE ATTR void kernel_f32(const int R, long kc, const float *restrict ap, cons
     STORE_TILE(acc);
 }
 
+/* ---- AVX2: NR2 = 16 columns, two ymm per B row ---- */
+#define NR2 16
+
+/* The first `count` of 8 lanes, as vmaskmovps masks. */
+INLINE ATTR_AVX2 __m256i lane_mask8(long count) {
+    long n = count < 0 ? 0 : count > 8 ? 8 : count;
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+ATTR_AVX2 static void pack_b_f32_avx2(int trans, const float *b, long ldb, long k0, long kc, long j0, long nr, float *bp) {
+    if (trans) { pack_b_f32_transposed(NR2, b, ldb, k0, kc, j0, nr, bp); return; }
+    __m256i m0 = lane_mask8(nr), m1 = lane_mask8(nr - 8);
+    for (long k = 0; k < kc; k++) {
+        const float *src = b + (k0 + k) * ldb + j0;
+        _mm256_store_ps(bp + k * NR2, _mm256_maskload_ps(src, m0));
+        _mm256_store_ps(bp + k * NR2 + 8, _mm256_maskload_ps(src + 8, m1));
+    }
+}
+
+INLINE ATTR_AVX2 void kernel_f32_avx2(const int R, long kc, const float *restrict ap, const float *restrict bp, float *c,
+                                      long ldc, long nr, float alpha, float beta) {
+    __m256 acc[MR][2];
+    for (int i = 0; i < R; i++) { acc[i][0] = _mm256_setzero_ps(); acc[i][1] = _mm256_setzero_ps(); }
+    for (long k = 0; k < kc; k++) {
+        __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+        for (int i = 0; i < R; i++) {
+            __m256 ai = _mm256_broadcast_ss(ap + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+        ap += MR;
+        bp += NR2;
+    }
+    /* C tile = alpha * acc + beta * C as STORE_TILE does; full tiles skip the masks. */
+    __m256i m0 = lane_mask8(nr), m1 = lane_mask8(nr - 8);
+    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    for (int i = 0; i < R; i++) {
+        float *ci = c + i * ldc;
+        __m256 r0 = _mm256_mul_ps(acc[i][0], va), r1 = _mm256_mul_ps(acc[i][1], va);
+        if (nr == NR2) {
+            if (beta != 0) {
+                r0 = _mm256_fmadd_ps(_mm256_loadu_ps(ci), vb, r0);
+                r1 = _mm256_fmadd_ps(_mm256_loadu_ps(ci + 8), vb, r1);
+            }
+            _mm256_storeu_ps(ci, r0);
+            _mm256_storeu_ps(ci + 8, r1);
+        } else {
+            if (beta != 0) {
+                r0 = _mm256_fmadd_ps(_mm256_maskload_ps(ci, m0), vb, r0);
+                r1 = _mm256_fmadd_ps(_mm256_maskload_ps(ci + 8, m1), vb, r1);
+            }
+            _mm256_maskstore_ps(ci, m0, r0);
+            _mm256_maskstore_ps(ci + 8, m1, r1);
+        }
+    }
+}
+
+/* One function per row count R (the loops over R unroll into straight code), for each path. */
 #define KERNEL_F32(R)                                                                                               \
     ATTR static void kernel_f32_##R(long kc, const float *ap, const float *bp, float *c, long ldc, long nr,          \
                                     float alpha, float beta) {                                                      \
         kernel_f32(R, kc, ap, bp, c, ldc, nr, alpha, beta);                                                         \
+    }                                                                                                               \
+    ATTR_AVX2 static void kernel_f32_avx2_##R(long kc, const float *ap, const float *bp, float *c, long ldc, long nr, \
+                                              float alpha, float beta) {                                            \
+        kernel_f32_avx2(R, kc, ap, bp, c, ldc, nr, alpha, beta);                                                    \
     }
 KERNEL_F32(1) KERNEL_F32(2) KERNEL_F32(3) KERNEL_F32(4) KERNEL_F32(5) KERNEL_F32(6)
 
 typedef void (*kernel_f32_fn)(long, const float *, const float *, float *, long, long, float, float);
-static const kernel_f32_fn kernels_f32[MR + 1] = {
-    0, kernel_f32_1, kernel_f32_2, kernel_f32_3, kernel_f32_4, kernel_f32_5, kernel_f32_6,
+typedef void (*pack_b_f32_fn)(int, const float *, long, long, long, long, long, float *);
+
+/* What the blocking loop needs of a path: its panel width, B packer and micro-kernel per row count. */
+typedef struct {
+    long nr;
+    pack_b_f32_fn pack_b;
+    kernel_f32_fn kernels[MR + 1];
+} f32_path;
+
+static const f32_path path_avx512 = {
+    NR, pack_b_f32, {0, kernel_f32_1, kernel_f32_2, kernel_f32_3, kernel_f32_4, kernel_f32_5, kernel_f32_6},
+};
+static const f32_path path_avx2 = {
+    NR2, pack_b_f32_avx2,
+    {0, kernel_f32_avx2_1, kernel_f32_avx2_2, kernel_f32_avx2_3, kernel_f32_avx2_4, kernel_f32_avx2_5, kernel_f32_avx2_6},
 };
 
+/* The f32 path for the level now, or NULL (baseline: cblas). */
+static const f32_path *f32_path_now(void) {
+    int isa = mpx_isa();
+    return isa >= MPX_ISA_AVX512 ? &path_avx512 : isa == MPX_ISA_AVX2 ? &path_avx2 : NULL;
+}
+
+int mpx_gemm_nr(void) {
+    const f32_path *p = f32_path_now();
+    return p ? (int)p->nr : 0;
+}
+
 /* `packed`, when not NULL, is op(A) as mpx_gemm_pack_a laid it out (then `a` is not read). */
-ATTR static void gemm_f32(int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda,
-                          const float *packed, const float *b, long ldb, float beta, float *c, long ldc) {
+static void gemm_f32(const f32_path *path, int ta, int tb, long m, long n, long k, float alpha, const float *a, long lda,
+                     const float *packed, const float *b, long ldb, float beta, float *c, long ldc) {
+    const long pnr = path->nr;
     long mpad = (m + MR - 1) / MR * MR;
     long mstep = m_step(m), ncap = min_l(n, NC), kcap = min_l(k, KC), mcap = min_l(m, mstep);
-    float *bbuf = buffer(&tl_b, &tl_b_size, sizeof(float) * (size_t)kcap * (size_t)((ncap + NR - 1) / NR * NR));
+    float *bbuf = buffer(&tl_b, &tl_b_size, sizeof(float) * (size_t)kcap * (size_t)((ncap + pnr - 1) / pnr * pnr));
     float *abuf = buffer(&tl_a, &tl_a_size, sizeof(float) * (size_t)kcap * (size_t)((mcap + MR - 1) / MR * MR));
     if (!abuf || !bbuf) abort();
     for (long jc = 0; jc < n; jc += NC) {
@@ -212,27 +299,26 @@ ATTR static void gemm_f32(int ta, int tb, long m, long n, long k, float alpha, c
         for (long pc = 0; pc < k; pc += KC) {
             long kc = min_l(KC, k - pc);
             float bet = pc == 0 ? beta : 1;
-            for (long jr = 0; jr < nc; jr += NR)
-                pack_b_f32(tb, b, ldb, pc, kc, jc + jr, min_l(NR, nc - jr), bbuf + jr * kc);
+            for (long jr = 0; jr < nc; jr += pnr)
+                path->pack_b(tb, b, ldb, pc, kc, jc + jr, min_l(pnr, nc - jr), bbuf + jr * kc);
             for (long ic = 0; ic < m; ic += mstep) {
                 long mc = min_l(mstep, m - ic);
                 const float *ablock = abuf;
                 if (packed) ablock = packed + pc * mpad + ic * kc;
                 else for (long ir = 0; ir < mc; ir += MR)
                     pack_a_f32(ta, a, lda, ic + ir, min_l(MR, mc - ir), pc, kc, abuf + ir * kc);
-                for (long jr = 0; jr < nc; jr += NR) {
-                    long nr = min_l(NR, nc - jr);
+                for (long jr = 0; jr < nc; jr += pnr) {
+                    long nr = min_l(pnr, nc - jr);
                     const float *bp = bbuf + jr * kc;
                     for (long ir = 0; ir < mc; ir += MR) {
                         long mr = min_l(MR, mc - ir);
-                        kernels_f32[mr](kc, ablock + ir * kc, bp, c + (ic + ir) * ldc + jc + jr, ldc, nr, alpha, bet);
+                        path->kernels[mr](kc, ablock + ir * kc, bp, c + (ic + ir) * ldc + jc + jr, ldc, nr, alpha, bet);
                     }
                 }
             }
         }
     }
 }
-
 /* ---------------------------------------------------------------- bf16 --------------------------------------- */
 
 /* Both operands hold pairs of consecutive k per 32-bit lane (k even in the low half), as vdpbf16ps multiplies them:
@@ -413,17 +499,16 @@ static int degenerate(long m, long n, long k, float beta, float *c, long ldc) {
 
 int mpx_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
               const float *b, long ldb, float beta, float *c, long ldc) {
-    detect();
-    if (!cpu_avx512) return 0;
+    const f32_path *path = f32_path_now();
+    if (!path) return 0;
     if (degenerate(m, n, k, beta, c, ldc)) return 1;
-    gemm_f32(trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, beta, c, ldc);
+    gemm_f32(path, trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, beta, c, ldc);
     return 1;
 }
 
 int mpx_sgemm_bf16(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
                    const float *b, long ldb, float beta, float *c, long ldc) {
-    detect();
-    if (!cpu_bf16) return 0;
+    if (!mpx_isa_bf16()) return 0;
     if (degenerate(m, n, k, beta, c, ldc)) return 1;
     gemm_bf16(trans_a, trans_b, m, n, k, alpha, a, lda, NULL, b, ldb, beta, c, ldc);
     return 1;
@@ -438,8 +523,7 @@ long mpx_gemm_packed_a_size(int bf16, long m, long k) {
 }
 
 int mpx_gemm_pack_a(int bf16, int trans_a, long m, long k, const float *a, long lda, void *packed) {
-    detect();
-    if (bf16 ? !cpu_bf16 : !cpu_avx512) return 0;
+    if (bf16 ? !mpx_isa_bf16() : !f32_path_now()) return 0;
     if (m <= 0 || k <= 0) return 1;
     long mpad = (m + MR - 1) / MR * MR;
     if (bf16) {
@@ -460,11 +544,11 @@ int mpx_gemm_pack_a(int bf16, int trans_a, long m, long k, const float *a, long 
 
 int mpx_sgemm_packed(int bf16, const void *packed_a, int trans_b, long m, long n, long k, float alpha,
                      const float *b, long ldb, float beta, float *c, long ldc) {
-    detect();
-    if (bf16 ? !cpu_bf16 : !cpu_avx512) return 0;
+    const f32_path *path = f32_path_now();
+    if (bf16 ? !mpx_isa_bf16() : !path) return 0;
     if (degenerate(m, n, k, beta, c, ldc)) return 1;
     if (bf16) gemm_bf16(0, trans_b, m, n, k, alpha, NULL, 0, packed_a, b, ldb, beta, c, ldc);
-    else gemm_f32(0, trans_b, m, n, k, alpha, NULL, 0, packed_a, b, ldb, beta, c, ldc);
+    else gemm_f32(path, 0, trans_b, m, n, k, alpha, NULL, 0, packed_a, b, ldb, beta, c, ldc);
     return 1;
 }
 

@@ -3,6 +3,13 @@
  * with the scalar path's operations in the scalar path's order (separate multiplies and adds, no FMA), so both give
  * the same bits, and so does every CPU. */
 #include "CWinograd.h"
+#include "CISA.h"
+
+/* GCC has no block-scope form of filters_scalar's no-contraction pragma: the whole file (the AVX-512 path's
+ * intrinsics are unaffected). */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC optimize("fp-contract=off")
+#endif
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -11,7 +18,9 @@
 /* Output channels [co_begin, co_end), input channels from ci_begin. */
 static void filters_scalar(int alpha, const double *g, const float *weight, long out_channels, long in_channels,
                            long co_begin, long co_end, long ci_begin, float *u) {
+#if defined(__clang__)
 #pragma clang fp contract(off)
+#endif
     const long plane = out_channels * in_channels;
     double t[6 * 3];
     for (long co = co_begin; co < co_end; co++) {
@@ -70,7 +79,7 @@ static void filters_avx512(int alpha, const double *g, const float *weight, long
 void mpx_wino_filters(int alpha, const double *g, const float *weight, long out_channels, long in_channels,
                       long co_begin, long co_end, float *u) {
 #if defined(__x86_64__)
-    if (alpha <= 6 && __builtin_cpu_supports("avx512f")) {
+    if (alpha <= 6 && mpx_isa() >= MPX_ISA_AVX512) {
         filters_avx512(alpha, g, weight, out_channels, in_channels, co_begin, co_end, u);
         return;
     }

@@ -24,6 +24,7 @@
  * shuffles are the phase split (a small transpose per group of lanes) and its inverse on the output rows.
  */
 #include "CWinograd.h"
+#include "CISA.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,23 +105,18 @@ typedef int v16i __attribute__((vector_size(64), aligned(4)));
 #define HAVE_WIDE 0
 #endif
 
-/* The widest kernels the CPU runs: 16, 8 or 4 lanes. */
-static int supported_lanes(void) {
-    static int lanes = 0;
-    if (lanes == 0) {
-        int l = 4;
+/* The widest kernels the ISA level (CISA: the CPU's, capped by MONOPIX_ISA) allows: 16, 8 or 4 lanes. */
+static int isa_lanes(void) {
 #if HAVE_WIDE
-        __builtin_cpu_init();
-        if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) l = 8;
-        if (l == 8 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-            __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512bw")) l = 16;
+    int isa = mpx_isa();
+    return isa >= MPX_ISA_AVX512 ? 16 : isa == MPX_ISA_AVX2 ? 8 : 4;
+#else
+    return 4;
 #endif
-        lanes = l;
-    }
-    return lanes;
 }
 
-/* 0: no cap yet; read from MONOPIX_WINO_LANES on first use, so that one binary can be benchmarked at each width. */
+/* 0: no cap yet; read from MONOPIX_WINO_LANES on first use, so that one binary can be benchmarked at each width.
+ * A finer cap than MONOPIX_ISA's (it leaves the GEMMs alone); the narrower of the two applies. */
 static int lanes_cap = 0;
 
 int mpx_wino_lanes(void) {
@@ -129,7 +125,7 @@ int mpx_wino_lanes(void) {
         int cap = e ? atoi(e) : 16;
         lanes_cap = cap >= 16 ? 16 : cap >= 8 ? 8 : 4;
     }
-    int s = supported_lanes();
+    int s = isa_lanes();
     return s < lanes_cap ? s : lanes_cap;
 }
 

@@ -11,20 +11,21 @@ public enum Precision: String, Sendable, CaseIterable, CustomStringConvertible {
 }
 
 /// Which library multiplies: OpenBLAS (held to its AVX2 kernels on Zen 4/5 by `OPENBLAS_CORETYPE=Haswell`) or our
-/// AVX-512 kernels (CGemm).
+/// AVX-512 / AVX2 kernels (CGemm), whichever `ISA.current` allows.
 public enum GEMMBackend: String, Sendable, CaseIterable {
     case openblas, native
 }
 
 /// Single-precision matrix multiply: the one door to matrix products for the convolutions and the training backward pass.
 public enum GEMM {
-    /// Whether CGemm's AVX-512 f32 kernels can run on this CPU.
-    public static let nativeAvailable = mpx_gemm_native_available() != 0
-    /// Whether CGemm's bf16 kernels (AVX512_BF16) can run on this CPU.
-    public static let bf16Available = mpx_gemm_bf16_available() != 0
+    /// Whether CGemm's f32 kernels (AVX-512 or AVX2+FMA) can run at the ISA level now (`ISA.current`).
+    public static var nativeAvailable: Bool { mpx_gemm_native_available() != 0 }
+    /// Whether CGemm's bf16 kernels (AVX512_BF16) can run at the ISA level now.
+    public static var bf16Available: Bool { mpx_gemm_bf16_available() != 0 }
 
-    /// The backend for every later call: native where the CPU has AVX-512, else OpenBLAS; `MONOPIX_GEMM=openblas|native`
-    /// chooses (for measuring; native still falls back to OpenBLAS on a CPU without AVX-512).
+    /// The backend for every later call: native where the CPU has AVX2+FMA or AVX-512, else OpenBLAS;
+    /// `MONOPIX_GEMM=openblas|native` chooses (for measuring; native still falls back to OpenBLAS at baseline). The
+    /// choice stays native when `ISA.current` is lowered to baseline later: each call checks `nativeAvailable`.
     nonisolated(unsafe) public static var backend: GEMMBackend = {
         if let s = ProcessInfo.processInfo.environment["MONOPIX_GEMM"], let b = GEMMBackend(rawValue: s.lowercased()) { return b }
         return nativeAvailable ? .native : .openblas
@@ -60,7 +61,7 @@ public enum GEMM {
     }
 
     /// `C = op(B)`-free form for a constant left operand: `C = A * B + beta * C` with `A` packed once (`PackedMatrix`),
-    /// `B` row-major `a.columns x n`. OpenBLAS (or a CPU without AVX-512) multiplies the plain matrix instead.
+    /// `B` row-major `a.columns x n`. OpenBLAS (or the baseline ISA) multiplies the plain matrix instead.
     public static func multiply(_ a: PackedMatrix, n: Int, b: UnsafePointer<Float>, ldb: Int,
                                 beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int, precision: Precision = .f32) {
         let m = a.rows, k = a.columns
@@ -83,7 +84,7 @@ public enum GEMM {
     /// `ThreadPolicy.blasThreads` count when the product is big enough to pay for waking the workers.
     private static func splitColumns(_ n: Int, work: Int, _ body: (Int, Int) -> Void) {
         let threads = ThreadPolicy.blasThreadCount
-        let nr = Int(mpx_gemm_nr())
+        let nr = max(1, Int(mpx_gemm_nr()))
         let panels = (n + nr - 1) / nr
         guard threads > 1 && work >= nativeSplitWork && panels >= 2 else { body(0, n); return }
         ThreadPolicy.split(min(threads, panels)) { index, count in
@@ -110,10 +111,11 @@ extension GEMM {
     /// load time. OpenBLAS 0.3.21 takes AMD's AVX-512 CPUs (Zen 4/5) for Haswell (AVX2).
     public static var coreName: String { openblas_get_corename().map { String(cString: $0) } ?? "unknown" }
 
-    /// What runs the f32 and bf16 products now, for reports ("native AVX-512", "openblas Haswell", ...).
+    /// What runs the f32 and bf16 products now, for reports ("native avx512 bf16", "native avx2 f32",
+    /// "openblas Haswell f32", ...): the ISA level is `MONOPIX_ISA`'s spelling.
     public static func describe(_ precision: Precision) -> String {
         guard backend == .native && nativeAvailable else { return "openblas \(coreName) f32" }
-        return precision == .bf16 && bf16Available ? "native AVX-512 bf16" : "native AVX-512 f32"
+        return "native \(ISA.current) " + (precision == .bf16 && bf16Available ? "bf16" : "f32")
     }
 }
 
@@ -144,7 +146,8 @@ public final class PackedMatrix: @unchecked Sendable {
         source.withUnsafeBufferPointer { body($0.baseAddress! + offset) }
     }
 
-    /// The layout for `precision`'s kernel, or nil where that kernel cannot run.
+    /// The layout for `precision`'s kernel, or nil where that kernel cannot run. The f32 layout is the same for the
+    /// AVX-512 and AVX2 kernels, so one packed under either level serves both.
     func packed(_ precision: Precision) -> UnsafeRawPointer? {
         lock.lock(); defer { lock.unlock() }
         if let p = layouts[precision] { return UnsafeRawPointer(p) }

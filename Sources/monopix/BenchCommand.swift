@@ -64,6 +64,7 @@ struct FrameBench: ParsableCommand {
         let generator = try Generator(options: options, stateDict: weights)
         print("MonoPix generator, reference widths (\(Generator.parameterCount(options)) parameters), \(ThreadPolicy.workerCount) threads")
         print("GEMM: \(GEMM.describe(.f32)) for exact frames, \(GEMM.describe(.bf16)) for preview frames (MONOPIX_GEMM=openblas|native)")
+        print("ISA: \(ISA.current) of this CPU's \(ISA.supported) (MONOPIX_ISA=avx512|avx2|baseline), Winograd \(Convolution.winogradLanes) lanes")
         var records: [[String: Any]] = []
         // Each size's input and our two outputs, compared with PyTorch's output on the same weights by --peers.
         var frames: [Int: (image: Tensor, exact: Tensor, preview: Tensor?)] = [:]

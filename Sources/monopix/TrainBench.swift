@@ -48,7 +48,7 @@ struct TrainBench: ParsableCommand {
             Tensor(shape: Shape(n: batchSize, c: 3, h: fineSize, w: fineSize), scalars: (0..<(batchSize * 3 * fineSize * fineSize)).map { _ in 2 * rng.unit() - 1 })
         }
         let batch = TrainingBatch(a: images(), b: images(), input: cfg.string("model") == "cycleCtrl_lowlight" ? images() : nil)
-        print("\(cfg.string("model")) ngf_mult \(ngfMult), \(fineSize)x\(fineSize) crops, batch \(batchSize) (x2 intensities), \(ThreadPolicy.workerCount) threads, OpenBLAS \(GEMM.coreName) kernels")
+        print("\(cfg.string("model")) ngf_mult \(ngfMult), \(fineSize)x\(fineSize) crops, batch \(batchSize) (x2 intensities), \(ThreadPolicy.workerCount) threads, GEMM \(GEMM.describe(.f32)), ISA \(ISA.current) (MONOPIX_ISA)")
         session.step(batch, draws: session.draws(for: batch, seed: 0))
         if profile { TrainingProfiler.enable() }
         var times: [Double] = []
@@ -63,7 +63,8 @@ struct TrainBench: ParsableCommand {
         print(String(format: "monopix  %.3f s/step (min %.3f)  %.2f images/s", median, times[0], ours))
         if profile { print("per op over \(times.count) steps:\n" + TrainingProfiler.report()) }
         var result: [String: Any] = ["model": cfg.string("model"), "fine_size": fineSize, "batch_size": batchSize, "ngf_mult": ngfMult,
-                                     "monopix": ["seconds_per_step": median, "images_per_s": ours, "openblas_core": GEMM.coreName]]
+                                     "monopix": ["seconds_per_step": median, "images_per_s": ours, "openblas_core": GEMM.coreName,
+                                                 "gemm": GEMM.describe(.f32), "isa": ISA.current.description]]
         if torch {
             let p = Process()
             p.executableURL = URL(fileURLWithPath: "/usr/bin/env")

@@ -1,5 +1,5 @@
 import XCTest
-import Kernels
+@testable import Kernels
 
 /// Deterministic pseudo-random values for kernel tests.
 struct TestRandom {
@@ -14,6 +14,7 @@ struct TestRandom {
     mutating func array(_ n: Int) -> [Float] { (0..<n).map { _ in next() } }
 }
 
+/// Every convolution on every ISA path (`forEachISA`) against the six-loop reference.
 final class ConvolutionTests: XCTestCase {
     func check(n: Int = 1, inC: Int, outC: Int, h: Int, w: Int, kernel: Int, stride: Int = 1, padding: Int,
                epilogue: Epilogue = .none, file: StaticString = #filePath, line: UInt = #line) {
@@ -21,10 +22,17 @@ final class ConvolutionTests: XCTestCase {
         let conv = Convolution(outChannels: outC, inChannels: inC, kernel: kernel, stride: stride, padding: padding,
                                weight: rng.array(outC * inC * kernel * kernel), bias: rng.array(outC))
         let x = rng.tensor(Shape(n: n, c: inC, h: h, w: w))
-        let fast = conv(x, epilogue: epilogue)
         let slow = conv.reference(x, epilogue: epilogue)
-        XCTAssertEqual(fast.shape, slow.shape, file: file, line: line)
-        XCTAssertLessThan(fast.maxAbsDifference(slow), 1e-4, "conv \(inC)->\(outC) \(h)x\(w) k\(kernel) s\(stride)", file: file, line: line)
+        // F(4x4) amplifies the products' rounding: WinogradTests' bound for it. The AVX-512 GEMM's two-chain sums stay
+        // under 1e-4 on 40 channels; OpenBLAS's and the AVX2 kernel's one chain reach ~1.1e-4 (the tolerance, not a bug).
+        let winograd4 = conv.resolvedAlgorithm(height: h, width: w) == .winograd4x4
+        let bound: Float = winograd4 ? 1e-6 * Float(inC * 9) + 2e-5 : 1e-4
+        forEachISA(file: file, line: line) { isa in
+            let fast = conv(x, epilogue: epilogue)
+            XCTAssertEqual(fast.shape, slow.shape, file: file, line: line)
+            XCTAssertLessThan(fast.maxAbsDifference(slow), bound, "conv \(inC)->\(outC) \(h)x\(w) k\(kernel) s\(stride) \(isa)",
+                              file: file, line: line)
+        }
     }
 
     func testThreeByThreeOnOddShapes() {

@@ -2,8 +2,9 @@ import XCTest
 import CBLAS
 @testable import Kernels
 
-/// The native (AVX-512) GEMM against OpenBLAS, and the convolutions on it against the six-loop reference. On a CPU
-/// without AVX-512 the native calls fall back to OpenBLAS and these tests compare it with itself.
+/// The native GEMM against OpenBLAS, and the convolutions on it against the six-loop reference, on each ISA path
+/// (`forEachISA`: AVX-512, AVX2, baseline); at baseline the native calls fall back to OpenBLAS and these tests compare
+/// it with itself.
 final class GEMMTests: XCTestCase {
     /// Runs `body` with `backend` forced and the GEMM threads set to `threads`, restoring both afterwards.
     func with<T>(_ backend: GEMMBackend, threads: Int = 1, _ body: () -> T) -> T {
@@ -52,12 +53,20 @@ final class GEMMTests: XCTestCase {
 
     func testNativeIsAvailableOnAVX512() throws {
         let flags = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
+        if flags.contains(" avx2 ") && flags.contains(" fma ") { XCTAssertGreaterThanOrEqual(ISA.supported.rawValue, ISA.avx2.rawValue) }
         guard flags.contains(" avx512f ") else { throw XCTSkip("no AVX-512F on this CPU") }
+        XCTAssertEqual(ISA.supported, .avx512)
+        // Whatever MONOPIX_ISA this run has: the tests may lift the cap.
+        let saved = ISA.current
+        defer { ISA.current = saved }
+        ISA.current = .avx512
         XCTAssertTrue(GEMM.nativeAvailable)
         XCTAssertEqual(GEMM.bf16Available, flags.contains(" avx512_bf16 "))
     }
 
-    func testOddShapesAgainstOpenBLAS() {
+    func testOddShapesAgainstOpenBLAS() { forEachISA { _ in oddShapesAgainstOpenBLAS() } }
+
+    func oddShapesAgainstOpenBLAS() {
         let sizes = [1, 2, 3, 5, 7, 11, 12, 13, 16, 17, 31, 32, 33, 47, 63, 64, 65, 97, 127, 128, 130]
         var rng = SplitMixLite(seed: 5)
         for trial in 0..<160 {
@@ -78,24 +87,56 @@ final class GEMMTests: XCTestCase {
     }
 
     func testEveryRemainderOfTheRegisterTile() {
-        // MR = 12 rows, NR = 32 columns: every row and column remainder, K across the packing block (256).
-        for m in [1, 11, 12, 13, 23, 24, 25] {
-            for n in [1, 15, 16, 17, 31, 32, 33, 63] {
-                let r = compare(Case(m: m, n: n, k: 257))
-                XCTAssertLessThan(r.err, 2e-6 * 17 * r.scale, "\(m)x\(n)x257")
+        // MR = 6 rows, NR = 32 (AVX-512) or 16 (AVX2) columns: every row and column remainder of both tiles and their
+        // multiples, K across the packing block (256).
+        forEachISA { isa in
+            for m in [1, 5, 6, 7, 11, 12, 13, 23, 24, 25] {
+                for n in [1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63] {
+                    let r = compare(Case(m: m, n: n, k: 257))
+                    XCTAssertLessThan(r.err, 2e-6 * 17 * r.scale, "\(m)x\(n)x257 \(isa)")
+                }
             }
         }
     }
 
     func testLargeProduct() {
-        let r = compare(Case(m: 256, n: 4096, k: 576))
-        XCTAssertLessThan(r.err / r.scale, 2e-6, "256x4096x576: \(r.err) of \(r.scale)")
-        // Larger than every cache block (MC, NC, KC) and split over two workers.
-        let s = compare(Case(m: 300, n: 3300, k: 700, beta: 1), threads: 2)
-        XCTAssertLessThan(s.err / s.scale, 2e-6, "300x3300x700: \(s.err) of \(s.scale)")
+        forEachISA { isa in
+            let r = compare(Case(m: 256, n: 4096, k: 576))
+            XCTAssertLessThan(r.err / r.scale, 2e-6, "256x4096x576 \(isa): \(r.err) of \(r.scale)")
+            // Larger than every cache block (MC, NC, KC) and split over two workers, with both operands transposed
+            // (training's backward products).
+            let s = compare(Case(m: 300, n: 3300, k: 700, beta: 1), threads: 2)
+            XCTAssertLessThan(s.err / s.scale, 2e-6, "300x3300x700 \(isa): \(s.err) of \(s.scale)")
+            let t = compare(Case(m: 130, n: 1030, k: 600, ta: true, tb: true, beta: 0.5), threads: 2)
+            XCTAssertLessThan(t.err / t.scale, 2e-6, "130x1030x600 transposed \(isa): \(t.err) of \(t.scale)")
+        }
     }
 
-    func testPackedLeftOperandMatchesThePlainCall() {
+    func testPackedLeftOperandMatchesThePlainCall() { forEachISA { _ in packedLeftOperandMatchesThePlainCall() } }
+
+    /// A matrix packed on one path multiplies on the other: the f32 layout is shared.
+    func testPackedLayoutIsTheSameOnEveryPath() {
+        var rng = TestRandom(state: 10)
+        let (m, n, k) = (13, 40, 300)
+        let storage = rng.array(m * k), b = rng.array(k * n)
+        let packed = PackedMatrix(storage, rows: m, columns: k)
+        var results: [ISA: [Float]] = [:]
+        forEachISA { isa in
+            var fresh = [Float](repeating: 0, count: m * n), reused = fresh
+            with(.native) {
+                GEMM.multiply(PackedMatrix(storage, rows: m, columns: k), n: n, b: b, ldb: n, c: &fresh, ldc: n)
+                GEMM.multiply(packed, n: n, b: b, ldb: n, c: &reused, ldc: n)
+            }
+            XCTAssertEqual(fresh, reused, "\(isa)")
+            results[isa] = reused
+        }
+        // Different kernels, so not the same bits, but the same product.
+        if let wide = results[.avx512], let narrow = results[.avx2] {
+            XCTAssertLessThan(zip(wide, narrow).map { abs($0 - $1) }.max() ?? 0, 2e-6 * Float(k).squareRoot() * 4)
+        }
+    }
+
+    func packedLeftOperandMatchesThePlainCall() {
         var rng = TestRandom(state: 9)
         for (m, n, k) in [(1, 1, 1), (7, 33, 5), (13, 16, 300), (512, 16, 512), (70, 130, 257), (6, 64, 1100)] {
             let storage = rng.array(m * k + 3)   // the matrix at offset 3, as a point of a Winograd filter bank
@@ -123,7 +164,7 @@ final class GEMMTests: XCTestCase {
     }
 
     func testBF16WithinItsRounding() throws {
-        guard GEMM.bf16Available else { throw XCTSkip("no AVX512_BF16 on this CPU") }
+        guard GEMM.bf16Available else { throw XCTSkip("no AVX512_BF16 at this ISA level") }
         for (m, n, k) in [(1, 1, 1), (5, 7, 3), (13, 33, 31), (64, 130, 127), (12, 32, 513), (256, 4096, 576)] {
             for beta: Float in [0, 1] {
                 let r = compare(Case(m: m, n: n, k: k, beta: beta), precision: .bf16)
@@ -143,7 +184,9 @@ final class GEMMTests: XCTestCase {
         XCTAssertEqual(got, want)
     }
 
-    func testConvolutionsOnNativeGEMMAgainstReference() {
+    func testConvolutionsOnNativeGEMMAgainstReference() { forEachISA { _ in convolutionsOnNativeGEMMAgainstReference() } }
+
+    func convolutionsOnNativeGEMMAgainstReference() {
         var rng = TestRandom(state: 77)
         for (inC, outC, h, w, kernel, stride, padding) in [(3, 5, 17, 13, 3, 1, 1), (33, 17, 11, 29, 3, 1, 1), (64, 70, 24, 20, 3, 1, 1),
                                                            (13, 9, 31, 7, 1, 1, 0), (8, 16, 19, 19, 4, 2, 2), (70, 33, 40, 36, 3, 1, 1)] {

@@ -4,7 +4,9 @@ import Kernels
 
 final class LayerTests: XCTestCase {
     /// The rational tanh against libm's over the whole range that matters and beyond (it saturates at ±1).
-    func testTanhMatchesLibm() {
+    func testTanhMatchesLibm() { forEachISA { _ in tanhMatchesLibm() } }
+
+    func tanhMatchesLibm() {
         var worst: Float = 0
         for i in -200_000...200_000 {
             let v = Float(i) * 1e-4
@@ -14,9 +16,11 @@ final class LayerTests: XCTestCase {
         XCTAssertEqual(Kernels.tanh(Tensor(shape: Shape(c: 1, h: 1, w: 3), scalars: [-1e30, 0, 1e30])).scalars, [-1, 0, 1])
     }
 
-    /// The C loops (cloned for AVX-512) compute what the Swift ones they replaced did, bit for bit: models trained
-    /// before keep their outputs. The Swift expressions are kept here as the reference.
-    func testElementPassesKeepTheBitsOfTheirSwiftReferences() {
+    /// The C loops (compiled for AVX-512, AVX2 and baseline) compute what the Swift ones they replaced did, bit for
+    /// bit, on every path: models trained before keep their outputs. The Swift expressions are kept here as the reference.
+    func testElementPassesKeepTheBitsOfTheirSwiftReferences() { forEachISA { _ in elementPassesKeepTheBitsOfTheirSwiftReferences() } }
+
+    func elementPassesKeepTheBitsOfTheirSwiftReferences() {
         func swiftTanh(_ v: Float) -> Float {
             let x = min(max(v, -7.90531110763549805), 7.90531110763549805)
             let x2 = x * x
@@ -73,7 +77,9 @@ final class LayerTests: XCTestCase {
         return out
     }
 
-    func testMaxPool2dMatchesTheDefinition() {
+    func testMaxPool2dMatchesTheDefinition() { forEachISA { _ in maxPool2dMatchesTheDefinition() } }
+
+    func maxPool2dMatchesTheDefinition() {
         var rng = TestRandom(state: 11)
         for (h, w, kernel, stride) in [(3, 3, 3, 2), (4, 3, 3, 2), (15, 15, 3, 2), (10, 8, 3, 2), (7, 9, 2, 2), (6, 5, 3, 1), (5, 5, 1, 1)] {
             let x = rng.tensor(Shape(n: 2, c: 3, h: h, w: w))
@@ -107,7 +113,9 @@ final class LayerTests: XCTestCase {
         return out
     }
 
-    func testBilinearUpsampleMatchesTheDefinition() {
+    func testBilinearUpsampleMatchesTheDefinition() { forEachISA { _ in bilinearUpsampleMatchesTheDefinition() } }
+
+    func bilinearUpsampleMatchesTheDefinition() {
         var rng = TestRandom(state: 7)
         for (h, w) in [(1, 1), (3, 5), (4, 4), (7, 2)] {
             let x = rng.tensor(Shape(n: 2, c: 3, h: h, w: w))

@@ -28,7 +28,9 @@ final class WinogradFilterTests: XCTestCase {
         return u
     }
 
-    func testTransformedFiltersAreTheDoublePrecisionDefinition() {
+    func testTransformedFiltersAreTheDoublePrecisionDefinition() { forEachISA { _ in transformedFiltersAreTheDefinition() } }
+
+    func transformedFiltersAreTheDefinition() {
         var rng = TestRandom(state: 31)
         for (outC, inC) in [(1, 1), (3, 7), (5, 8), (4, 9), (2, 17), (70, 66), (9, 130)] {
             for tile in [WinogradTile.f2, .f4] {

@@ -46,6 +46,13 @@ final class WinogradTests: XCTestCase {
         withLanes(4) { runAllCases() }
     }
 
+    /// Every case on the narrower ISA paths (MONOPIX_ISA=avx2: 8 lanes, the AVX2 GEMM, the scalar filter transform;
+    /// baseline: 4 lanes and OpenBLAS); the widest runs in the other tests.
+    func testNarrowerISAPaths() {
+        let top = ISA.current
+        forEachISA { isa in if isa != top { runAllCases() } }
+    }
+
     /// The 8-lane AVX2 transforms, which the AVX-512 CPUs skip by default.
     func testEightLaneKernels() {
         withLanes(8) { runAllCases() }
@@ -56,7 +63,7 @@ final class WinogradTests: XCTestCase {
     /// not just close: same random layers through both, on the odd shapes, borders, paddings, epilogues and blocks.
     func testSixteenLanesMatchEightBitwise() throws {
         try withLanes(16) {
-            guard Convolution.winogradLanes == 16 else { throw XCTSkip("no AVX-512 on this CPU") }
+            guard Convolution.winogradLanes == 16 else { throw XCTSkip("no AVX-512 at this ISA level") }
         }
         let epilogues = [Epilogue.none, Epilogue(leakySlope: 0.2),
                          Epilogue(leakySlope: 0.2, scale: [0.5, -2, 1.5, 3, -0.25], shift: [0.1, 0, -0.3, 2, 1])]

@@ -1,7 +1,8 @@
 /*
  * CElementwise: the element passes of the generator (tanh, 2x2 pools, bilinear x2) as plain C loops, each compiled for AVX-512,
- * AVX2 and baseline x86-64 and picked at load time (target_clones), so one binary runs everywhere. Swift compiles
- * for baseline x86-64 only, where these loops ran on 4-wide SSE (tanh ~3 cycles a value).
+ * AVX2 and baseline x86-64 and picked per call by the ISA level (mpx_isa, CISA.h: the CPU's under MONOPIX_ISA), so
+ * one binary runs everywhere; every variant gives the same bits. Swift compiles for baseline x86-64 only, where these
+ * loops ran on 4-wide SSE (tanh ~3 cycles a value).
  */
 #ifndef CELEMENTWISE_H
 #define CELEMENTWISE_H

@@ -1,8 +1,10 @@
 /*
- * CGemm: single-precision and bf16 matrix multiplies on AVX-512, for the CPUs where OpenBLAS is held to its AVX2
- * kernels (OPENBLAS_CORETYPE=Haswell on Zen 4/5, whose AVX-512 older OpenBLAS builds mis-detect). The Swift side
- * (Sources/Kernels/GEMM.swift) decides which backend runs; these calls are single-threaded and return 0 without
- * touching C when the CPU lacks the instructions, so the caller falls back to cblas_sgemm.
+ * CGemm: single-precision matrix multiplies on AVX-512 or AVX2+FMA and bf16 ones on AVX512_BF16, for the CPUs where
+ * OpenBLAS is held to its AVX2 kernels (OPENBLAS_CORETYPE=Haswell on Zen 4/5, whose AVX-512 older OpenBLAS builds
+ * mis-detect) and for the AVX2 ones, where packing a layer's weights once and our worker split beat it. The path is
+ * the ISA level's (mpx_isa, CISA.h: the CPU's, capped by MONOPIX_ISA). The Swift side (Sources/Kernels/GEMM.swift)
+ * decides which backend runs; these calls are single-threaded and return 0 without touching C at the baseline level
+ * (and off x86-64), so the caller falls back to cblas_sgemm.
  *
  * All matrices are row-major: op(A) is m x k, op(B) is k x n, C is m x n; lda/ldb/ldc are the row strides as
  * stored (before any transposition). C = alpha * op(A) * op(B) + beta * C; with beta == 0, C is not read.
@@ -22,30 +24,31 @@ static inline void mpx_spin_pause(void) {
 #endif
 }
 
-/* 1 when the AVX-512F kernels can run on this CPU. */
+/* 1 when the f32 kernels (AVX-512 or AVX2+FMA) can run at the ISA level now. */
 int mpx_gemm_native_available(void);
-/* 1 when the bf16 kernels (AVX512_BF16) can run on this CPU. */
+/* 1 when the bf16 kernels (AVX512_BF16) can run at the ISA level now. */
 int mpx_gemm_bf16_available(void);
 
-/* f32 in, f32 accumulate, f32 out. Returns 1 when done, 0 when this CPU has no AVX-512F. */
+/* f32 in, f32 accumulate, f32 out. Returns 1 when done, 0 when no f32 kernel may run. */
 int mpx_sgemm(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
               const float *b, long ldb, float beta, float *c, long ldc);
 
 /* A and B rounded to bf16 (to nearest even) as they are packed, products accumulated in f32, f32 out.
- * Returns 1 when done, 0 when this CPU has no AVX512_BF16. */
+ * Returns 1 when done, 0 when the bf16 kernels may not run. */
 int mpx_sgemm_bf16(int trans_a, int trans_b, long m, long n, long k, float alpha, const float *a, long lda,
                    const float *b, long ldb, float beta, float *c, long ldc);
 
 /* A constant left operand (a layer's weights) packed once: mpx_gemm_packed_a_size bytes (bf16 != 0: the bf16
  * layout), filled by mpx_gemm_pack_a (returns 0 where that kernel cannot run), then used by mpx_sgemm_packed in place
- * of op(A) for the same m and k. Packing costs about one pass over A per call otherwise, which is most of the time
+ * of op(A) for the same m and k (the f32 layout is the same on the AVX-512 and AVX2 paths). Packing costs about one pass over A per call otherwise, which is most of the time
  * of a product with few columns (a Winograd layer on a 16 x 16 map). */
 long mpx_gemm_packed_a_size(int bf16, long m, long k);
 int mpx_gemm_pack_a(int bf16, int trans_a, long m, long k, const float *a, long lda, void *packed);
 int mpx_sgemm_packed(int bf16, const void *packed_a, int trans_b, long m, long n, long k, float alpha,
                      const float *b, long ldb, float beta, float *c, long ldc);
 
-/* The register tile: rows of A per micro-kernel call and columns of B (a multiple of 16). */
+/* The register tile of the path now: rows of A per micro-kernel call (6 on both) and columns of B (32 on AVX-512,
+ * 16 on AVX2, 0 where no kernel may run). */
 int mpx_gemm_mr(void);
 int mpx_gemm_nr(void);
 

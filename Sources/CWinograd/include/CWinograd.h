@@ -36,9 +36,10 @@ int mpx_wino_phase_stride(int bwp);
 void mpx_wino_filters(int alpha, const double *g, const float *weight, long out_channels, long in_channels,
                       long co_begin, long co_end, float *u);
 
-/* The lanes of the kernels that run: 16 (AVX-512), 8 (AVX2/FMA) or 4, the widest the CPU has up to a cap.
- * `mpx_wino_limit_lanes(n)` sets the cap for every later call (tests compare the widths); it starts at
- * MONOPIX_WINO_LANES if set, else 16. The 16- and 8-lane kernels give bitwise the same results. */
+/* The lanes of the kernels that run: 16 (AVX-512), 8 (AVX2/FMA) or 4, the widest the ISA level (mpx_isa, CISA.h:
+ * the CPU's under MONOPIX_ISA) allows, up to a second cap of these transforms' own. `mpx_wino_limit_lanes(n)` sets
+ * that cap for every later call (tests compare the widths); it starts at MONOPIX_WINO_LANES if set, else 16. The
+ * 16- and 8-lane kernels give bitwise the same results. */
 int mpx_wino_lanes(void);
 void mpx_wino_limit_lanes(int lanes);
 
