@@ -30,12 +30,15 @@ public struct EngineRenderer: FrameRenderer {
                   range: range, ladderLevels: ladderLevels, memoryBudget: memoryBudget)
     }
 
+    /// `proxyPixels` overrides the proxy's size that `proxyPixels(for:budget:)` would choose.
     public init(generator: Generator, description: String, range: ClosedRange<Float>, ladderLevels: Int = 11,
-                memoryBudget: MemoryBudget = .studio) {
+                memoryBudget: MemoryBudget = .studio, proxyPixels: Int? = nil) {
         live = LiveRenderer(generator: generator)
-        modulator = Modulator(generator: generator)
+        // The budget is the whole process's (tiles get what the resident set leaves of it), so the ladder's fill
+        // and the full-resolution detail renders tile around the live renderer's kept activations.
+        modulator = Modulator(generator: generator, memoryBudget: memoryBudget)
         ladder = ScrubLadder(range: range, levels: ladderLevels)
-        proxy = ProxyPipe(pixels: Self.proxyPixels(for: generator, budget: memoryBudget))
+        proxy = ProxyPipe(pixels: proxyPixels ?? Self.proxyPixels(for: generator, budget: memoryBudget))
         self.description = description
     }
 
@@ -61,6 +64,12 @@ public struct EngineRenderer: FrameRenderer {
         let subject = proxy.subject(subject)
         let frame = try await live.render(image: subject.image, intensity: subject.intensity(at: level))
         ladder.remember(frame, of: subject, at: level)
+        fillLadder(subject, near: level)
+        return frame
+    }
+
+    /// Renders the ladder's missing levels of `subject` (a proxy) in the background, nearest `level` first.
+    private func fillLadder(_ subject: ScrubSubject, near level: Float) {
         let ladder = self.ladder, modulator = self.modulator
         filler.start {
             try await Task.sleep(for: Self.fillDelay)
@@ -69,7 +78,6 @@ public struct EngineRenderer: FrameRenderer {
                 ladder.remember(try modulator.render(subject.image, map: subject.intensity(at: next)), of: subject, at: next)
             }
         }
-        return frame
     }
 
     /// While painting: a stroke preview (bf16, recomputed near the dab only); the exact render at the stroke's end
@@ -78,6 +86,29 @@ public struct EngineRenderer: FrameRenderer {
         filler.cancel()
         let subject = proxy.subject(subject)
         return try await live.render(image: subject.image, intensity: subject.intensity(at: level), mode: .stroke)
+    }
+
+    /// Regions of up to the proxy's pixel count, through the tiled pipeline (exact, each tile with its halo; only
+    /// the tiles the region reaches run). The ladder's fill stops for it and starts again after.
+    public func renderDetail(_ subject: ScrubSubject, level: Float, left: Int, top: Int, width: Int, height: Int) async throws -> RGBImage? {
+        let (pw, ph) = proxy.size(width: subject.image.width, height: subject.image.height)
+        guard pw < subject.image.width || ph < subject.image.height, width > 0, height > 0, width * height <= proxy.pixels else { return nil }
+        filler.cancel()
+        await filler.wait()
+        let map = subject.intensity(at: level)
+        let region = Region(top: top, bottom: top + height, left: left, right: left + width)
+        var out = RGBImage(width: width, height: height)
+        try out.pixels.withUnsafeMutableBufferPointer { dst in
+            try modulator.renderBands(subject.image, levels: nil, map: map, region: region) { first, rows, buffers in
+                try Task.checkCancellation()
+                buffers[0].withUnsafeBufferPointer { src in
+                    (dst.baseAddress! + first * width * 3).update(from: src.baseAddress!, count: rows * width * 3)
+                }
+            }
+        }
+        try Task.checkCancellation()
+        fillLadder(proxy.subject(subject), near: level)
+        return out
     }
 
     public func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)? {

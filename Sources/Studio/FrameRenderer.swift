@@ -26,6 +26,11 @@ public protocol FrameRenderer: Sendable {
     /// at full size; nil when the renderer has none (the studio then renders a copy sampled down). The next exact
     /// render must be exact everywhere, including where previews were shown.
     func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage?
+
+    /// The exact frame's pixels `left..<left+width` x `top..<top+height` at the photo's full resolution, for
+    /// renderers that show a proxy of large photos (the view is zoomed in past it); nil when the frames are full
+    /// size already or the region is more than the renderer takes on.
+    func renderDetail(_ subject: ScrubSubject, level: Float, left: Int, top: Int, width: Int, height: Int) async throws -> RGBImage?
 }
 
 extension FrameRenderer {
@@ -36,4 +41,6 @@ extension FrameRenderer {
     public func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)? { nil }
 
     public func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage? { nil }
+
+    public func renderDetail(_ subject: ScrubSubject, level: Float, left: Int, top: Int, width: Int, height: Int) async throws -> RGBImage? { nil }
 }

@@ -49,6 +49,8 @@ struct CanvasSpec: Equatable, Sendable {
     var document: Int
     var maskVersion: Int
     var outputVersion: Int
+    /// Where a full-resolution detail of that frame covers the photo (nil: none).
+    var detailRegion: PixelRect? = nil
 
     var pixelWidth: Int { Int(Float(rect.width) * pixelsPerCell.x) }
     var pixelHeight: Int { Int(Float(rect.height) * pixelsPerCell.y) }
@@ -57,7 +59,7 @@ struct CanvasSpec: Equatable, Sendable {
         a.rect == b.rect && a.pixelsPerCell.x == b.pixelsPerCell.x && a.pixelsPerCell.y == b.pixelsPerCell.y
             && a.panes == b.panes && a.overlayOpacity == b.overlayOpacity && a.range == b.range && a.level == b.level
             && a.markers == b.markers && a.document == b.document && a.maskVersion == b.maskVersion
-            && a.outputVersion == b.outputVersion
+            && a.outputVersion == b.outputVersion && a.detailRegion == b.detailRegion
     }
 }
 
@@ -67,4 +69,6 @@ struct CanvasSources: Sendable {
     /// The latest rendered frame (any size: previews are smaller); nil before the first one.
     var output: RGBImage?
     var mask: MaskLayer?
+    /// Full-resolution pixels of part of the photo, preferred to `output` where they cover it.
+    var detail: DetailFrame? = nil
 }

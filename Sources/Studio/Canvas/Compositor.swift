@@ -61,8 +61,14 @@ enum Compositor {
         let divider: Int? = { if case .wipe(let d) = pane.content { return Int(d * Float(vw)) }; return nil }()
         let n = offsets.count * offsets.count
 
+        // A detail frame of another size than its region (a bug elsewhere) is ignored rather than read past.
+        let detail = sources.detail.flatMap { d in
+            d.image.width == d.region.width && d.image.height == d.region.height && output.width < iw ? d : nil
+        }
+        let detailPixels = detail?.image.pixels ?? []
         input.pixels.withUnsafeBufferPointer { inp in
         output.pixels.withUnsafeBufferPointer { outp in
+        detailPixels.withUnsafeBufferPointer { detp in
             for vy in 0..<vh {
                 let row = ((originY + vy) * width + originX) * 3
                 for vx in 0..<vw {
@@ -77,7 +83,10 @@ enum Compositor {
                         case .wipe: useOutput = vx >= divider!
                         }
                         var p: (Int, Int, Int)
-                        if useOutput {
+                        if useOutput, let d = detail, ix >= d.region.x, iy >= d.region.y, ix < d.region.maxX, iy < d.region.maxY {
+                            let o = ((iy - d.region.y) * d.region.width + ix - d.region.x) * 3
+                            p = (Int(detp[o]), Int(detp[o + 1]), Int(detp[o + 2]))
+                        } else if useOutput {
                             let ox = ix * output.width / iw, oy = iy * output.height / ih
                             let o = (oy * output.width + ox) * 3
                             p = (Int(outp[o]), Int(outp[o + 1]), Int(outp[o + 2]))
@@ -110,6 +119,7 @@ enum Compositor {
                     }
                 }
             }
+        }
         }
         }
     }

@@ -67,6 +67,15 @@ struct Viewport: Equatable, Sendable {
         (centerX + (viewX - Float(viewWidth) / 2) / scale, centerY + (viewY - Float(viewHeight) / 2) / scale)
     }
 
+    /// The photo pixels the view shows, widened by `margin` of the view's size on each side, within the photo.
+    func visibleImageRect(margin: Float) -> PixelRect {
+        let a = imagePoint(viewX: -margin * Float(viewWidth), viewY: -margin * Float(viewHeight))
+        let b = imagePoint(viewX: (1 + margin) * Float(viewWidth), viewY: (1 + margin) * Float(viewHeight))
+        let x0 = Int(a.x.rounded(.down)), y0 = Int(a.y.rounded(.down))
+        return PixelRect(x: x0, y: y0, width: Int(b.x.rounded(.up)) - x0, height: Int(b.y.rounded(.up)) - y0)
+            .clamped(width: imageWidth, height: imageHeight)
+    }
+
     func viewPoint(imageX: Float, imageY: Float) -> (x: Float, y: Float) {
         ((imageX - centerX) * scale + Float(viewWidth) / 2, (imageY - centerY) * scale + Float(viewHeight) / 2)
     }

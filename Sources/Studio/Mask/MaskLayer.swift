@@ -17,6 +17,10 @@ struct PixelRect: Equatable, Sendable, Codable {
         return PixelRect(x: x0, y: y0, width: max(maxX, o.maxX) - x0, height: max(maxY, o.maxY) - y0)
     }
 
+    func contains(_ o: PixelRect) -> Bool {
+        o.isEmpty || (!isEmpty && o.x >= x && o.y >= y && o.maxX <= maxX && o.maxY <= maxY)
+    }
+
     func clamped(width w: Int, height h: Int) -> PixelRect {
         let x0 = max(0, x), y0 = max(0, y), x1 = min(w, maxX), y1 = min(h, maxY)
         return x1 > x0 && y1 > y0 ? PixelRect(x: x0, y: y0, width: x1 - x0, height: y1 - y0) : .empty

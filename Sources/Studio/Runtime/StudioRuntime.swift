@@ -20,6 +20,9 @@ final class StudioRuntime {
     private var followers: [(label: String, follower: LogFollower)]
     private var renderTask: Task<Void, Never>?
     private var deferredRender: RenderRequest?
+    /// The full-resolution detail render started last (running or done), and the one wanted since `since`.
+    private var detailTask: (request: DetailRequest, task: Task<Void, Never>)?
+    private var detailWanted: (request: DetailRequest, since: Double)?
     private var exportTask: (id: Int, task: Task<Void, Never>)?
     private var signalSources: [DispatchSourceSignal] = []
     /// The `monopix train` child started from the panel, and where its strips appear.
@@ -135,6 +138,7 @@ final class StudioRuntime {
                 changed = changed || before != state.message?.text
             }
             startDeferredRender()
+            startDetailRender(now: now)
             if changed { redraw(encoded: encoded) }
             if let trace, !input.bytes.isEmpty {
                 let ms = (Self.now() - now) * 1000
@@ -148,6 +152,7 @@ final class StudioRuntime {
     /// SIGTERM…) and waits for the last session save.
     func shutdown(grace: Double = 5) {
         renderTask?.cancel()
+        detailTask?.task.cancel()
         exportTask?.task.cancel()
         if training.isRunning {
             state.say("stopping the training run (it checkpoints first)…", seconds: 60)
@@ -202,7 +207,7 @@ final class StudioRuntime {
 
     private func canvasSources() -> CanvasSources? {
         guard let doc = state.document, let image = doc.image else { return nil }
-        return CanvasSources(input: image, output: doc.output, mask: doc.mask)
+        return CanvasSources(input: image, output: doc.output, mask: doc.mask, detail: doc.detail)
     }
 
     // MARK: - Terminal capabilities
@@ -360,11 +365,42 @@ final class StudioRuntime {
     }
 
     /// Starts the render the last batch of events asked for, cancelling the one running (latest wins).
+    /// How long the view must stay put before a detail render starts: zooming with the wheel passes through
+    /// several views a second, and each render would only be cancelled by the next.
+    static let detailSettle = 0.15
+
+    /// Starts the full-resolution render of the view's region once the view has settled on one the state wants
+    /// (`StudioState.wantedDetail`); a detail the renderer declines or fails is not asked for again.
+    private func startDetailRender(now: Double) {
+        guard let renderer = services.renderer, let wanted = state.wantedDetail() else {
+            detailWanted = nil
+            return
+        }
+        if let started = detailTask, started.request.isSameWork(as: wanted) { return }
+        guard let since = detailWanted, since.request.isSameWork(as: wanted) else {
+            detailWanted = (wanted, now)
+            return
+        }
+        guard now - since.since >= Self.detailSettle else { return }
+        detailTask?.task.cancel()
+        let mailbox = self.mailbox
+        let task = Task.detached(priority: .userInitiated) {
+            let r = wanted.region
+            guard let image = try? await renderer.renderDetail(wanted.subject, level: wanted.level, left: r.x, top: r.y,
+                                                                width: r.width, height: r.height),
+                  !Task.isCancelled else { return }
+            mailbox.post(.detailRendered(DetailFrame(image: image, region: r, outputVersion: wanted.outputVersion),
+                                         document: wanted.document))
+        }
+        detailTask = (wanted, task)
+    }
+
     private func startDeferredRender() {
         guard let request = deferredRender else { return }
         deferredRender = nil
         guard let renderer = services.renderer else { return }
         renderTask?.cancel()
+        detailTask?.task.cancel()
         let mailbox = self.mailbox
         renderTask = Task.detached(priority: .userInitiated) {
             do {

@@ -13,6 +13,8 @@ enum Event: Sendable {
     case imageLoaded(document: Int, image: RGBImage, sessionMask: MaskLayer?)
     case imageFailed(document: Int, message: String)
     case frameRendered(RenderResult)
+    /// A full-resolution part of a proxied frame (`StudioState.wantedDetail`).
+    case detailRendered(DetailFrame, document: Int)
     case renderFailed(id: Int, message: String)
     case exportProgress(ExportProgress)
     /// Lines appended to a followed log; `reset` when the log was truncated (a new run began).

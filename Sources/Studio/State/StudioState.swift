@@ -28,6 +28,9 @@ struct Document: Sendable {
     var maskVersion = 0
     /// The request id of the output shown (0: none).
     var outputVersion = 0
+    /// Part of the output at full resolution when it came from a proxy and the view is zoomed in (of
+    /// `outputVersion`; nil otherwise).
+    var detail: DetailFrame?
 }
 
 /// A stroke or a drag in progress.

@@ -45,6 +45,8 @@ extension StudioState {
             return []
         case .frameRendered(let result):
             return frameRendered(result)
+        case .detailRendered(let frame, let document):
+            return detailRendered(frame, document: document)
         case .renderFailed(let id, let text):
             guard id == render.pendingID else { return [] }
             render.pendingID = nil
@@ -185,6 +187,7 @@ extension StudioState {
         if documents.indices.contains(index) {
             documents[index].output = result.image
             documents[index].outputVersion = result.id
+            documents[index].detail = nil
         }
         if result.isFinal, render.previewWanted { return requestRender(preview: true, scrub: render.previewWantedIsScrub) }
         return []

@@ -57,7 +57,8 @@ private func drawCanvas(_ state: StudioState, layout: Layout, into frame: inout 
     frame.canvas = CanvasSpec(rect: c, pixelsPerCell: state.graphics.pixelsPerCell(canvas: CellSize(columns: c.width, rows: c.height)),
                               panes: panes, overlayOpacity: state.overlayOpacity, range: state.range, level: doc.level,
                               markers: markers, document: state.current, maskVersion: doc.maskVersion,
-                              outputVersion: doc.outputVersion)
+                              outputVersion: doc.outputVersion,
+                              detailRegion: doc.detail?.outputVersion == doc.outputVersion ? doc.detail?.region : nil)
 }
 
 /// A level as the slider shows it.
@@ -142,10 +143,14 @@ private func drawStatus(_ state: StudioState, layout: Layout, into frame: inout 
     frame.put(right, column: max(0, width - right.count - 1), row: row, style: .dimmed)
 }
 
-/// " · proxy WxH of WxH" when the frame on screen was computed on a proxy of a larger photo (exports are full size).
+/// " · proxy WxH of WxH" when the frame on screen was computed on a proxy of a larger photo (exports are full size),
+/// and that the view is at full resolution once a detail render covers it.
 private func proxyLabel(_ state: StudioState) -> String {
     guard let d = state.document, let image = d.image, let out = d.output,
           out.width < image.width || out.height < image.height else { return "" }
+    if d.detail?.outputVersion == d.outputVersion, state.wantedDetail() == nil {
+        return " · full resolution in view (proxy \(out.width)x\(out.height) of \(image.width)x\(image.height))"
+    }
     return " · proxy \(out.width)x\(out.height) of \(image.width)x\(image.height)"
 }
 
