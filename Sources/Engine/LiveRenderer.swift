@@ -30,6 +30,9 @@ public actor LiveRenderer {
         }
         let map = Tensor(map: intensity)
         if var w = warm, w.image == image, !generator.options.useNoise {
+            // Held twice (here and in `warm`), every kept activation a stroke pastes into would be copied whole
+            // first (copy on write): a 12 MP photo's proxy spent most of a dab faulting in fresh copies.
+            warm = nil
             let changed = Self.changedRegion(w.map, intensity)
             let out = w.executor.update(map: map, changed: changed, mode: mode)
             w.map = intensity

@@ -28,9 +28,10 @@ extension Modulator {
         precondition(levels != nil || map != nil, "renderBands: levels or a map")
         let area = region ?? .all(height: image.height, width: image.width)
         let count = levels?.count ?? 1
-        let plan = try tilePlan(width: image.width, height: image.height, levels: count, reserved: reserved)
-        // Recycled buffers of one tile's size rarely fit the next; holding them would only count against the budget.
+        // Recycled buffers of one tile's size rarely fit the next, and what the pool holds counts against the
+        // budget (the plan subtracts the resident set): let them go before planning.
         ActivationPool.drain()
+        let plan = try tilePlan(width: image.width, height: image.height, levels: count, reserved: reserved)
         let exec = TiledExecutor(generator: generator, height: image.height, width: image.width)
         let inputs = PhotoTileInputs(image: image, map: levels == nil ? map : nil, noiseSeed: noiseSeed)
         var bandRows = 0, bandTop = -1, done = 0

@@ -43,11 +43,13 @@ public struct EngineRenderer: FrameRenderer {
     }
 
     /// Interactive frames are computed on a proxy of at most this many pixels (the photo sampled down): what a
-    /// terminal canvas shows (sixel canvases rarely pass 1600 px across), and no more than half the memory budget
-    /// holds of the activations the live renderer keeps. Exports run the full-resolution tiled pipeline.
+    /// terminal canvas shows (sixel canvases rarely pass 1600 px across), and no more than 40% of the memory
+    /// budget holds of the activations the live renderer keeps. The rest is for the photo, its mask and the tiles
+    /// of detail renders and exports: at half, a 48 MP photo (0.5 GB with its mask and map) left a zoomed-in
+    /// view 81 MB, too little for one tile of a full-width model. Exports run the full-resolution tiled pipeline.
     static func proxyPixels(for generator: Generator, budget: MemoryBudget) -> Int {
         let perPixel = Double(generator.activationBytes(height: 256, width: 256)) / 65536
-        let byMemory = Int(Double(budget.bytes) / 2 / max(1, perPixel))
+        let byMemory = Int(Double(budget.bytes) * 0.4 / max(1, perPixel))
         return max(64 * 64, min(1600 * 1200, byMemory))
     }
 
@@ -88,11 +90,15 @@ public struct EngineRenderer: FrameRenderer {
         return try await live.render(image: subject.image, intensity: subject.intensity(at: level), mode: .stroke)
     }
 
-    /// Regions of up to the proxy's pixel count, through the tiled pipeline (exact, each tile with its halo; only
+    /// The largest region a detail render takes on: what a canvas shows (the tiled pipeline bounds its memory
+    /// whatever the size; this bounds its time).
+    static let detailPixels = 1600 * 1200
+
+    /// Regions of up to `detailPixels`, through the tiled pipeline (exact, each tile with its halo; only
     /// the tiles the region reaches run). The ladder's fill stops for it and starts again after.
     public func renderDetail(_ subject: ScrubSubject, level: Float, left: Int, top: Int, width: Int, height: Int) async throws -> RGBImage? {
         let (pw, ph) = proxy.size(width: subject.image.width, height: subject.image.height)
-        guard pw < subject.image.width || ph < subject.image.height, width > 0, height > 0, width * height <= proxy.pixels else { return nil }
+        guard pw < subject.image.width || ph < subject.image.height, width > 0, height > 0, width * height <= Self.detailPixels else { return nil }
         filler.cancel()
         await filler.wait()
         let map = subject.intensity(at: level)
@@ -111,6 +117,8 @@ public struct EngineRenderer: FrameRenderer {
         return out
     }
 
+    public func setDisplayPixels(_ pixels: Int) { proxy.setPixels(pixels) }
+
     public func instantFrame(of subject: ScrubSubject, level: Float) -> (image: RGBImage, exact: Bool)? {
         ladder.preview(of: proxy.subject(subject), at: level)
     }
@@ -123,14 +131,24 @@ public struct EngineRenderer: FrameRenderer {
 /// proxy pixel's centre; NaN, "follows the level", stays NaN), keeping the last photo's proxy so that a stroke does
 /// not resample the photo. The painted values are resampled on every call: they change with every dab.
 final class ProxyPipe: @unchecked Sendable {
-    let pixels: Int
+    /// The most pixels a proxy may have (memory), and what the canvas needs now (at most that).
+    let limit: Int
+    private var wanted: Int
     private let lock = NSLock()
     private var last: (source: RGBImage, proxy: RGBImage)?
 
-    init(pixels: Int) { self.pixels = pixels }
+    init(pixels: Int) {
+        limit = pixels
+        wanted = pixels
+    }
+
+    var pixels: Int { lock.withLock { wanted } }
+
+    func setPixels(_ n: Int) { lock.withLock { wanted = max(1, min(limit, n)) } }
 
     /// The proxy's size for a `width` x `height` photo (the photo's own when it fits).
     func size(width: Int, height: Int) -> (width: Int, height: Int) {
+        let pixels = self.pixels
         guard width * height > pixels else { return (width, height) }
         let k = (Double(pixels) / Double(width * height)).squareRoot()
         return (max(1, Int(Double(width) * k)), max(1, Int(Double(height) * k)))
@@ -140,7 +158,7 @@ final class ProxyPipe: @unchecked Sendable {
         let (w, h) = size(width: s.image.width, height: s.image.height)
         guard w != s.image.width || h != s.image.height else { return s }
         let image: RGBImage = lock.withLock {
-            if let last, last.source == s.image { return last.proxy }
+            if let last, last.source == s.image, last.proxy.width == w, last.proxy.height == h { return last.proxy }
             let p = s.image.resized(width: w, height: h)
             last = (s.image, p)
             return p

@@ -31,6 +31,10 @@ public protocol FrameRenderer: Sendable {
     /// renderers that show a proxy of large photos (the view is zoomed in past it); nil when the frames are full
     /// size already or the region is more than the renderer takes on.
     func renderDetail(_ subject: ScrubSubject, level: Float, left: Int, top: Int, width: Int, height: Int) async throws -> RGBImage?
+
+    /// How many pixels what the canvas shows needs of a photo (the renderer may give its proxies fewer, never
+    /// more than the photo has); called before each request that carries it.
+    func setDisplayPixels(_ pixels: Int)
 }
 
 extension FrameRenderer {
@@ -43,4 +47,6 @@ extension FrameRenderer {
     public func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage? { nil }
 
     public func renderDetail(_ subject: ScrubSubject, level: Float, left: Int, top: Int, width: Int, height: Int) async throws -> RGBImage? { nil }
+
+    public func setDisplayPixels(_ pixels: Int) {}
 }

@@ -19,6 +19,10 @@ final class DetailTests: XCTestCase {
     func testOnlyAViewZoomedPastTheProxyWantsFullResolution() throws {
         var s = try proxied()
         XCTAssertTrue(s.wantedDetail() == nil, "fitted: the proxy has more pixels than the view")
+        _ = s.zoom(by: 1.25, at: nil)
+        XCTAssertTrue(s.wantedDetail() == nil, "a proxy pixel still smaller than a view pixel")
+        _ = s.zoom(by: 2, at: nil)
+        XCTAssertTrue(s.wantedDetail() != nil, "a proxy pixel over more than a view pixel")
         _ = s.zoom(by: 64, at: nil)
         let wanted = try XCTUnwrap(s.wantedDetail())
         let view = Layout.panes(s, layout: Layout(s))[0].viewport.visibleImageRect(margin: 0)
@@ -75,8 +79,29 @@ final class DetailTests: XCTestCase {
         XCTAssertTrue(reds.contains(50), "proxy pixels beyond it")
     }
 
+    /// The proxy follows what the canvas shows: a photo's first frame on the smallest proxy, a sharper one when
+    /// the zoom passes a power of two, none once the renderer gave less than asked (its memory cap).
+    func testTheProxyIsSizedForTheViewAndItsZoom() throws {
+        var s = makeState(width: 2000, height: 1500)
+        let first = try XCTUnwrap(s.render.pendingID)
+        XCTAssertEqual(s.render.lastDisplayPixels, StudioState.minimumDisplayPixels)
+        var commands = s.send(.frameRendered(RenderResult(id: first, image: RGBImage(width: 512, height: 384), seconds: 0.1, exact: true)))
+        XCTAssertTrue(commands.compactMap(\.renderRequest).isEmpty, "a half-block canvas needs no more than the smallest proxy")
+
+        commands = s.zoom(by: 1.25, at: nil)
+        XCTAssertTrue(commands.compactMap(\.renderRequest).isEmpty, "the zoom's bucket (2x) still fits the smallest proxy")
+        commands = s.zoom(by: 64, at: nil)
+        let sharper = try XCTUnwrap(commands.compactMap(\.renderRequest).first)
+        XCTAssertTrue(sharper.exact)
+        XCTAssertEqual(sharper.displayPixels, 2000 * 1500, "at most the photo")
+        commands = s.send(.frameRendered(RenderResult(id: sharper.id, image: RGBImage(width: 1000, height: 750), seconds: 0.1, exact: true)))
+        XCTAssertTrue(commands.compactMap(\.renderRequest).isEmpty)
+        XCTAssertTrue(s.zoom(by: 1.25, at: nil).compactMap(\.renderRequest).isEmpty, "capped: asking again gives no more")
+        XCTAssertTrue(s.wantedDetail() != nil, "the view in full resolution instead")
+    }
+
     /// The real engine: a region rendered at full resolution equals that region of the whole photo's exact frame,
-    /// painted values included; photos shown at their own size and regions larger than the proxy get none.
+    /// painted values included; photos shown at their own size get none.
     func testTheEngineRendersARegionExactlyAsTheWholePhoto() async throws {
         var options = GeneratorOptions()
         options.widthMultiplier = 0.125
@@ -105,8 +130,6 @@ final class DetailTests: XCTestCase {
         XCTAssertEqual(region.height, rh)
         XCTAssertTrue(region.pixels == expected, "the region equals the whole render's crop")
 
-        let tooLarge = try await renderer.renderDetail(subject, level: 0.2, left: 0, top: 0, width: 100, height: 50)
-        XCTAssertTrue(tooLarge == nil)
         let small = ScrubSubject(image: RGBImage(width: 60, height: 40), painted: nil)
         let notProxied = try await renderer.renderDetail(small, level: 0.2, left: 0, top: 0, width: 30, height: 20)
         XCTAssertTrue(notProxied == nil)

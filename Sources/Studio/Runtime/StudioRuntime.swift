@@ -341,6 +341,7 @@ final class StudioRuntime {
     static func perform(_ request: RenderRequest, with renderer: FrameRenderer,
                         deliver: @Sendable (RenderResult) -> Void) async throws {
         let t0 = now()
+        if let pixels = request.displayPixels { renderer.setDisplayPixels(pixels) }
         let subject = request.subject
         if let instant = renderer.instantFrame(of: subject, level: request.level) {
             let final = instant.exact || !request.exact

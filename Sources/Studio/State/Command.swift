@@ -40,6 +40,8 @@ struct RenderRequest: Sendable {
     var lowResolutionSide: Int? = nil
     /// A preview of a stroke being painted: the engine may answer with a fast approximate frame at full size.
     var strokePreview = false
+    /// How many pixels a proxy of a large photo needs for what the canvas shows (`StudioState.displayPixels`).
+    var displayPixels: Int? = nil
 
     /// What the engine keeps frames of: the image and the painted values (NaN follows the level).
     var subject: ScrubSubject { ScrubSubject(image: image, painted: mask?.values) }

@@ -43,8 +43,8 @@ extension StudioState {
         let layout = Layout(self)
         guard let pane = Layout.panes(self, layout: layout).last else { return nil }
         let vp = pane.viewport
-        // Below one proxy pixel per view pixel the proxy already shows all there is to see.
-        guard vp.scale * Float(output.width) / Float(image.width) > 1 else { return nil }
+        // Until a proxy pixel covers more than a view pixel the proxy shows all the view can.
+        guard vp.scale * Float(image.width) / Float(output.width) > 1 else { return nil }
         let view = vp.visibleImageRect(margin: 0)
         guard !view.isEmpty else { return nil }
         if let d = doc.detail, d.outputVersion == doc.outputVersion, d.region.contains(view) { return nil }
@@ -56,5 +56,40 @@ extension StudioState {
         guard documents.indices.contains(index), documents[index].outputVersion == frame.outputVersion else { return [] }
         documents[index].detail = frame
         return []
+    }
+}
+
+/// The sizes the studio asks of proxies (public for the bench, which drives the engine as the studio does).
+public enum ProxySizes {
+    /// The fewest pixels a proxy of a large photo is given: below this a network's output loses what the view
+    /// still shows at a small zoom, and it costs little. A photo's first frame comes at this size.
+    public static let minimumPixels = 512 * 384
+}
+
+extension StudioState {
+    static let minimumDisplayPixels = ProxySizes.minimumPixels
+
+    /// How many pixels a proxy of the photo needs to show the canvas at its resolution: the photo at the view's
+    /// scale (sixel: the canvas's pixel size; half blocks: two pixels a cell), the zoom rounded up to a power of
+    /// two so that zooming re-renders at each doubling rather than at every step. The renderer caps it by memory;
+    /// beyond, the view's region is rendered at full resolution (`wantedDetail`).
+    func displayPixels() -> Int? {
+        guard let doc = document, let image = doc.image, let vp = Layout.panes(self, layout: Layout(self)).last?.viewport else { return nil }
+        let zoom = max(1, doc.transform.zoom)
+        let scale = vp.fitScale * Float(pow(2, (log2(zoom) - 1e-4).rounded(.up)))
+        let pixels = Double(scale) * Double(scale) * Double(image.width) * Double(image.height)
+        return Int(min(Double(image.width * image.height), max(Double(Self.minimumDisplayPixels), pixels)))
+    }
+
+    /// After a change of the view (zoom, terminal size, graphics): a new exact frame when the proxy shown is
+    /// coarser than the view now needs, unless the renderer could not give more last time (its memory cap).
+    mutating func renderIfTheProxyIsTooCoarse() -> [Command] {
+        guard let doc = document, let image = doc.image, let output = doc.output, render.pendingID == nil,
+              output.width < image.width, let wanted = displayPixels(), let asked = render.lastDisplayPixels else { return [] }
+        let shown = output.width * output.height
+        // Less than was asked for: the renderer's cap, which a new request would not raise.
+        let capped = Double(shown) < 0.8 * Double(asked)
+        guard !capped, Double(wanted) > 1.2 * Double(shown) else { return [] }
+        return requestRender(preview: false)
     }
 }

@@ -98,6 +98,8 @@ struct RenderStatus: Sendable {
     var shownEarly: RenderResult?
     var lastSeconds: Double?
     var lastExact = false
+    /// What the last exact request asked the proxy of a large photo to hold (`StudioState.displayPixels`).
+    var lastDisplayPixels: Int?
     /// The last frame shown was blended from frames cached at nearby levels, not rendered.
     var lastBlended = false
     var error: String?

@@ -200,7 +200,7 @@ extension StudioState {
         guard document?.image != nil, let vp = Layout.panes(self, layout: Layout(self)).first?.viewport else { return [] }
         documents[current].transform = vp.zoomed(by: factor, at: anchor)
         markSessionDirty()
-        return []
+        return renderIfTheProxyIsTooCoarse()
     }
 
     /// The image point at the centre of the (first) pane.

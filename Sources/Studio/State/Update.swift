@@ -31,10 +31,10 @@ extension StudioState {
             return handleMouse(mouse)
         case .resize(let newSize):
             size = newSize
-            return []
+            return renderIfTheProxyIsTooCoarse()
         case .graphics(let info):
             graphics = info
-            return []
+            return renderIfTheProxyIsTooCoarse()
         case .imageLoaded(let index, let image, let sessionMask):
             return imageLoaded(index, image: image, sessionMask: sessionMask)
         case .imageFailed(let index, let text):
@@ -159,7 +159,7 @@ extension StudioState {
         render.previewWanted = false
         render.shownEarly = nil
         render.error = nil
-        let request: RenderRequest
+        var request: RenderRequest
         if !preview {
             request = RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: true)
         } else if scrub {
@@ -169,6 +169,10 @@ extension StudioState {
             request = RenderRequest(id: id, document: current, image: image, mask: doc.mask, level: doc.level, exact: false,
                                     lowResolutionSide: Self.previewSide, strokePreview: true)
         }
+        request.displayPixels = displayPixels()
+        // A photo's first frame comes on the smallest proxy (a picture at once), the sharp one right after it.
+        if doc.output == nil, let wanted = request.displayPixels { request.displayPixels = min(wanted, Self.minimumDisplayPixels) }
+        if !preview { render.lastDisplayPixels = request.displayPixels }
         return [.render(request)]
     }
 
@@ -190,6 +194,7 @@ extension StudioState {
             documents[index].detail = nil
         }
         if result.isFinal, render.previewWanted { return requestRender(preview: true, scrub: render.previewWantedIsScrub) }
+        if result.isFinal, result.exact { return renderIfTheProxyIsTooCoarse() }
         return []
     }
 
