@@ -55,11 +55,11 @@ final class TmuxStudioTests: XCTestCase {
     /// Sanitizer builds run the studio several times slower (`make check-tsan` sets 8): the waits scale by this.
     private static let slowdown = ProcessInfo.processInfo.environment["MONOPIX_TEST_SLOWDOWN"].flatMap(Double.init) ?? 1
 
-    /// Polls the screen until `predicate` holds (10 s at most, times `slowdown`).
+    /// Polls the screen until `predicate` holds (`seconds` at most, times `slowdown`).
     @discardableResult
-    private func waitFor(_ what: String, file: StaticString = #filePath, line: UInt = #line,
+    private func waitFor(_ what: String, seconds: Double = 10, file: StaticString = #filePath, line: UInt = #line,
                          _ predicate: (String) -> Bool) throws -> String {
-        let deadline = Date().addingTimeInterval(10 * Self.slowdown)
+        let deadline = Date().addingTimeInterval(seconds * Self.slowdown)
         var last = ""
         while Date() < deadline {
             last = try screen()
@@ -167,6 +167,33 @@ final class TmuxStudioTests: XCTestCase {
     /// The real engine: the bundled low-light model on a bundled sample (copied, so the export lands in a temporary
     /// folder). Open, scrub the level (blends of the engine's cached levels, then exact), paint a stroke
     /// (incrementally recomputed), export with Ctrl+E, quit.
+    /// A 12 MP photo with the bundled model: the first frame on a proxy (labelled), zoomed in the view at full
+    /// resolution, a stroke painted on it, the studio's peak resident memory within its budget (2.5 GB).
+    func testALargePhotoOpensOnAProxyZoomsToFullResolutionAndPaints() throws {
+        try writeImage("big.png", width: 4000, height: 3000)
+        let command = "cd '\(Self.packageRoot.path)' && \(Self.binary()!) studio '\(directory.appendingPathComponent("big.png").path)' --graphics blocks; "
+            + "echo STUDIO-EXIT=$?; sleep 30"
+        try tmux("new-session", "-d", "-s", "studio", "-x", "120", "-y", "40", command)
+        try waitFor("the first frame, on a proxy") { $0.contains("exact") && $0.contains("proxy 512x384 of 4000x3000") }
+        for _ in 0..<20 { try keys("+") }
+        try waitFor("the zoomed view at full resolution", seconds: 60) { $0.contains("zoom 6400%") && $0.contains("full resolution in view") }
+        try literal("\u{1B}[<0;40;15M\u{1B}[<32;45;16M\u{1B}[<32;50;17M\u{1B}[<0;50;17m")
+        try waitFor("the stroke's frame, then the view at full resolution again", seconds: 60) {
+            $0.contains("undo 1 redo 0") && $0.contains("full resolution in view")
+        }
+        let shell = try tmux("display-message", "-p", "-t", "studio", "#{pane_pid}").trimmingCharacters(in: .whitespacesAndNewlines)
+        let children = (try? String(contentsOfFile: "/proc/\(shell)/task/\(shell)/children", encoding: .utf8)) ?? ""
+        if let studio = children.split(separator: " ").first,
+           let status = try? String(contentsOfFile: "/proc/\(studio)/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kB = Int(line.split(separator: " ").dropFirst().first ?? "") {
+            XCTAssertLessThan(kB * 1024, 2_500_000_000, "peak resident memory within the studio's budget")
+        }
+        try keys("q")
+        let s = try waitFor("the exit") { $0.contains("STUDIO-EXIT=") }
+        XCTAssertTrue(s.contains("STUDIO-EXIT=0"), s)
+    }
+
     func testTheBundledModelRendersPaintsAndExports() throws {
         let sample = Self.packageRoot.appendingPathComponent("assets/samples/chelsea_dark.png")
         try FileManager.default.copyItem(at: sample, to: directory.appendingPathComponent("chelsea_dark.png"))
