@@ -21,6 +21,8 @@ let package = Package(
         .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CNCurses", pkgConfig: "ncursesw", providers: [.apt(["libncursesw5-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev"])]),
+        // Animated trajectories (`predict --animate gif`): giflib's encoder and its median-cut colour quantizer.
+        .systemLibrary(name: "CGIF", pkgConfig: "libgif", providers: [.apt(["libgif-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
 
@@ -40,7 +42,7 @@ let package = Package(
         .target(name: "CImageCodecs", dependencies: ["CPNG", "CJPEG"]),
         // Temp file, fsync, rename: every file the project writes, so a kill never leaves part of one.
         .target(name: "AtomicFiles"),
-        .target(name: "ImageIO", dependencies: ["CImageCodecs", "CPNG", "CJPEG", "AtomicFiles"], swiftSettings: fast),
+        .target(name: "ImageIO", dependencies: ["CImageCodecs", "CPNG", "CJPEG", "CGIF", "AtomicFiles"], swiftSettings: fast),
         .target(name: "Model", dependencies: [
             "Kernels", "AtomicFiles",
             .product(name: "Yams", package: "Yams"),
@@ -59,7 +61,7 @@ let package = Package(
 
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "AtomicFilesTests", dependencies: ["AtomicFiles"]),
-        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO"]),
+        .testTarget(name: "ImageIOTests", dependencies: ["ImageIO", "CGIF"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "EngineTests", dependencies: ["Engine", "Model", "Kernels", "ImageIO", "Evaluation"]),
         .testTarget(name: "EvaluationTests", dependencies: ["Evaluation", "ImageIO", "Kernels", "Model"]),

@@ -194,7 +194,8 @@ final class BackgroundFill: @unchecked Sendable {
 
 /// Runs the studio's batch export with the engine, in `monopix predict`'s layout:
 /// `{output}/{name}_studio_exhaustive/{image}/{image}_enhlvl_{NN}.png` for the trajectory and `_enhlvl_99` for the
-/// input, plus `{image}_spatial.png` (the painted result), `{image}_mask.png` (16-bit, range in its text chunks) and
+/// input, plus `{image}_trajectory.gif` (the trajectory forth and back, at most 768 pixels a side),
+/// `{image}_spatial.png` (the painted result), `{image}_mask.png` (16-bit, range in its text chunks) and
 /// `{image}_mask_view.png` (the mask in a colour map with a legend). Every file is written atomically.
 public struct EngineExporter: ExportRunner {
     let modulator: Modulator
@@ -225,6 +226,10 @@ public struct EngineExporter: ExportRunner {
                 try PNGFile.write(try modulator.render(image, level: level), to: layout.levelFile(for: job.image, level: level))
                 done += 1
             }
+            try Task.checkCancellation()
+            progress(ExportProgress(id: request.id, completed: done, total: total, message: "\(stem) animation"))
+            try Predictor.animate(request.trajectory.map { layout.levelFile(for: job.image, level: $0) },
+                                  to: layout.animationFile(for: job.image), Predictor.Animation())
             try Task.checkCancellation()
             progress(ExportProgress(id: request.id, completed: done, total: total, message: "\(stem) spatial"))
             var painted = job.painted

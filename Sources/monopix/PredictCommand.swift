@@ -71,6 +71,16 @@ struct PredictCommand: ParsableCommand {
                                discussion: "An image belongs to share K when FNV-1a-64(its file name) mod N = K - 1."))
     var shard: String?
 
+    @Option(help: ArgumentHelp("gif: also write an exhaustive trajectory as one animation, forth and back ({image}_trajectory.gif).",
+                               discussion: "APNG is not offered: Debian's libpng is built without the APNG patch."))
+    var animate: String?
+
+    @Option(name: .customLong("animate-size"), help: "Longest side of the animation's frames (area average; 0: the images' size).")
+    var animateSize = 768
+
+    @Option(name: .customLong("animate-delay"), help: "Hundredths of a second each frame shows.")
+    var animateDelay = 12
+
     @Flag(name: .customLong("skip-existing"), help: "Skip images whose outputs are all there already (rerun after a crash or pre-emption).")
     var skipExisting = false
 
@@ -114,7 +124,17 @@ struct PredictCommand: ParsableCommand {
             return s
         } ?? .whole
         let mine = files.filter { share.contains($0) }
-        let predictor = Predictor(modulator: Modulator(generator: loaded.generator, memoryBudget: budget), layout: layout, mode: mode, maxSize: maxSize)
+        var animation: Predictor.Animation?
+        if let animate {
+            guard animate == "gif" else { throw EngineError.invalidArgument("--animate: expected gif, not '\(animate)' (APNG needs a libpng with the APNG patch, which Debian's is not)") }
+            guard case .exhaustive = mode else { throw EngineError.invalidArgument("--animate gif animates a trajectory: it needs --inf-type exhaustive") }
+            guard animateSize >= 0, (1...65535).contains(animateDelay) else {
+                throw EngineError.invalidArgument("--animate-size must be at least 0 and --animate-delay 1 to 65535 hundredths of a second")
+            }
+            animation = Predictor.Animation(maxSide: animateSize, delay: animateDelay)
+        }
+        let predictor = Predictor(modulator: Modulator(generator: loaded.generator, memoryBudget: budget), layout: layout, mode: mode,
+                                  maxSize: maxSize, animation: animation)
         var summary = PredictionSummary(shard: share)
         let start = Date()
         var progress = ProgressBar(total: mine.count)

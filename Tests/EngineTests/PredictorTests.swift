@@ -34,6 +34,32 @@ final class PredictorTests: XCTestCase {
                        try ImageFile.readRGB(fixture.appendingPathComponent("input.png")))
     }
 
+    /// `--animate gif`: the trajectory forth and back in one GIF beside its levels, sampled down; it counts for
+    /// `--skip-existing`.
+    func testAnExhaustiveRunAnimatesItsTrajectory() throws {
+        let out = try temporaryFolder()
+        let layout = PredictionLayout(savePath: out, name: "x", tag: "", inferenceType: "exhaustive")
+        let input = fixture.appendingPathComponent("input.png")
+        var p = Predictor(modulator: try modulator(), layout: layout, mode: .exhaustive(lower: 0, higher: 1, count: 4))
+        try p.process(input)
+        p.animation = Predictor.Animation(maxSide: 20, delay: 9)
+        XCTAssertFalse(p.isComplete(input), "the animation is missing")
+        let written = try p.process(input)
+        let gif = layout.animationFile(for: input)
+        XCTAssertEqual(written.last, gif)
+        XCTAssertTrue(p.isComplete(input))
+        let data = try Data(contentsOf: gif)
+        XCTAssertEqual(String(decoding: data.prefix(6), as: UTF8.self), "GIF89a")
+        let width = Int(data[6]) | Int(data[7]) << 8, height = Int(data[8]) | Int(data[9]) << 8
+        XCTAssertEqual(max(width, height), 20)
+        // Frames: one image separator (0x2C) after each graphics control extension (21 F9 04 … 00).
+        var frames = 0
+        for i in 0..<(data.count - 8) where data[i] == 0x21 && data[i + 1] == 0xF9 && data[i + 2] == 4 && data[i + 7] == 0 && data[i + 8] == 0x2C {
+            frames += 1
+        }
+        XCTAssertEqual(frames, 6, "0 1 2 3 2 1")
+    }
+
     func testAFolderWithABadImageStillCompletesTheOthers() throws {
         let input = try temporaryFolder(), out = try temporaryFolder()
         try FileManager.default.copyItem(at: fixture.appendingPathComponent("input.png"), to: input.appendingPathComponent("a.png"))

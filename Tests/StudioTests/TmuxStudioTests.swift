@@ -225,7 +225,7 @@ final class TmuxStudioTests: XCTestCase {
         }
         let files = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
         for name in ["chelsea_dark_enhlvl_99.png", "chelsea_dark_enhlvl_-10.png", "chelsea_dark_enhlvl_00.png", "chelsea_dark_enhlvl_20.png",
-                     "chelsea_dark_spatial.png", "chelsea_dark_mask.png", "chelsea_dark_mask_view.png"] {
+                     "chelsea_dark_spatial.png", "chelsea_dark_mask.png", "chelsea_dark_mask_view.png", "chelsea_dark_trajectory.gif"] {
             XCTAssertTrue(files.contains(name), "\(name) exported; found \(files.sorted())")
         }
         XCTAssertEqual(try PNGFile.readRGB(folder.appendingPathComponent("chelsea_dark_spatial.png")).width, 320)

@@ -26,6 +26,11 @@ public struct PredictionLayout: Sendable {
     public func spatialFile(for file: URL) -> URL {
         imageFolder(for: file).appendingPathComponent("\(Self.stem(of: file))_spatial.png")
     }
+
+    /// The trajectory as one animated file (`--animate gif`), beside its levels.
+    public func animationFile(for file: URL) -> URL {
+        imageFolder(for: file).appendingPathComponent("\(Self.stem(of: file))_trajectory.gif")
+    }
 }
 
 /// The images a `--input` names: the file itself, or the PNG and JPEG files of a folder in name order.

@@ -21,9 +21,19 @@ public struct Predictor: Sendable {
     public let mode: Mode
     /// Down-scale (area average) so the longest side is at most this; nil keeps the size.
     public var maxSize: Int?
+    /// An exhaustive trajectory also as one animated GIF (`{image}_trajectory.gif`), nil for none.
+    public var animation: Animation?
 
-    public init(modulator: Modulator, layout: PredictionLayout, mode: Mode, maxSize: Int? = nil) {
-        self.modulator = modulator; self.layout = layout; self.mode = mode; self.maxSize = maxSize
+    /// How the trajectory is animated: forth and back, each frame `delay` hundredths of a second, sampled down
+    /// (area average) so the longest side is at most `maxSide` (0: the images' size).
+    public struct Animation: Sendable {
+        public var maxSide: Int
+        public var delay: Int
+        public init(maxSide: Int = 768, delay: Int = 12) { self.maxSide = maxSide; self.delay = delay }
+    }
+
+    public init(modulator: Modulator, layout: PredictionLayout, mode: Mode, maxSize: Int? = nil, animation: Animation? = nil) {
+        self.modulator = modulator; self.layout = layout; self.mode = mode; self.maxSize = maxSize; self.animation = animation
     }
 
     /// Whether every file `process` writes for `file` is already there (`--skip-existing`): each is written
@@ -34,6 +44,7 @@ public struct Predictor: Sendable {
         switch mode {
         case let .exhaustive(lower, higher, count):
             return Levels.linspace(lower, higher, count: count).allSatisfy { exists(layout.levelFile(for: file, level: $0)) }
+                && (animation == nil || exists(layout.animationFile(for: file)))
         case .spatial:
             return exists(layout.spatialFile(for: file))
         case .ternary:
@@ -67,6 +78,11 @@ public struct Predictor: Sendable {
                 try writer.finish()
                 written.append(writer.url)
             }
+            if let animation {
+                let url = layout.animationFile(for: file)
+                try Self.animate(levels.map { layout.levelFile(for: file, level: $0) }, to: url, animation)
+                written.append(url)
+            }
         case let .spatial(map, source, resize):
             var m = map
             if m.width != image.width || m.height != image.height {
@@ -96,6 +112,19 @@ public struct Predictor: Sendable {
             written.append(json)
         }
         return written
+    }
+
+    /// The level files read back one at a time (a photo's levels are never held together), sampled down and
+    /// appended forth and back.
+    public static func animate(_ levelFiles: [URL], to url: URL, _ animation: Animation) throws {
+        var writer: GIFAnimationWriter?
+        for i in GIFAnimationWriter.bounceOrder(count: levelFiles.count) {
+            var frame = try ImageFile.readRGB(levelFiles[i])
+            if animation.maxSide > 0 { frame = frame.downscaled(toFit: animation.maxSide) }
+            if writer == nil { writer = try GIFAnimationWriter(url: url, width: frame.width, height: frame.height, delay: animation.delay) }
+            try writer!.append(frame)
+        }
+        try writer?.finish()
     }
 }
 
