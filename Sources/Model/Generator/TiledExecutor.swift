@@ -177,11 +177,20 @@ public struct TiledExecutor: Sendable {
         for (i, node) in graph.nodes.enumerated() where live[i] && seeded[i] == nil && !fused.contains(i) {
             let r = needed[i]
             values[i] = Window(tensor: evaluate(i, node, region: r, values, fused: fused, feed: feed, statistics: statistics), region: r)
-            for j in reads[i] where lastUse[j] == i && seeded[j] == nil { values[j] = nil }
+            for j in reads[i] where lastUse[j] == i && seeded[j] == nil {
+                // What this run computed goes back for the next node or tile (the inputs are the feed's).
+                if let freed = values[j], !isInput(j) { ActivationPool.recycle(freed.tensor.scalars) }
+                values[j] = nil
+            }
         }
         var result: [Int: Window] = [:]
         for k in keep.union([target]) { result[k] = values[k] }
         return result
+    }
+
+    private func isInput(_ j: Int) -> Bool {
+        if case .input = generator.graph.nodes[j].op { return true }
+        return false
     }
 
     private func evaluate(_ i: Int, _ node: GeneratorGraph.Node, region r: Region, _ values: [Window?], fused: Set<Int>,
@@ -199,6 +208,9 @@ public struct TiledExecutor: Sendable {
             let whole = Region.all(height: planes[j].h, width: planes[j].w)
             let input: ConvolutionInput
             let padding: Int?
+            var copies: [Tensor] = []
+            // The patches copied for this layer go back to the pool once it has run.
+            defer { for c in copies { ActivationPool.recycle(c.scalars) } }
             if r == whole && parts.allSatisfy({ values[$0]!.region == whole }) {
                 // The whole plane (one tile, or a deep level): the layer's own padding, nothing copied.
                 padding = nil
@@ -208,7 +220,9 @@ public struct TiledExecutor: Sendable {
                 // a part whose window is the patch is read where it lies.
                 let patch = r.expanded(by: k / 2)
                 padding = 0
-                input = parts.count == 1 ? .tensor(read(j, patch)) : .concatenation(parts.map { read($0, patch) })
+                let patches = parts.map { read($0, patch) }
+                copies = zip(parts, patches).filter { values[$0.0]!.region != patch }.map(\.1)
+                input = parts.count == 1 ? .tensor(patches[0]) : .concatenation(patches)
             }
             guard norm != nil, generator.options.norm == .instance else {
                 return generator.convolve(input, name: name, leakySlope: slope, norm: norm, padding: padding, precision: precision)
