@@ -57,7 +57,7 @@ build_target() {
         includes+=(-Xcc "-fmodule-map-file=$map")
     done
     local libs
-    libs="$(pkg-config --libs openblas libpng libjpeg ncursesw libsixel)"
+    libs="$(pkg-config --libs openblas libpng libjpeg libgif ncursesw libsixel)"
     mkdir -p "$bin"
     echo "linking $t"
     # shellcheck disable=SC2086
