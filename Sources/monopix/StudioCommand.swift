@@ -35,7 +35,7 @@ struct StudioCommand: ParsableCommand {
     @Option(help: "The level images start at (default: 1, within the range).")
     var level: Float?
 
-    @Option(help: "How to draw images: auto, sixel or blocks.")
+    @Option(help: "How to draw images: auto, kitty, iterm, sixel or blocks (or set MONOPIX_GRAPHICS; this option wins).")
     var graphics: GraphicsPreference = .auto
 
     @Option(name: .customLong("watch"), help: "A training log to follow in the panel (metrics.jsonl, console log, loss_log.txt). Repeatable.")

@@ -22,6 +22,13 @@ enum PictureSpec: Equatable, Sendable {
         case .strip(let s): return (s.pixelWidth, s.pixelHeight)
         }
     }
+
+    var rect: CellRect {
+        switch self {
+        case .canvas(let c): return c.rect
+        case .strip(let s): return s.rect
+        }
+    }
 }
 
 /// Gets the pictures onto the screen: composites and encodes off the UI thread (only the newest of each is worth
@@ -49,6 +56,8 @@ final class GraphicsPresenter: @unchecked Sendable {
     private var requested: [PictureSpec.Slot: (spec: PictureSpec, mode: GraphicsMode)] = [:]
     private var shown: [PictureSpec.Slot: Encoded] = [:]
     private var needsReemit: Set<PictureSpec.Slot> = []
+    /// What each slot last wrote to the terminal, while it is there.
+    private var placed: [PictureSpec.Slot: (mode: GraphicsMode, rect: CellRect)] = [:]
 
     init(deliver: @escaping @Sendable (Encoded) -> Void) {
         self.deliver = deliver
@@ -63,12 +72,16 @@ final class GraphicsPresenter: @unchecked Sendable {
         for slot in [PictureSpec.Slot.canvas, .strip] {
             if damaged { needsReemit.insert(slot) }
             guard let spec = wanted.first(where: { $0.slot == slot }) else {
+                out += takeDown(slot)
                 requested[slot] = nil
                 shown[slot] = nil
                 continue
             }
             if frame.popupOverCanvas {
-                needsReemit.insert(slot)   // the popup's cells replace part of the picture; it comes back when it closes
+                // The popup's cells replace part of the picture (a kitty image floats above them: it goes); the
+                // picture comes back when the popup closes.
+                out += takeDown(slot)
+                needsReemit.insert(slot)
                 continue
             }
             if let r = requested[slot], r.spec == spec, r.mode == mode {
@@ -78,6 +91,8 @@ final class GraphicsPresenter: @unchecked Sendable {
                 }
                 continue
             }
+            // A kitty image left where the picture no longer is would float over the text drawn there meanwhile.
+            if let p = placed[slot], p.mode != mode || p.rect != spec.rect { out += takeDown(slot) }
             requested[slot] = (spec, mode)
             schedule((spec, slot == .canvas ? sources : nil, mode))
         }
@@ -93,6 +108,29 @@ final class GraphicsPresenter: @unchecked Sendable {
         if popupOverCanvas { needsReemit.insert(slot); return nil }
         needsReemit.remove(slot)
         return wrap(encoded)
+    }
+
+    /// Removes every picture the terminal keeps by itself (kitty images), for a resize and for quitting; the
+    /// pictures are sent again at the next frame.
+    func takeDownAll() -> [UInt8] {
+        let out = takeDown(.canvas) + takeDown(.strip)
+        needsReemit = [.canvas, .strip]
+        return out
+    }
+
+    /// The bytes that remove `slot`'s picture when the terminal keeps it apart from the text (kitty); nothing for
+    /// sixel, iTerm2 and blocks, whose pixels the text written over them replaces.
+    private func takeDown(_ slot: PictureSpec.Slot) -> [UInt8] {
+        guard let p = placed.removeValue(forKey: slot), p.mode.isKitty else { return [] }
+        let delete = KittyGraphics.delete(id: Self.imageID(slot))
+        return p.mode.passthrough == nil ? delete : TmuxPassthrough.wrap(delete)
+    }
+
+    static func imageID(_ slot: PictureSpec.Slot) -> Int {
+        switch slot {
+        case .canvas: return KittyGraphics.canvasImageID
+        case .strip: return KittyGraphics.stripImageID
+        }
     }
 
     private func schedule(_ job: Job) {
@@ -134,18 +172,41 @@ final class GraphicsPresenter: @unchecked Sendable {
             image = picture
             rect = strip.rect
         }
+        return encode(image, at: rect, slot: spec.slot, mode: mode)
+    }
+
+    /// The picture's bytes in `mode`, placed at `rect`'s top-left cell (through tmux's passthrough when the mode
+    /// says so).
+    static func encode(_ image: RGBImage, at rect: CellRect, slot: PictureSpec.Slot, mode: GraphicsMode) -> [UInt8] {
+        let move = Array(TerminalSequence.moveTo(column: rect.x, row: rect.y).utf8)
+        func positioned(_ payload: [UInt8], _ pane: TmuxPane?) -> [UInt8] {
+            guard let pane else { return move + payload }
+            return TmuxPassthrough.wrap(payload, column: rect.x, row: rect.y, pane: pane)
+        }
         switch mode {
         case .blocks(let trueColour):
             return HalfBlocks.encode(image, column: rect.x, row: rect.y, trueColour: trueColour)
-        case .sixel(let registers, _):
+        case .sixel(let registers, _, let pane):
             guard let sixel = try? SixelEncoder.encode(image, colours: registers) else { return [] }
-            return Array(TerminalSequence.moveTo(column: rect.x, row: rect.y).utf8) + sixel
+            return positioned(sixel, pane)
+        case .kitty(let pane):
+            // zlib level 1: a frame per scrub step, where level 6 costs several times the time for ~10% fewer bytes.
+            guard let png = try? PNGFile.encode(image, level: 1) else { return [] }
+            let codes = KittyGraphics.place(png: png, id: imageID(slot), columns: rect.width, rows: rect.height)
+            // Through tmux every chunk carries the cursor move: the image is placed where the cursor is when its
+            // last chunk arrives, and tmux may move the outer cursor between two chunks.
+            guard let pane else { return move + codes.joined() }
+            return codes.flatMap { TmuxPassthrough.wrap($0, column: rect.x, row: rect.y, pane: pane) }
+        case .iterm(let pane):
+            guard let png = try? PNGFile.encode(image, level: 1) else { return [] }
+            return positioned(ITermImages.inline(png: png, columns: rect.width, rows: rect.height), pane)
         }
     }
 
     /// Save the cursor, draw, restore it and hide it again (some terminals show it after an image).
     private func wrap(_ e: Encoded) -> [UInt8] {
-        Array((TerminalSequence.saveCursor + TerminalSequence.hideCursor).utf8) + e.bytes
+        placed[e.spec.slot] = (e.mode, e.spec.rect)
+        return Array((TerminalSequence.saveCursor + TerminalSequence.hideCursor).utf8) + e.bytes
             + Array((TerminalSequence.resetAttributes + TerminalSequence.restoreCursor + TerminalSequence.hideCursor).utf8)
     }
 }

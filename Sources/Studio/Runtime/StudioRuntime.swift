@@ -13,6 +13,8 @@ final class StudioRuntime {
     private(set) var state: StudioState
     private var parser = InputParser()
     private var capabilities = TerminalCapabilities()
+    /// What tmux says about passthrough and the outer terminal (nil outside tmux).
+    private var tmux: TmuxContext?
     private let mailbox: Mailbox
     private let presenter: GraphicsPresenter
     private let session: SessionStore?
@@ -82,11 +84,16 @@ final class StudioRuntime {
         try screen.start()
         CrashRestore.install(descriptor: screen.descriptor)
         defer {
+            // Kitty images stay in the terminal after the program that placed them: delete them (quit, SIGINT,
+            // SIGTERM and SIGHUP all leave the loop and come here).
+            screen.write(presenter.takeDownAll())
             screen.stop()
             CrashRestore.uninstall()
         }
         installSignalSources()
-        let probe = Self.probe(screen, parser: &parser)
+        let env = ProcessInfo.processInfo.environment
+        tmux = TmuxContext.query(environment: env)
+        let probe = Self.probe(screen, parser: &parser, environment: env)
         capabilities = probe.capabilities
         updateGraphics(announce: true)
         _ = state.handle(.resize(screen.size))
@@ -104,6 +111,9 @@ final class StudioRuntime {
                 // Ask again for what depends on the window: the cell size (for terminals without TIOCGWINSZ
                 // pixels) and the largest sixel image (xterm bounds it by the window).
                 screen.write(Array(CapabilityProbe.resizeQueries.utf8))
+                // Kitty images are not text: the terminal does not reflow them, delete them before the relayout.
+                screen.write(presenter.takeDownAll())
+                if tmux != nil { tmux = TmuxContext.query(environment: ProcessInfo.processInfo.environment) ?? tmux }
                 updateGraphics(announce: false)
                 dispatch(.resize(screen.size))
                 screen.invalidate()
@@ -198,7 +208,7 @@ final class StudioRuntime {
             out += b
             trace?.write(Data(String(format: "%@ %dx%d px %@ composed and encoded in %.1f ms, %d bytes\n",
                                      e.spec.slot == .canvas ? "canvas" : "strip", e.spec.pixelSize.width, e.spec.pixelSize.height,
-                                     e.mode.isSixel ? "sixel" : "blocks",
+                                     e.mode.name,
                                      e.seconds * 1000, b.count).utf8))
         }
         damaged = false
@@ -213,10 +223,11 @@ final class StudioRuntime {
     // MARK: - Terminal capabilities
 
     /// Sends the query batch and reads answers until DA1 (the fence) or the timeout. Keys typed meanwhile are kept.
-    static func probe(_ screen: TerminalScreen, parser: inout InputParser) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
+    static func probe(_ screen: TerminalScreen, parser: inout InputParser,
+                      environment: [String: String]) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
         var caps = TerminalCapabilities()
         var early: [InputToken] = []
-        screen.write(Array(CapabilityProbe.queries.utf8))
+        screen.write(Array(CapabilityProbe.queries(environment: environment).utf8))
         let deadline = now() + CapabilityProbe.timeoutSeconds
         while caps.primaryAttributes == nil {
             let left = deadline - now()
@@ -234,7 +245,9 @@ final class StudioRuntime {
     /// Decides (again) how to draw the canvas from what the terminal said; tells the state machine and the parser.
     private func updateGraphics(announce: Bool) {
         let env = ProcessInfo.processInfo.environment
-        let (mode, reason) = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env)
+        let choice = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env, tmux: tmux)
+        let (mode, reason) = (choice.mode, choice.reason)
+        CrashRestore.setKittyImages(mode.isKitty ? (mode.passthrough == nil ? KittyGraphics.deleteAll : TmuxPassthrough.wrap(KittyGraphics.deleteAll)) : [])
         let cell = capabilities.cellPixels(columns: screen.size.columns, rows: screen.size.rows)
         // Pixel mouse only when the cell size is known (pixels are turned into cells with it).
         let pixelMouse = capabilities.pixelMouse == true && cell.source != "default 10x20"
@@ -246,7 +259,10 @@ final class StudioRuntime {
         parser.pixelMouse = pixelMouse
         parser.cellPixels = (cell.size.width, cell.size.height)
         dispatch(.graphics(info))
-        if announce || info.mode != state.graphics.mode { state.say(reason, seconds: 5) }
+        if announce || info.mode != state.graphics.mode {
+            // A hint (how to get pixels) stays longer than a reason.
+            if let hint = choice.hint { state.say(hint, seconds: 20) } else { state.say(reason, seconds: 5) }
+        }
         damaged = true
     }
 
@@ -487,10 +503,7 @@ enum CrashRestore {
 
     static func install(descriptor fd: Int32) {
         descriptor = fd
-        let text = Array((TerminalSequence.restore + "\u{1B}[?1049l\r\n").utf8)
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
-        _ = buffer.initialize(from: text)
-        bytes = buffer
+        setBytes(kittyImages + base)
         for s in signals {
             signal(s) { sig in
                 if let b = CrashRestore.bytes { _ = write(CrashRestore.descriptor, b.baseAddress, b.count) }
@@ -498,6 +511,25 @@ enum CrashRestore {
                 raise(sig)
             }
         }
+    }
+
+    /// The modes switched off and the main screen back.
+    private static let base = Array((TerminalSequence.restore + "\u{1B}[?1049l\r\n").utf8)
+    nonisolated(unsafe) private static var kittyImages: [UInt8] = []
+
+    /// The kitty images to delete as well (empty unless the studio draws them).
+    static func setKittyImages(_ delete: [UInt8]) {
+        guard delete != kittyImages else { return }
+        kittyImages = delete
+        setBytes(delete + base)
+    }
+
+    /// Swaps in new bytes for the handler. The old buffer is not freed: a handler running right now may be
+    /// writing it (a few hundred bytes, replaced only when the protocol changes).
+    private static func setBytes(_ text: [UInt8]) {
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
+        _ = buffer.initialize(from: text)
+        bytes = buffer
     }
 
     static func uninstall() {

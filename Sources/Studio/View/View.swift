@@ -112,7 +112,7 @@ private func drawToolBar(_ state: StudioState, layout: Layout, into frame: inout
 
 private func drawStatus(_ state: StudioState, layout: Layout, into frame: inout Frame) {
     let row = layout.statusRow
-    var right = state.graphics.mode.isSixel ? "sixel" : "blocks"
+    var right = state.graphics.mode.name
     if state.panel.focused { right = "PANEL KEYS (Esc: back) · " + right }
     right += " · ? help"
     let left: String
