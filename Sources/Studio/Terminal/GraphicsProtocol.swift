@@ -92,10 +92,12 @@ public struct GraphicsChoice: Sendable, Equatable {
 /// The terminals that speak iTerm2's inline images, by the name in XTVERSION or `TERM_PROGRAM`.
 private let itermNames = ["iterm2", "iterm.app", "wezterm", "mintty", "vscode"]
 /// The terminals that speak the kitty graphics protocol, by name (used only where the query cannot reach them:
-/// behind tmux, whose own answers hide the outer terminal).
-private let kittyNames = ["kitty", "ghostty", "wezterm", "konsole"]
-/// The sixel terminals by name, for the same case.
-private let sixelNames = ["foot", "mlterm", "xterm", "contour", "mintty", "wezterm", "konsole"]
+/// behind tmux, whose own answers hide the outer terminal). Not WezTerm: its kitty support is off by default,
+/// its iTerm2 images are not.
+private let kittyNames = ["kitty", "ghostty", "konsole"]
+/// The sixel terminals by name, for the same case. Not xterm: `xterm-256color` is every terminal's TERM, and xterm
+/// has sixel only with `-ti vt340` (`--graphics sixel` says so).
+private let sixelNames = ["foot", "mlterm", "contour"]
 
 /// The one place that chooses how pictures reach the screen: the fallback chain kitty → iTerm2 → sixel → half
 /// blocks, each step taken only on evidence (an answer to a query, or a name), as notcurses' blitter selection.

@@ -1,0 +1,148 @@
+import Foundation
+import XCTest
+@testable import Studio
+
+/// The protocol choice on answers recorded from each terminal, written from the protocols' documentation
+/// (kitty's graphics-protocol page: `ESC _ G i=31 ; OK ESC \` to an `a=q` query before DA1; xterm's ctlseqs for DA1
+/// and XTVERSION `DCS > | text ST`; tmux's own DA1 `?1;2c`, with `4` when built with sixel).
+final class GraphicsDetectionTests: XCTestCase {
+    private static let esc = "\u{1B}"
+    private static let st = "\u{1B}\\"
+    static let kittyOK = esc + "_Gi=31;OK" + st
+    static func version(_ v: String) -> String { esc + "P>|" + v + st }
+
+    /// Recorded answers to the start-up batch, per terminal.
+    static let kitty = kittyOK + version("kitty(0.39.1)") + esc + "[6;20;10t" + esc + "[?2026;2$y" + esc + "[?62;c"
+    static let ghostty = kittyOK + version("ghostty 1.1.3") + esc + "[?2026;2$y" + esc + "[?62;22c"
+    static let wezterm = version("WezTerm 20240203-110809-5046fc22") + esc + "[?1;0;256S" + esc + "[?65;4;6;18;22c"
+    static let weztermWithKitty = kittyOK + wezterm
+    static let konsole = kittyOK + esc + "[?62;22c"
+    static let iterm2 = version("iTerm2 3.5.5") + esc + "[?62;4c"
+    static let xterm = version("XTerm(390)") + esc + "[?64;1;2;6;9;15;16;17;18;21;22;28c"
+    static let xtermVT340 = version("XTerm(390)") + esc + "[?1;0;1024S" + esc + "[?2;0;1000;1000S" + esc + "[?63;1;2;4;6;9;15;16;22;28c"
+    static let foot = version("foot(1.16.2)") + esc + "[?1;0;1024S" + esc + "[?62;4;22;28c"
+    /// A terminal that parses the graphics APC but refuses the query.
+    static let refused = esc + "_Gi=31;ENOTSUPPORTED:no graphics here" + st + esc + "[?62;c"
+    static let tmux = version("tmux 3.3a") + esc + "[?1;2c"
+    static let tmuxWithSixel = version("tmux 3.4") + esc + "[?1;2;4c"
+
+    private func capabilities(_ recorded: String) -> TerminalCapabilities {
+        var parser = InputParser()
+        var caps = TerminalCapabilities()
+        // Fed in two reads split mid-sequence, as a slow link delivers them.
+        let bytes = Array(recorded.utf8), cut = bytes.count / 2
+        for token in parser.feed(Array(bytes[..<cut])) + parser.feed(Array(bytes[cut...])) {
+            guard case .reply(let r) = token else { XCTFail("an answer became \(token)"); continue }
+            caps.apply(r)
+        }
+        return caps
+    }
+
+    private func choose(_ recorded: String, _ env: [String: String] = [:], tmux: TmuxContext? = nil,
+                        preference: GraphicsPreference = .auto) -> GraphicsChoice {
+        chooseGraphics(preference: preference, capabilities: capabilities(recorded), environment: env, tmux: tmux)
+    }
+
+    func testKittyGhosttyAndKonsoleAnswerTheQuery() {
+        for (name, recorded) in [("kitty", Self.kitty), ("ghostty", Self.ghostty), ("konsole", Self.konsole), ("wezterm+kitty", Self.weztermWithKitty)] {
+            let c = choose(recorded)
+            XCTAssertEqual(c.mode, .kitty(), name)
+            XCTAssertTrue(c.reason.contains("answered OK"), c.reason)
+            XCTAssertNil(c.hint)
+        }
+        XCTAssertEqual(capabilities(Self.kitty).kittyGraphics, true)
+        XCTAssertEqual(capabilities(Self.refused).kittyGraphics, false)
+        XCTAssertEqual(choose(Self.refused).mode, .blocks(trueColour: false), "an error answer is a no")
+    }
+
+    func testITermImagesByVersionOrProgramName() {
+        XCTAssertEqual(choose(Self.iterm2).mode, .iterm(), "iTerm2 lists 4 too: its own images come first")
+        XCTAssertEqual(choose(Self.wezterm).mode, .iterm(), "WezTerm without kitty graphics enabled")
+        XCTAssertEqual(choose(Self.xterm, ["TERM_PROGRAM": "vscode"]).mode, .iterm())
+        XCTAssertEqual(choose(Self.xterm, ["TERM_PROGRAM": "iTerm.app"]).mode, .iterm())
+    }
+
+    func testSixelTerminalsAndPlainXterm() {
+        XCTAssertEqual(choose(Self.foot).mode, .sixel(registers: 256, maxSize: PixelSize(width: 1000, height: 1000)))
+        XCTAssertEqual(choose(Self.xtermVT340).mode, .sixel(registers: 256, maxSize: PixelSize(width: 1000, height: 1000)))
+        let plain = choose(Self.xterm, ["COLORTERM": "truecolor"])
+        XCTAssertEqual(plain.mode, .blocks(trueColour: true))
+        XCTAssertTrue(plain.reason.contains("DA1 does not list sixel"), plain.reason)
+    }
+
+    func testTmuxWithItsOwnSixel() {
+        let c = choose(Self.tmuxWithSixel, ["TMUX": "/tmp/tmux-0/default,1,0"], tmux: TmuxContext(passthrough: false))
+        XCTAssertEqual(c.mode, .sixel(registers: 256, maxSize: PixelSize(width: 1000, height: 1000)), "native: no passthrough")
+        XCTAssertNil(c.mode.passthrough)
+    }
+
+    func testTmuxWithPassthroughOffGivesBlocksAndAHint() {
+        let c = choose(Self.tmux, ["TMUX": "/tmp/tmux-0/default,1,0", "COLORTERM": "truecolor"],
+                       tmux: TmuxContext(passthrough: false, clientTermName: "xterm-kitty"))
+        XCTAssertEqual(c.mode, .blocks(trueColour: true))
+        XCTAssertEqual(c.hint, "tmux: set -g allow-passthrough on for pixels")
+        XCTAssertEqual(choose(Self.tmux, ["TMUX": "x"]).hint, "tmux: set -g allow-passthrough on for pixels", "tmux not askable")
+    }
+
+    func testTmuxWithPassthroughOnReachesTheOuterTerminal() {
+        let pane = TmuxPane(left: 40, top: 1)
+        let env = ["TMUX": "/tmp/tmux-0/default,1,0", "TERM_PROGRAM": "tmux"]
+        XCTAssertEqual(choose(Self.tmux, env, tmux: TmuxContext(passthrough: true, clientTermName: "xterm-kitty", pane: pane)).mode,
+                       .kitty(tmux: pane))
+        XCTAssertEqual(choose(Self.tmux, env, tmux: TmuxContext(passthrough: true, clientTermName: "xterm-ghostty", pane: pane)).mode,
+                       .kitty(tmux: pane))
+        XCTAssertEqual(choose(Self.tmux, env, tmux: TmuxContext(passthrough: true, clientTermName: "xterm-256color",
+                                                                  clientTermType: "iTerm2 3.5.5", pane: pane)).mode, .iterm(tmux: pane))
+        XCTAssertEqual(choose(Self.tmux, env, tmux: TmuxContext(passthrough: true, clientTermName: "foot", pane: pane)).mode,
+                       .sixel(registers: 256, maxSize: PixelSize(width: 1000, height: 1000), tmux: pane))
+        let unknown = choose(Self.tmux, env, tmux: TmuxContext(passthrough: true, clientTermName: "xterm-256color"))
+        XCTAssertEqual(unknown.mode, .blocks(trueColour: false), "a TERM every terminal uses proves nothing")
+        XCTAssertNil(unknown.hint, "passthrough is on already")
+        // The outer terminal's own answer through the passthrough counts as much as a name.
+        var caps = capabilities(Self.tmux + Self.esc + "_Gi=32;OK" + Self.st)
+        caps.ioctlCells = nil
+        XCTAssertEqual(caps.kittyThroughTmux, true)
+        XCTAssertEqual(chooseGraphics(preference: .auto, capabilities: caps, environment: env, tmux: TmuxContext(pane: pane)).mode,
+                       .kitty(tmux: pane))
+    }
+
+    func testScreenGetsBlocks() {
+        let c = choose(Self.xterm, ["STY": "1234.pts-0.host"])
+        XCTAssertEqual(c.mode, .blocks(trueColour: false))
+        XCTAssertTrue(c.reason.contains("GNU screen"), c.reason)
+    }
+
+    func testOverridesFlagThenEnvironment() {
+        XCTAssertEqual(choose(Self.kitty, ["MONOPIX_GRAPHICS": "blocks"]).mode, .blocks(trueColour: false))
+        XCTAssertTrue(choose(Self.kitty, ["MONOPIX_GRAPHICS": "blocks"]).reason.contains("MONOPIX_GRAPHICS=blocks"))
+        XCTAssertEqual(choose(Self.xterm, ["MONOPIX_GRAPHICS": "kitty"]).mode, .kitty())
+        XCTAssertEqual(choose(Self.kitty, ["MONOPIX_GRAPHICS": "blocks"], preference: .iterm).mode, .iterm(), "the flag wins")
+        let bogus = choose(Self.kitty, ["MONOPIX_GRAPHICS": "pixels"])
+        XCTAssertEqual(bogus.mode, .kitty(), "an unknown value is ignored")
+        XCTAssertTrue(bogus.reason.contains("ignored"), bogus.reason)
+        XCTAssertEqual(choose(Self.xterm, preference: .sixel).mode.isSixel, true)
+        XCTAssertEqual(choose(Self.tmux, ["TMUX": "x"], tmux: TmuxContext(pane: TmuxPane(left: 3, top: 4)), preference: .kitty).mode,
+                       .kitty(tmux: TmuxPane(left: 3, top: 4)), "forced inside tmux: through the passthrough")
+    }
+
+    func testTheProbeBatch() {
+        let plain = CapabilityProbe.queries(environment: [:])
+        XCTAssertTrue(plain.hasPrefix("\u{1B}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\u{1B}\\"), "the kitty query first")
+        XCTAssertTrue(plain.hasSuffix("\u{1B}[c"), "DA1 fences it")
+        let inTmux = CapabilityProbe.queries(environment: ["TMUX": "x"])
+        XCTAssertTrue(inTmux.hasPrefix("\u{1B}Ptmux;\u{1B}\u{1B}_Gi=32,"), "inside tmux: only through the passthrough")
+        XCTAssertFalse(inTmux.replacingOccurrences(of: "\u{1B}\u{1B}_G", with: "").contains("\u{1B}_G"),
+                       "never a bare APC: tmux would take it for a title")
+        XCTAssertFalse(CapabilityProbe.queries(environment: ["STY": "1.x"]).contains("\u{1B}_G"), "screen: no APC at all")
+    }
+
+    func testTmuxAnswersAreParsed() {
+        let c = TmuxContext.parse(display: "xterm-kitty\tkitty(0.39.1)\t81\t0\ton\ttop\n", passthrough: "on\n")
+        XCTAssertEqual(c, TmuxContext(passthrough: true, clientTermName: "xterm-kitty", clientTermType: "kitty(0.39.1)",
+                                      pane: TmuxPane(left: 81, top: 1)))
+        XCTAssertEqual(TmuxContext.parse(display: "xterm\t\t0\t5\ton\tbottom", passthrough: "off").pane, TmuxPane(left: 0, top: 5))
+        XCTAssertEqual(TmuxContext.parse(display: "", passthrough: "off").passthrough, false)
+        XCTAssertEqual(TmuxContext.parse(display: "", passthrough: "all").passthrough, true)
+        XCTAssertNil(TmuxContext.parse(display: "", passthrough: nil).passthrough)
+    }
+}
