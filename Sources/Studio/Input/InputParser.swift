@@ -5,6 +5,9 @@ public enum InputToken: Sendable, Equatable {
     /// An answer to a query (device attributes, window sizes, XTSMGRAPHICS, DECRPM, XTVERSION, OSC…):
     /// never a key, even when it arrives late.
     case reply(TerminalReply)
+    /// Focus reporting (mode 1004): `CSI I` in, `CSI O` out. Asked for only inside tmux, where a pane losing focus
+    /// (another tmux window shown) must take its kitty images down.
+    case focus(Bool)
 }
 
 /// Answers the studio asks the terminal for at start-up (see `CapabilityProbe`).
@@ -215,7 +218,7 @@ public struct InputParser: Sendable {
         case (.some, _, _):
             return .reply(.other(body + String(final)))
         case (nil, "I", ""), (nil, "O", ""):
-            return nil   // focus in/out
+            return body.isEmpty ? .focus(final == "I") : nil
         default:
             return keyToken(numbers: numbers, final: final, intermediate: intermediate)
         }

@@ -40,6 +40,8 @@ final class StudioRuntime {
     }
 
     private(set) var running = true
+    /// The pane lost focus (focus reporting): kitty images through tmux are kept down until it comes back.
+    private var away = false
     private var damaged = true
     private var pictureRects: [CellRect?] = []
     private var lastInput = 0.0
@@ -182,6 +184,12 @@ final class StudioRuntime {
         switch token {
         case .key(let k): dispatch(.key(k))
         case .mouse(let m): dispatch(.mouse(m))
+        case .focus(let focused):
+            // Only asked for with kitty images through tmux: tmux shows another window over this pane without the
+            // outer terminal knowing, and the images would float over it. Down while away, back on return.
+            guard state.graphics.mode.isKittyThroughTmux, away == focused else { return }
+            away = !focused
+            if away { screen.write(presenter.takeDownAll()) } else { damaged = true }
         case .reply(let r):
             // A late answer to the start-up queries: it may change how the canvas is drawn.
             capabilities.apply(r)
@@ -190,7 +198,8 @@ final class StudioRuntime {
     }
 
     private func redraw(encoded: [GraphicsPresenter.Encoded] = []) {
-        let frame = view(state)
+        var frame = view(state)
+        if away { frame.popupOverCanvas = true }   // the pictures stay down, as under a popup
         // Pictures are drawn outside ncurses, which believes their cells blank: when one moves, shrinks or goes
         // away (the panel opened, a strip appeared), the whole screen is repainted so no stale pixels stay behind.
         let rects = [frame.canvas?.rect, frame.strip?.rect]
@@ -253,6 +262,11 @@ final class StudioRuntime {
         let pixelMouse = capabilities.pixelMouse == true && cell.source != "default 10x20"
         let info = GraphicsInfo(mode: mode, cellPixels: cell.size, pixelMouse: pixelMouse, reason: reason)
         guard info != state.graphics || announce else { return }
+        let focusEvents = mode.isKittyThroughTmux
+        if focusEvents != state.graphics.mode.isKittyThroughTmux || announce {
+            screen.write(Array((focusEvents ? TerminalSequence.focusEventsOn : TerminalSequence.focusEventsOff).utf8))
+            if !focusEvents { away = false }
+        }
         if pixelMouse != parser.pixelMouse || announce {
             screen.write(Array((pixelMouse ? TerminalSequence.pixelMouseOn : "\u{1B}[?1016l").utf8))
         }

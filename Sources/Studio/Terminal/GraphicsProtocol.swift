@@ -38,6 +38,7 @@ public enum GraphicsMode: Sendable, Equatable {
 
     public var isSixel: Bool { if case .sixel = self { return true }; return false }
     public var isKitty: Bool { if case .kitty = self { return true }; return false }
+    var isKittyThroughTmux: Bool { if case .kitty(let p) = self { return p != nil }; return false }
 
     /// The pane an image goes through tmux's passthrough to, or nil when written as is.
     public var passthrough: TmuxPane? {
