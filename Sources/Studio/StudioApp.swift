@@ -68,7 +68,7 @@ public enum StudioApp {
         var parser = InputParser()
         let env = ProcessInfo.processInfo.environment
         let tmux = TmuxContext.query(environment: env)
-        var caps = StudioRuntime.probe(screen, parser: &parser, environment: env).capabilities
+        var caps = StudioRuntime.probe(screen, parser: &parser, environment: env, waitForOuter: tmux?.passthrough == true).capabilities
         // Answers that come after the fence (through tmux's passthrough, from the outer terminal) still count.
         let late = screen.readInput(timeoutMilliseconds: tmux == nil ? 0 : 100)
         for case .reply(let r) in parser.feed(late.bytes) { caps.apply(r) }
@@ -93,6 +93,8 @@ public enum StudioApp {
             ("sixel (DA1 has 4)", caps.hasSixel ? "yes" : "no"),
             ("kitty graphics query", caps.kittyGraphics.map { $0 ? "OK" : "refused" } ?? "no answer"),
             ("kitty query through tmux", caps.kittyThroughTmux.map { $0 ? "OK" : "refused" } ?? (tmux == nil ? "-" : "no answer")),
+            ("outer XTVERSION / DA1", tmux == nil ? "-" : "\(caps.outer.version ?? "no answer") / "
+                + (caps.outer.primaryAttributes.map { "?" + $0.map(String.init).joined(separator: ";") + "c" } ?? "no answer")),
             ("colour registers", caps.colourRegisters.map(String.init) ?? "no answer (256 assumed)"),
             ("sixel geometry", caps.sixelGeometry?.description ?? "no answer (1000x1000 assumed)"),
             ("size in cells", screen.size.description),

@@ -26,9 +26,14 @@ final class GraphicsDetectionTests: XCTestCase {
     static let tmux = version("tmux 3.3a") + esc + "[?1;2c"
     static let tmuxWithSixel = version("tmux 3.4") + esc + "[?1;2;4c"
 
-    private func capabilities(_ recorded: String) -> TerminalCapabilities {
+    /// Recorded under Xvfb: `xterm -ti vt340` running tmux 3.3a with `allow-passthrough on`, answering the plain
+    /// batch (tmux: `?1;2c`) and then, through the passthrough, xterm's own DA1, XTSMGRAPHICS and XTVERSION.
+    static let tmuxInXtermVT340 = esc + "[?1;2c" + esc + "[?63;1;2;4;6;9;15;16;22;28c" + esc + "[?1;0;256S" + version("XTerm(379)")
+
+    private func capabilities(_ recorded: String, behindTmux: Bool = false) -> TerminalCapabilities {
         var parser = InputParser()
         var caps = TerminalCapabilities()
+        caps.behindTmux = behindTmux
         // Fed in two reads split mid-sequence, as a slow link delivers them.
         let bytes = Array(recorded.utf8), cut = bytes.count / 2
         for token in parser.feed(Array(bytes[..<cut])) + parser.feed(Array(bytes[cut...])) {
@@ -106,6 +111,27 @@ final class GraphicsDetectionTests: XCTestCase {
                        .kitty(tmux: pane))
     }
 
+    func testTmuxPassesTheOuterTerminalsAnswersOn() {
+        let caps = capabilities(Self.tmuxInXtermVT340, behindTmux: true)
+        XCTAssertEqual(caps.primaryAttributes, [1, 2], "the first DA1 is tmux's")
+        XCTAssertEqual(caps.outer, OuterTerminal(primaryAttributes: [63, 1, 2, 4, 6, 9, 15, 16, 22, 28], version: "XTerm(379)",
+                                                 colourRegisters: 256))
+        let pane = TmuxPane(left: 0, top: 0)
+        let c = chooseGraphics(preference: .auto, capabilities: caps, environment: ["TMUX": "x"], tmux: TmuxContext(passthrough: true, pane: pane))
+        XCTAssertEqual(c.mode, .sixel(registers: 256, maxSize: PixelSize(width: 1000, height: 1000), tmux: pane))
+        XCTAssertTrue(c.reason.contains("outer terminal's DA1 lists 4"), c.reason)
+        // An answer through the passthrough proves it is on, whatever `tmux show` said (or could not say).
+        XCTAssertEqual(chooseGraphics(preference: .auto, capabilities: caps, environment: ["TMUX": "x"], tmux: nil).mode.passthrough, pane)
+        // Passthrough off: nothing comes back but tmux's own answers.
+        let off = capabilities(Self.tmux, behindTmux: true)
+        XCTAssertFalse(off.outer.answered)
+        XCTAssertEqual(chooseGraphics(preference: .auto, capabilities: off, environment: ["TMUX": "x"], tmux: TmuxContext(passthrough: false)).hint,
+                       "tmux: set -g allow-passthrough on for pixels")
+        let inTmux = CapabilityProbe.queries(environment: ["TMUX": "x"])
+        XCTAssertTrue(inTmux.hasSuffix("\u{1B}Ptmux;\u{1B}\u{1B}_Gi=32,s=1,v=1,a=q,t=d,f=24;AAAA\u{1B}\u{1B}\\\u{1B}\u{1B}[>0q\u{1B}\u{1B}[?1;1;0S\u{1B}\u{1B}[?2;1;0S\u{1B}\u{1B}[c\u{1B}\\"),
+                      "the outer batch through the passthrough, after tmux's own")
+    }
+
     func testScreenGetsBlocks() {
         let c = choose(Self.xterm, ["STY": "1234.pts-0.host"])
         XCTAssertEqual(c.mode, .blocks(trueColour: false))
@@ -130,7 +156,7 @@ final class GraphicsDetectionTests: XCTestCase {
         XCTAssertTrue(plain.hasPrefix("\u{1B}_Gi=31,s=1,v=1,a=q,t=d,f=24;AAAA\u{1B}\\"), "the kitty query first")
         XCTAssertTrue(plain.hasSuffix("\u{1B}[c"), "DA1 fences it")
         let inTmux = CapabilityProbe.queries(environment: ["TMUX": "x"])
-        XCTAssertTrue(inTmux.hasPrefix("\u{1B}Ptmux;\u{1B}\u{1B}_Gi=32,"), "inside tmux: only through the passthrough")
+        XCTAssertTrue(inTmux.hasPrefix(CapabilityProbe.queries), "inside tmux: tmux's own batch first")
         XCTAssertFalse(inTmux.replacingOccurrences(of: "\u{1B}\u{1B}_G", with: "").contains("\u{1B}_G"),
                        "never a bare APC: tmux would take it for a title")
         XCTAssertFalse(CapabilityProbe.queries(environment: ["STY": "1.x"]).contains("\u{1B}_G"), "screen: no APC at all")

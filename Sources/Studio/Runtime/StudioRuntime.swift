@@ -95,7 +95,7 @@ final class StudioRuntime {
         installSignalSources()
         let env = ProcessInfo.processInfo.environment
         tmux = TmuxContext.query(environment: env)
-        let probe = Self.probe(screen, parser: &parser, environment: env)
+        let probe = Self.probe(screen, parser: &parser, environment: env, waitForOuter: tmux?.passthrough == true)
         capabilities = probe.capabilities
         updateGraphics(announce: true)
         _ = state.handle(.resize(screen.size))
@@ -232,13 +232,15 @@ final class StudioRuntime {
     // MARK: - Terminal capabilities
 
     /// Sends the query batch and reads answers until DA1 (the fence) or the timeout. Keys typed meanwhile are kept.
-    static func probe(_ screen: TerminalScreen, parser: inout InputParser,
-                      environment: [String: String]) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
+    static func probe(_ screen: TerminalScreen, parser: inout InputParser, environment: [String: String],
+                      waitForOuter: Bool = false) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
         var caps = TerminalCapabilities()
+        caps.behindTmux = environment["TMUX"] != nil
         var early: [InputToken] = []
         screen.write(Array(CapabilityProbe.queries(environment: environment).utf8))
         let deadline = now() + CapabilityProbe.timeoutSeconds
-        while caps.primaryAttributes == nil {
+        // Inside tmux with passthrough, the outer terminal's DA1 is a second fence worth waiting for.
+        while caps.primaryAttributes == nil || (waitForOuter && caps.outer.primaryAttributes == nil) {
             let left = deadline - now()
             guard left > 0 else { break }
             let input = screen.readInput(timeoutMilliseconds: max(1, Int(left * 1000)))

@@ -24,20 +24,34 @@ public struct TerminalCapabilities: Sendable, Equatable {
     /// The same query sent through tmux's passthrough (id `KittyGraphics.passthroughQueryID`), answered by the
     /// terminal outside tmux (few tmux versions forward the answer; nil is the common case).
     public var kittyThroughTmux: Bool?
+    /// Inside tmux: the first DA1 is tmux's own, and DA1, XTVERSION and XTSMGRAPHICS answers after it come from
+    /// the terminal outside (asked through the passthrough), into `outer`.
+    public var behindTmux = false
+    public var outer = OuterTerminal()
 
     public init() {}
+
+    /// Set when this reply is the outer terminal's (see `behindTmux`).
+    private var fromOuter: Bool { behindTmux && primaryAttributes != nil }
 
     /// Sixel iff DA1 lists attribute 4 exactly (14, 24 and 41 are other things).
     public var hasSixel: Bool { primaryAttributes?.dropFirst().contains(4) ?? false }
 
     public mutating func apply(_ reply: TerminalReply) {
         switch reply {
-        case .primaryAttributes(let a): primaryAttributes = a
+        case .primaryAttributes(let a):
+            if fromOuter { outer.primaryAttributes = a } else { primaryAttributes = a }
         case .cellPixels(let w, let h): if w > 0 && h > 0 { reportedCellPixels = PixelSize(width: w, height: h) }
         case .textAreaPixels(let w, let h): if w > 0 && h > 0 { textAreaPixels = PixelSize(width: w, height: h) }
         case .textAreaCells(let c, let r): if c > 0 && r > 0 { textAreaCells = CellSize(columns: c, rows: r) }
         case .graphicsAttribute(let item, let status, let values):
             guard status == 0 else { return }
+            // tmux with sixel answers XTSMGRAPHICS itself (after a resize too): that is its own.
+            if fromOuter && !hasSixel {
+                if item == 1, let n = values.first { outer.colourRegisters = n }
+                if item == 2, values.count >= 2 { outer.sixelGeometry = PixelSize(width: values[0], height: values[1]) }
+                return
+            }
             if item == 1, let n = values.first { colourRegisters = n }
             if item == 2, values.count >= 2 { sixelGeometry = PixelSize(width: values[0], height: values[1]) }
         case .modeReport(let mode, let state):
@@ -45,7 +59,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
             let usable = state == 1 || state == 2 || state == 3
             if mode == 2026 { synchronizedOutput = usable }
             if mode == 1016 { pixelMouse = usable }
-        case .version(let v): version = v
+        case .version(let v):
+            if fromOuter { outer.version = v } else { version = v }
         case .kittyGraphics(let id, let message):
             if id == KittyGraphics.queryID { kittyGraphics = message == "OK" }
             if id == KittyGraphics.passthroughQueryID { kittyThroughTmux = message == "OK" }
@@ -89,9 +104,10 @@ public struct CellSize: Sendable, Equatable, Codable, CustomStringConvertible {
 public enum CapabilityProbe {
     /// The batch for this environment. The kitty query goes first so that its answer, when there is one, comes
     /// before DA1's. It is not sent as is inside tmux or GNU screen: both take an APC for a window title. Inside
-    /// tmux it goes through the passthrough instead (tmux drops it unless `allow-passthrough` is on).
+    /// tmux, after tmux's own batch, the outer terminal is asked the same through the passthrough (tmux drops it
+    /// unless `allow-passthrough` is on).
     public static func queries(environment: [String: String]) -> String {
-        if environment["TMUX"] != nil { return TmuxPassthrough.wrap(KittyGraphics.query(id: KittyGraphics.passthroughQueryID)) + queries }
+        if environment["TMUX"] != nil { return queries + OuterTerminal.queries }
         if environment["STY"] != nil { return queries }
         return KittyGraphics.query(id: KittyGraphics.queryID) + queries
     }

@@ -150,12 +150,12 @@ public func chooseGraphics(preference asked: GraphicsPreference, capabilities ca
             return pick(sixel, "sixel by tmux itself (its DA1 lists 4), \(min(256, registers)) colours")
         }
         // Who is outside: the passthrough query's answer, else the names tmux and the environment give.
-        let outer = [tmux?.clientTermName, tmux?.clientTermType, env["TERM_PROGRAM"] == "tmux" ? nil : env["TERM_PROGRAM"],
+        let outer = [caps.outer.version, tmux?.clientTermName, tmux?.clientTermType, env["TERM_PROGRAM"] == "tmux" ? nil : env["TERM_PROGRAM"],
                      env["KITTY_WINDOW_ID"] != nil ? "kitty" : nil, env["GHOSTTY_RESOURCES_DIR"] != nil ? "ghostty" : nil,
                      env["ITERM_SESSION_ID"] != nil ? "iterm2" : nil, env["KONSOLE_VERSION"] != nil ? "konsole" : nil]
             .compactMap { $0?.lowercased() }
         let outerName = outer.first ?? "unknown"
-        let passthroughOn = tmux?.passthrough == true || caps.kittyThroughTmux == true
+        let passthroughOn = tmux?.passthrough == true || caps.kittyThroughTmux == true || caps.outer.answered
         guard passthroughOn else {
             let said = tmux?.passthrough == false ? "allow-passthrough is off" : "allow-passthrough is unknown"
             return pick(blocks, "\(blocksNote): inside tmux without sixel, \(said)",
@@ -167,6 +167,13 @@ public func chooseGraphics(preference asked: GraphicsPreference, capabilities ca
         }
         if outer.contains(where: { o in itermNames.contains { o.contains($0) } }) {
             return pick(.iterm(tmux: pane), "iTerm2 images through tmux passthrough: the outer terminal is \(outerName)")
+        }
+        if caps.outer.hasSixel {
+            let n = caps.outer.colourRegisters ?? 256
+            if n >= 64 {
+                return pick(.sixel(registers: min(256, n), maxSize: caps.outer.sixelGeometry ?? maxSize, tmux: pane),
+                            "sixel through tmux passthrough: the outer terminal's DA1 lists 4, \(min(256, n)) colours")
+            }
         }
         if outer.contains(where: { o in sixelNames.contains { o.contains($0) } }) {
             return pick(.sixel(registers: 256, maxSize: maxSize, tmux: pane),
