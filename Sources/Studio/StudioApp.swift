@@ -92,6 +92,7 @@ public enum StudioApp {
             ("DA1", caps.primaryAttributes.map { "?" + $0.map(String.init).joined(separator: ";") + "c" } ?? "no answer (timeout \(Int(CapabilityProbe.timeoutSeconds * 1000)) ms)"),
             ("sixel (DA1 has 4)", caps.hasSixel ? "yes" : "no"),
             ("kitty graphics query", caps.kittyGraphics.map { $0 ? "OK" : "refused" } ?? "no answer"),
+            ("kitty shared memory (t=s)", caps.kittySharedMemory.map { $0 ? "OK" : "refused" } ?? "no answer"),
             ("kitty query through tmux", caps.kittyThroughTmux.map { $0 ? "OK" : "refused" } ?? (tmux == nil ? "-" : "no answer")),
             ("outer XTVERSION / DA1", tmux == nil ? "-" : "\(caps.outer.version ?? "no answer") / "
                 + (caps.outer.primaryAttributes.map { "?" + $0.map(String.init).joined(separator: ";") + "c" } ?? "no answer")),

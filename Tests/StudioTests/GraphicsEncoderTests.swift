@@ -157,3 +157,65 @@ final class KittyPresenterTests: XCTestCase {
         XCTAssertEqual(presenter.takeDownAll(), [])
     }
 }
+
+/// kitty's shared-memory transmission: the object holds the pixels, the escape code only its name.
+final class KittySharedMemoryTests: XCTestCase {
+    /// What the terminal does: open the object by name, read it, unlink it.
+    private func take(_ name: String) -> [UInt8]? {
+        let fd = shm_open(name, O_RDONLY, 0)
+        guard fd >= 0 else { return nil }
+        defer { close(fd); shm_unlink(name) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else { return nil }
+        var out = [UInt8](repeating: 0, count: Int(st.st_size))
+        let n = out.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
+        return n == out.count ? out : nil
+    }
+
+    private func name(in code: String) -> String? {
+        guard let b64 = code.split(separator: ";").last?.dropLast(2) else { return nil }
+        return Data(base64Encoded: String(b64)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func testTheObjectHoldsThePixelsAndTheCodeItsName() throws {
+        var image = RGBImage(width: 5, height: 3)
+        for i in image.pixels.indices { image.pixels[i] = UInt8(i * 7 % 256) }
+        let bytes = GraphicsPresenter.encode(image, at: CellRect(x: 1, y: 2, width: 5, height: 2), slot: .canvas,
+                                             mode: .kitty(sharedMemory: true))
+        let t = String(decoding: bytes, as: UTF8.self)
+        XCTAssertTrue(t.hasPrefix("\u{1B}[3;2H\u{1B}_Ga=T,f=24,t=s,s=5,v=3,S=45,i=4242001,p=1,c=5,r=2,C=1,q=2;"), t)
+        XCTAssertTrue(t.hasSuffix("\u{1B}\\"))
+        let object = try XCTUnwrap(name(in: t))
+        XCTAssertTrue(object.hasPrefix("/monopix-\(getpid())-"))
+        XCTAssertEqual(take(object), image.pixels)
+        XCTAssertLessThan(bytes.count, 120, "only the name crosses the tty")
+    }
+
+    func testTheQueryNamesAThreeByteObject() throws {
+        let object = try XCTUnwrap(KittySharedMemory.store([0, 0, 0]))
+        let q = KittySharedMemory.query(name: object)
+        XCTAssertTrue(q.hasPrefix("\u{1B}_Gi=33,s=1,v=1,a=q,t=s,f=24;"))
+        XCTAssertEqual(name(in: q), object)
+        XCTAssertEqual(take(object), [0, 0, 0])
+        let batch = CapabilityProbe.queries(environment: [:], sharedMemoryObject: object)
+        XCTAssertTrue(batch.contains(q) && batch.hasSuffix("\u{1B}[c"), "in the batch, before DA1")
+    }
+
+    func testChosenOnlyWhenTheTerminalReadTheObject() {
+        var caps = TerminalCapabilities()
+        caps.apply(.kittyGraphics(id: 31, message: "OK"))
+        caps.apply(.primaryAttributes([62]))
+        XCTAssertEqual(chooseGraphics(preference: .auto, capabilities: caps, environment: [:]).mode, .kitty())
+        caps.apply(.kittyGraphics(id: 33, message: "OK"))
+        let c = chooseGraphics(preference: .auto, capabilities: caps, environment: [:])
+        XCTAssertEqual(c.mode, .kitty(sharedMemory: true))
+        XCTAssertTrue(c.reason.contains("shared memory"), c.reason)
+        XCTAssertEqual(chooseGraphics(preference: .auto, capabilities: caps, environment: ["MONOPIX_KITTY_TRANSMISSION": "direct"]).mode,
+                       .kitty(), "off for a bug report")
+        var refused = TerminalCapabilities()
+        refused.apply(.kittyGraphics(id: 31, message: "OK"))
+        refused.apply(.kittyGraphics(id: 33, message: "EBADF:Failed to open shared memory"))
+        XCTAssertEqual(refused.kittySharedMemory, false)
+        XCTAssertEqual(chooseGraphics(preference: .auto, capabilities: refused, environment: [:]).mode, .kitty(), "over ssh: direct")
+    }
+}

@@ -42,6 +42,9 @@ final class GraphicsPresenter: @unchecked Sendable {
         var mode: GraphicsMode
         var bytes: [UInt8]
         var seconds: Double
+        /// kitty through shared memory: the picture itself, put into a fresh object each time it is written (the
+        /// terminal unlinks the object it read; a frame dropped as stale leaves nothing behind).
+        var picture: RGBImage? = nil
     }
 
     private typealias Job = (spec: PictureSpec, sources: CanvasSources?, mode: GraphicsMode)
@@ -152,27 +155,29 @@ final class GraphicsPresenter: @unchecked Sendable {
             }
             lock.unlock()
             let t0 = DispatchTime.now().uptimeNanoseconds
-            let bytes = Self.render(job.spec, job.sources, mode: job.mode)
+            let picture = Self.picture(job.spec, job.sources)
+            let shared = job.mode.isKittyThroughSharedMemory
+            let bytes = shared ? [] : picture.map { Self.encode($0, at: job.spec.rect, slot: job.spec.slot, mode: job.mode) } ?? []
             let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-            deliver(Encoded(spec: job.spec, mode: job.mode, bytes: bytes, seconds: seconds))
+            deliver(Encoded(spec: job.spec, mode: job.mode, bytes: bytes, seconds: seconds, picture: shared ? picture : nil))
         }
     }
 
     /// Composite (or read) the picture, then encode it for the mode, positioned at its top-left cell.
     static func render(_ spec: PictureSpec, _ sources: CanvasSources?, mode: GraphicsMode) -> [UInt8] {
-        let image: RGBImage
-        let rect: CellRect
+        guard let image = picture(spec, sources) else { return [] }
+        return encode(image, at: spec.rect, slot: spec.slot, mode: mode)
+    }
+
+    /// The canvas composited, or the strip read and laid out; nil when there is nothing to show.
+    static func picture(_ spec: PictureSpec, _ sources: CanvasSources?) -> RGBImage? {
         switch spec {
         case .canvas(let canvas):
-            guard let sources else { return [] }
-            image = Compositor.compose(canvas, sources)
-            rect = canvas.rect
+            guard let sources else { return nil }
+            return Compositor.compose(canvas, sources)
         case .strip(let strip):
-            guard let picture = strip.picture() else { return [] }
-            image = picture
-            rect = strip.rect
+            return strip.picture()
         }
-        return encode(image, at: rect, slot: spec.slot, mode: mode)
     }
 
     /// The picture's bytes in `mode`, placed at `rect`'s top-left cell (through tmux's passthrough when the mode
@@ -189,7 +194,14 @@ final class GraphicsPresenter: @unchecked Sendable {
         case .sixel(let registers, _, let pane):
             guard let sixel = try? SixelEncoder.encode(image, colours: registers) else { return [] }
             return positioned(sixel, pane)
-        case .kitty(let pane):
+        case .kitty(nil, true):
+            let move = Array(TerminalSequence.moveTo(column: rect.x, row: rect.y).utf8)
+            guard let name = KittySharedMemory.store(image.pixels) else {
+                return encode(image, at: rect, slot: slot, mode: .kitty())   // no object: the pixels go directly
+            }
+            return move + KittySharedMemory.place(name: name, width: image.width, height: image.height, id: imageID(slot),
+                                                  columns: rect.width, rows: rect.height)
+        case .kitty(let pane, _):
             // zlib level 1: a frame per scrub step, where level 6 costs several times the time for ~10% fewer bytes.
             guard let png = try? PNGFile.encode(image, level: 1) else { return [] }
             let codes = KittyGraphics.place(png: png, id: imageID(slot), columns: rect.width, rows: rect.height)
@@ -206,7 +218,8 @@ final class GraphicsPresenter: @unchecked Sendable {
     /// Save the cursor, draw, restore it and hide it again (some terminals show it after an image).
     private func wrap(_ e: Encoded) -> [UInt8] {
         placed[e.spec.slot] = (e.mode, e.spec.rect)
-        return Array((TerminalSequence.saveCursor + TerminalSequence.hideCursor).utf8) + e.bytes
+        let bytes = e.picture.map { Self.encode($0, at: e.spec.rect, slot: e.spec.slot, mode: e.mode) } ?? e.bytes
+        return Array((TerminalSequence.saveCursor + TerminalSequence.hideCursor).utf8) + bytes
             + Array((TerminalSequence.resetAttributes + TerminalSequence.restoreCursor + TerminalSequence.hideCursor).utf8)
     }
 }

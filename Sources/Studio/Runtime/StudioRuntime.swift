@@ -237,7 +237,10 @@ final class StudioRuntime {
         var caps = TerminalCapabilities()
         caps.behindTmux = environment["TMUX"] != nil
         var early: [InputToken] = []
-        screen.write(Array(CapabilityProbe.queries(environment: environment).utf8))
+        // A 3-byte object for the shared-memory query; removed after the fence whether or not the terminal took it.
+        let object = CapabilityProbe.asksKittyDirectly(environment) ? KittySharedMemory.store([0, 0, 0]) : nil
+        defer { object.map(KittySharedMemory.remove) }
+        screen.write(Array(CapabilityProbe.queries(environment: environment, sharedMemoryObject: object).utf8))
         let deadline = now() + CapabilityProbe.timeoutSeconds
         // Inside tmux with passthrough, the outer terminal's DA1 is a second fence worth waiting for.
         while caps.primaryAttributes == nil || (waitForOuter && caps.outer.primaryAttributes == nil) {

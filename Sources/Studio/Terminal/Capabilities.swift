@@ -24,6 +24,8 @@ public struct TerminalCapabilities: Sendable, Equatable {
     /// The same query sent through tmux's passthrough (id `KittyGraphics.passthroughQueryID`), answered by the
     /// terminal outside tmux (few tmux versions forward the answer; nil is the common case).
     public var kittyThroughTmux: Bool?
+    /// The shared-memory transmission query (`t=s`): true when the terminal read the object (it is on this machine).
+    public var kittySharedMemory: Bool?
     /// Inside tmux: the first DA1 is tmux's own, and DA1, XTVERSION and XTSMGRAPHICS answers after it come from
     /// the terminal outside (asked through the passthrough), into `outer`.
     public var behindTmux = false
@@ -64,6 +66,7 @@ public struct TerminalCapabilities: Sendable, Equatable {
         case .kittyGraphics(let id, let message):
             if id == KittyGraphics.queryID { kittyGraphics = message == "OK" }
             if id == KittyGraphics.passthroughQueryID { kittyThroughTmux = message == "OK" }
+            if id == KittyGraphics.sharedMemoryQueryID { kittySharedMemory = message == "OK" }
         case .other: break
         }
     }
@@ -106,10 +109,15 @@ public enum CapabilityProbe {
     /// before DA1's. It is not sent as is inside tmux or GNU screen: both take an APC for a window title. Inside
     /// tmux, after tmux's own batch, the outer terminal is asked the same through the passthrough (tmux drops it
     /// unless `allow-passthrough` is on).
-    public static func queries(environment: [String: String]) -> String {
+    public static func queries(environment: [String: String], sharedMemoryObject: String? = nil) -> String {
         if environment["TMUX"] != nil { return queries + OuterTerminal.queries }
         if environment["STY"] != nil { return queries }
-        return KittyGraphics.query(id: KittyGraphics.queryID) + queries
+        return KittyGraphics.query(id: KittyGraphics.queryID) + (sharedMemoryObject.map(KittySharedMemory.query) ?? "") + queries
+    }
+
+    /// Whether this environment gets the kitty queries as is (so a shared-memory object is worth making for one).
+    static func asksKittyDirectly(_ environment: [String: String]) -> Bool {
+        environment["TMUX"] == nil && environment["STY"] == nil
     }
 
     /// The queries every terminal is sent.

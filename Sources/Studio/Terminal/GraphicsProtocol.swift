@@ -27,8 +27,9 @@ public struct TmuxPane: Sendable, Equatable {
 /// How the canvas is drawn.
 public enum GraphicsMode: Sendable, Equatable {
     /// The kitty graphics protocol: a PNG placed over the canvas's cells by a fixed id, replaced in place.
-    /// `tmux` set: through tmux's passthrough, to the terminal outside it.
-    case kitty(tmux: TmuxPane? = nil)
+    /// `tmux` set: through tmux's passthrough, to the terminal outside it. `sharedMemory`: the pixels go through a
+    /// shared-memory object (`t=s`, `KittySharedMemory`) instead of the tty.
+    case kitty(tmux: TmuxPane? = nil, sharedMemory: Bool = false)
     /// iTerm2's inline images (`OSC 1337 ; File=`), sized in cells.
     case iterm(tmux: TmuxPane? = nil)
     /// Sixel images with at most `registers` colours, at most `maxSize` pixels.
@@ -38,12 +39,13 @@ public enum GraphicsMode: Sendable, Equatable {
 
     public var isSixel: Bool { if case .sixel = self { return true }; return false }
     public var isKitty: Bool { if case .kitty = self { return true }; return false }
-    var isKittyThroughTmux: Bool { if case .kitty(let p) = self { return p != nil }; return false }
+    var isKittyThroughTmux: Bool { if case .kitty(let p, _) = self { return p != nil }; return false }
+    var isKittyThroughSharedMemory: Bool { if case .kitty(nil, true) = self { return true }; return false }
 
     /// The pane an image goes through tmux's passthrough to, or nil when written as is.
     public var passthrough: TmuxPane? {
         switch self {
-        case .kitty(let p), .iterm(let p), .sixel(_, _, let p): return p
+        case .kitty(let p, _), .iterm(let p), .sixel(_, _, let p): return p
         case .blocks: return nil
         }
     }
@@ -52,7 +54,7 @@ public enum GraphicsMode: Sendable, Equatable {
     public var name: String {
         let base: String
         switch self {
-        case .kitty: base = "kitty"
+        case .kitty(_, let shm): base = shm ? "kitty shm" : "kitty"
         case .iterm: base = "iterm"
         case .sixel: base = "sixel"
         case .blocks: base = "blocks"
@@ -122,12 +124,16 @@ public func chooseGraphics(preference asked: GraphicsPreference, capabilities ca
     let through: TmuxPane? = insideTmux && !caps.hasSixel ? pane : nil
     let sixel = GraphicsMode.sixel(registers: min(256, max(2, registers)), maxSize: maxSize, tmux: through)
     let source = override.map { " (\($0))" } ?? " (--graphics \(preference.rawValue))"
+    // Shared memory when the terminal proved it reads it (same machine), unless a bug report turns it off.
+    let sharedMemory = !insideTmux && caps.kittySharedMemory == true && env["MONOPIX_KITTY_TRANSMISSION"] != "direct"
+    let kittyHere = GraphicsMode.kitty(tmux: pane, sharedMemory: sharedMemory)
+    let transmission = sharedMemory ? ", through shared memory" : ""
 
     switch preference {
     case .blocks:
         return GraphicsChoice(mode: blocks, reason: blocksNote + source)
     case .kitty:
-        return GraphicsChoice(mode: .kitty(tmux: pane), reason: "kitty graphics" + source
+        return GraphicsChoice(mode: kittyHere, reason: "kitty graphics" + transmission + source
                               + (caps.kittyGraphics == true || refuseFallback ? "" : " although the kitty query was not answered OK"))
     case .iterm:
         return GraphicsChoice(mode: .iterm(tmux: pane), reason: "iTerm2 inline images" + source)
@@ -182,7 +188,7 @@ public func chooseGraphics(preference asked: GraphicsPreference, capabilities ca
         return pick(blocks, "\(blocksNote): inside tmux, the outer terminal (\(outerName)) has no known pixel protocol")
     }
     if caps.kittyGraphics == true {
-        return pick(.kitty(), "kitty graphics: the a=q query was answered OK before DA1")
+        return pick(kittyHere, "kitty graphics\(transmission): the a=q query was answered OK before DA1")
     }
     let program = env["TERM_PROGRAM"]?.lowercased() ?? ""
     if let name = [version, program].first(where: { v in !v.isEmpty && itermNames.contains { v.hasPrefix($0) } }) {

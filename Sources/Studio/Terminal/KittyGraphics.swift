@@ -13,6 +13,8 @@ enum KittyGraphics {
     /// The start-up query's id (the answer names it) and the passthrough query's, to tell the answers apart.
     static let queryID = 31
     static let passthroughQueryID = 32
+    /// The shared-memory transmission query's id (see `KittySharedMemory`).
+    static let sharedMemoryQueryID = 33
     /// Image ids per picture slot: fixed, so that each frame replaces the last (and quit knows what to delete).
     static let canvasImageID = 4_242_001
     static let stripImageID = 4_242_002
