@@ -53,8 +53,14 @@ final class StudioRuntime {
     /// A lone ESC older than this is the Escape key.
     static let escapeDelay = 0.025
 
-    init(options: StudioOptions, services: StudioServices, screen: TerminalScreen) throws {
+    /// The environment the graphics choice reads (TERM_PROGRAM, TMUX, STY, COLORTERM, MONOPIX_GRAPHICS…): the
+    /// process's, or a test's.
+    private let environment: [String: String]
+
+    init(options: StudioOptions, services: StudioServices, screen: TerminalScreen,
+         environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.screen = screen
+        self.environment = environment
         self.options = options
         self.services = services
         let (images, start, folder) = try ImageFolder.images(for: options.paths)
@@ -91,9 +97,10 @@ final class StudioRuntime {
             screen.write(presenter.takeDownAll())
             screen.stop()
             CrashRestore.uninstall()
+            removeSignalSources()
         }
         installSignalSources()
-        let env = ProcessInfo.processInfo.environment
+        let env = environment
         tmux = TmuxContext.query(environment: env)
         let probe = Self.probe(screen, parser: &parser, environment: env, waitForOuter: tmux?.passthrough == true)
         capabilities = probe.capabilities
@@ -115,7 +122,7 @@ final class StudioRuntime {
                 screen.write(Array(CapabilityProbe.resizeQueries.utf8))
                 // Kitty images are not text: the terminal does not reflow them, delete them before the relayout.
                 screen.write(presenter.takeDownAll())
-                if tmux != nil { tmux = TmuxContext.query(environment: ProcessInfo.processInfo.environment) ?? tmux }
+                if tmux != nil { tmux = TmuxContext.query(environment: environment) ?? tmux }
                 updateGraphics(announce: false)
                 dispatch(.resize(screen.size))
                 screen.invalidate()
@@ -258,7 +265,7 @@ final class StudioRuntime {
 
     /// Decides (again) how to draw the canvas from what the terminal said; tells the state machine and the parser.
     private func updateGraphics(announce: Bool) {
-        let env = ProcessInfo.processInfo.environment
+        let env = environment
         let choice = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env, tmux: tmux)
         let (mode, reason) = (choice.mode, choice.reason)
         CrashRestore.setKittyImages(mode.isKitty ? (mode.passthrough == nil ? KittyGraphics.deleteAll : TmuxPassthrough.wrap(KittyGraphics.deleteAll)) : [])
@@ -503,6 +510,13 @@ final class StudioRuntime {
             source.resume()
             signalSources.append(source)
         }
+    }
+
+    /// The signals back as they were (the process may go on: a test, or a caller that runs the studio twice).
+    private func removeSignalSources() {
+        for source in signalSources { source.cancel() }
+        signalSources.removeAll()
+        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
     }
 }
 
