@@ -172,3 +172,13 @@ final class GraphicsDetectionTests: XCTestCase {
         XCTAssertNil(TmuxContext.parse(display: "", passthrough: nil).passthrough)
     }
 }
+
+final class GraphicsHintTests: XCTestCase {
+    func testTheTmuxHintStaysInTheStatusLine() {
+        var s = makeState(columns: 120, rows: 40)
+        s.send(.graphics(GraphicsInfo(mode: .blocks(trueColour: true), cellPixels: PixelSize(width: 10, height: 20), pixelMouse: false,
+                                      reason: "test", hint: "tmux: set -g allow-passthrough on for pixels")))
+        let status = view(s).lines[Layout(s).statusRow]
+        XCTAssertTrue(status.hasSuffix("tmux: set -g allow-passthrough on for pixels · blocks · ? help "), status)
+    }
+}

@@ -272,7 +272,7 @@ final class StudioRuntime {
         let cell = capabilities.cellPixels(columns: screen.size.columns, rows: screen.size.rows)
         // Pixel mouse only when the cell size is known (pixels are turned into cells with it).
         let pixelMouse = capabilities.pixelMouse == true && cell.source != "default 10x20"
-        let info = GraphicsInfo(mode: mode, cellPixels: cell.size, pixelMouse: pixelMouse, reason: reason)
+        let info = GraphicsInfo(mode: mode, cellPixels: cell.size, pixelMouse: pixelMouse, reason: reason, hint: choice.hint)
         guard info != state.graphics || announce else { return }
         let focusEvents = mode.isKittyThroughTmux
         if focusEvents != state.graphics.mode.isKittyThroughTmux || announce {

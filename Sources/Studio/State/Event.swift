@@ -41,6 +41,8 @@ struct GraphicsInfo: Equatable, Sendable {
     var pixelMouse: Bool
     /// Why this mode (shown by `--detect` and briefly in the status line).
     var reason: String
+    /// How to get pixels when one setting is missing (tmux's passthrough): kept in the status line.
+    var hint: String? = nil
 
     static let blocksDefault = GraphicsInfo(mode: .blocks(trueColour: true), cellPixels: PixelSize(width: 10, height: 20),
                                             pixelMouse: false, reason: "half blocks")

@@ -115,6 +115,8 @@ private func drawStatus(_ state: StudioState, layout: Layout, into frame: inout 
     var right = state.graphics.mode.name
     if state.panel.focused { right = "PANEL KEYS (Esc: back) · " + right }
     right += " · ? help"
+    // The hint stays while there is room for a message beside it.
+    if let hint = state.graphics.hint, state.size.columns - right.count - hint.count - 3 >= 30 { right = hint + " · " + right }
     let left: String
     var style = CellStyle.dimmed
     if let e = state.export {
