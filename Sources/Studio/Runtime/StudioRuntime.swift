@@ -100,9 +100,8 @@ final class StudioRuntime {
             removeSignalSources()
         }
         installSignalSources()
-        let env = environment
-        tmux = TmuxContext.query(environment: env)
-        let probe = Self.probe(screen, parser: &parser, environment: env, waitForOuter: tmux?.passthrough == true)
+        tmux = TmuxContext.query(environment: environment)
+        let probe = Self.probe(screen, parser: &parser, environment: environment, waitForOuter: tmux?.passthrough == true)
         capabilities = probe.capabilities
         updateGraphics(announce: true)
         _ = state.handle(.resize(screen.size))
@@ -265,10 +264,11 @@ final class StudioRuntime {
 
     /// Decides (again) how to draw the canvas from what the terminal said; tells the state machine and the parser.
     private func updateGraphics(announce: Bool) {
-        let env = environment
-        let choice = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env, tmux: tmux)
+        let choice = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: environment, tmux: tmux)
         let (mode, reason) = (choice.mode, choice.reason)
-        CrashRestore.setKittyImages(mode.isKitty ? (mode.passthrough == nil ? KittyGraphics.deleteAll : TmuxPassthrough.wrap(KittyGraphics.deleteAll)) : [])
+        // A crash must delete kitty images too (they outlive the process); nothing to delete in other modes.
+        let delete = mode.passthrough == nil ? KittyGraphics.deleteAll : TmuxPassthrough.wrap(KittyGraphics.deleteAll)
+        CrashRestore.setKittyImages(mode.isKitty ? delete : [])
         let cell = capabilities.cellPixels(columns: screen.size.columns, rows: screen.size.rows)
         // Pixel mouse only when the cell size is known (pixels are turned into cells with it).
         let pixelMouse = capabilities.pixelMouse == true && cell.source != "default 10x20"
@@ -285,10 +285,8 @@ final class StudioRuntime {
         parser.pixelMouse = pixelMouse
         parser.cellPixels = (cell.size.width, cell.size.height)
         dispatch(.graphics(info))
-        if announce || info.mode != state.graphics.mode {
-            // A hint (how to get pixels) stays longer than a reason.
-            if let hint = choice.hint { state.say(hint, seconds: 20) } else { state.say(reason, seconds: 5) }
-        }
+        // The hint, if any, stays in the status line (GraphicsInfo.hint); the reason is said once.
+        if announce || info.mode != state.graphics.mode { state.say(reason, seconds: 5) }
         damaged = true
     }
 
