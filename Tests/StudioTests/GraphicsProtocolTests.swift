@@ -11,7 +11,7 @@ final class GraphicsDetectionTests: XCTestCase {
     static let kittyOK = esc + "_Gi=31;OK" + st
     static func version(_ v: String) -> String { esc + "P>|" + v + st }
 
-    /// Answers to the start-up batch, per terminal. kitty, Konsole, xterm -ti vt340 and mlterm as recorded under
+    /// Answers to the start-up batch, per terminal. kitty, Konsole, xterm (plain and -ti vt340) and mlterm as recorded under
     /// Xvfb (`--detect`: Debian's kitty 0.26.5, Konsole 22.12.3, xterm 379, mlterm 3.9); the others from their
     /// documentation.
     static let kitty = kittyOK + esc + "_Gi=33;OK" + st + version("kitty(0.26.5)") + esc + "[6;18;9t" + esc + "[?2026;2$y" + esc + "[?62;c"
@@ -22,7 +22,7 @@ final class GraphicsDetectionTests: XCTestCase {
         + esc + "[?2;0;16384;16384S" + esc + "[?62;1;4c"
     static let mlterm = esc + "[?1;0;1024S" + esc + "[?63;1;2;3;4;6;7;15;18;22;29c"
     static let iterm2 = version("iTerm2 3.5.5") + esc + "[?62;4c"
-    static let xterm = version("XTerm(390)") + esc + "[?64;1;2;6;9;15;16;17;18;21;22;28c"
+    static let xterm = version("XTerm(379)") + esc + "[?64;1;2;6;9;15;16;17;18;21;22;28c"
     static let xtermVT340 = version("XTerm(379)") + esc + "[?1;0;256S" + esc + "[?2;0;1000;1000S" + esc + "[?63;1;2;4;6;9;15;16;22;28c"
     static let foot = version("foot(1.16.2)") + esc + "[?1;0;1024S" + esc + "[?62;4;22;28c"
     /// A terminal that parses the graphics APC but refuses the query.
