@@ -219,3 +219,17 @@ final class KittySharedMemoryTests: XCTestCase {
         XCTAssertEqual(chooseGraphics(preference: .auto, capabilities: refused, environment: [:]).mode, .kitty(), "over ssh: direct")
     }
 }
+
+final class PassthroughLimitTests: XCTestCase {
+    func testAnITermImageThroughTmuxStaysWithinTmuxsBuffer() throws {
+        var image = RGBImage(width: 720, height: 720)   // noise: its PNG is as large as the raw pixels, ~1.5 MB
+        var x: UInt32 = 7
+        for i in image.pixels.indices { x = x &* 1_103_515_245 &+ 12345; image.pixels[i] = UInt8(truncatingIfNeeded: x >> 16) }
+        let rect = CellRect(x: 0, y: 1, width: 90, height: 40)
+        let direct = GraphicsPresenter.encode(image, at: rect, slot: .canvas, mode: .iterm())
+        XCTAssertGreaterThan(direct.count, TmuxPassthrough.limit, "outside tmux: full size")
+        let through = GraphicsPresenter.encode(image, at: rect, slot: .canvas, mode: .iterm(tmux: TmuxPane(left: 0, top: 0)))
+        XCTAssertLessThanOrEqual(through.count, TmuxPassthrough.limit)
+        XCTAssertTrue(String(decoding: through, as: UTF8.self).contains("File=inline=1;width=90;height=40;"), "the same cells")
+    }
+}

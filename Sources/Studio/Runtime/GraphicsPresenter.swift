@@ -210,8 +210,15 @@ final class GraphicsPresenter: @unchecked Sendable {
             guard let pane else { return move + codes.joined() }
             return codes.flatMap { TmuxPassthrough.wrap($0, column: rect.x, row: rect.y, pane: pane) }
         case .iterm(let pane):
-            guard let png = try? PNGFile.encode(image, level: 1) else { return [] }
-            return positioned(ITermImages.inline(png: png, columns: rect.width, rows: rect.height), pane)
+            var picture = image
+            while true {
+                guard let png = try? PNGFile.encode(picture, level: 1) else { return [] }
+                let bytes = positioned(ITermImages.inline(png: png, columns: rect.width, rows: rect.height), pane)
+                // tmux drops a passthrough longer than its buffer: a smaller picture, which the terminal scales to
+                // the same cells, still shows (softer). Outside tmux there is no such limit.
+                guard pane != nil, bytes.count > TmuxPassthrough.limit, picture.width > 16, picture.height > 16 else { return bytes }
+                picture = picture.resized(width: picture.width * 3 / 4, height: picture.height * 3 / 4)
+            }
         }
     }
 

@@ -6,6 +6,9 @@
 /// saved and restored around it. tmux discards a passthrough longer than its input buffer (about 1 MB), so kitty
 /// chunks are wrapped one by one.
 enum TmuxPassthrough {
+    /// tmux's input buffer (`INPUT_BUF_LIMIT` in its input.c, 1 MiB through 3.4): a longer passthrough is dropped.
+    static let limit = 1_048_576
+
     static func wrap(_ payload: [UInt8]) -> [UInt8] {
         var out: [UInt8] = Array("\u{1B}Ptmux;".utf8)
         out.reserveCapacity(payload.count + payload.count / 64 + 10)
