@@ -108,6 +108,10 @@ final class GraphicsDetectionTests: XCTestCase {
                                                                   clientTermType: "iTerm2 3.5.5", pane: pane)).mode, .iterm(tmux: pane))
         XCTAssertEqual(choose(Self.tmux, env, tmux: TmuxContext(passthrough: true, clientTermName: "foot", pane: pane)).mode,
                        .sixel(registers: 256, maxSize: PixelSize(width: 1000, height: 1000), tmux: pane))
+        let refusedByName = choose(Self.tmux + Self.esc + "_Gi=32;ENOTSUPPORTED:" + Self.st, env,
+                                   tmux: TmuxContext(passthrough: true, clientTermName: "xterm-kitty", clientTermType: "foot(1.16.2)"))
+        XCTAssertEqual(refusedByName.mode, .sixel(registers: 256, maxSize: PixelSize(width: 1000, height: 1000), tmux: TmuxPane(left: 0, top: 0)),
+                       "a refusal through the passthrough beats the name")
         let unknown = choose(Self.tmux, env, tmux: TmuxContext(passthrough: true, clientTermName: "xterm-256color"))
         XCTAssertEqual(unknown.mode, .blocks(trueColour: false), "a TERM every terminal uses proves nothing")
         XCTAssertNil(unknown.hint, "passthrough is on already")

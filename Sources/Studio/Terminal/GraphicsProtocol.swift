@@ -167,7 +167,9 @@ public func chooseGraphics(preference asked: GraphicsPreference, capabilities ca
             return pick(blocks, "\(blocksNote): inside tmux without sixel, \(said)",
                         hint: "tmux: set -g allow-passthrough on for pixels")
         }
-        if caps.kittyThroughTmux == true || outer.contains(where: { o in kittyNames.contains { o.contains($0) } }) {
+        // A name says kitty unless the terminal itself refused the query.
+        let kittyByName = caps.kittyThroughTmux != false && outer.contains(where: { o in kittyNames.contains { o.contains($0) } })
+        if caps.kittyThroughTmux == true || kittyByName {
             let why = caps.kittyThroughTmux == true ? "the outer terminal answered the kitty query OK" : "the outer terminal is \(outerName)"
             return pick(.kitty(tmux: pane), "kitty graphics through tmux passthrough: \(why)")
         }
