@@ -221,6 +221,19 @@ final class KittySharedMemoryTests: XCTestCase {
 }
 
 final class PassthroughLimitTests: XCTestCase {
+    func testASixelThroughTmuxGetsFewerColoursToFitTmuxsBuffer() throws {
+        var image = RGBImage(width: 720, height: 480)   // noise: the worst case for sixel's run lengths
+        var x: UInt32 = 11
+        for i in image.pixels.indices { x = x &* 1_103_515_245 &+ 12345; image.pixels[i] = UInt8(truncatingIfNeeded: x >> 16) }
+        let rect = CellRect(x: 0, y: 1, width: 60, height: 20)
+        let size = PixelSize(width: 1000, height: 1000)
+        let direct = GraphicsPresenter.encode(image, at: rect, slot: .canvas, mode: .sixel(registers: 256, maxSize: size))
+        XCTAssertGreaterThan(direct.count, TmuxPassthrough.limit, "outside tmux: all 256 colours")
+        let through = GraphicsPresenter.encode(image, at: rect, slot: .canvas, mode: .sixel(registers: 256, maxSize: size, tmux: TmuxPane(left: 0, top: 0)))
+        XCTAssertLessThanOrEqual(through.count, TmuxPassthrough.limit)
+        XCTAssertTrue(String(decoding: through, as: UTF8.self).contains("\"1;1;720;480"), "the same pixels")
+    }
+
     func testAnITermImageThroughTmuxStaysWithinTmuxsBuffer() throws {
         var image = RGBImage(width: 720, height: 720)   // noise: its PNG is as large as the raw pixels, ~1.5 MB
         var x: UInt32 = 7

@@ -192,8 +192,15 @@ final class GraphicsPresenter: @unchecked Sendable {
         case .blocks(let trueColour):
             return HalfBlocks.encode(image, column: rect.x, row: rect.y, trueColour: trueColour)
         case .sixel(let registers, _, let pane):
-            guard let sixel = try? SixelEncoder.encode(image, colours: registers) else { return [] }
-            return positioned(sixel, pane)
+            var colours = registers
+            while true {
+                guard let sixel = try? SixelEncoder.encode(image, colours: colours) else { return [] }
+                let bytes = positioned(sixel, pane)
+                // tmux drops a passthrough longer than its buffer; a sixel is pixel-exact (no scaling it down), but
+                // fewer colours make it much shorter: halve them, down to 16.
+                guard pane != nil, bytes.count > TmuxPassthrough.limit, colours > 16 else { return bytes }
+                colours /= 2
+            }
         case .kitty(nil, true):
             let move = Array(TerminalSequence.moveTo(column: rect.x, row: rect.y).utf8)
             guard let name = KittySharedMemory.store(image.pixels) else {
