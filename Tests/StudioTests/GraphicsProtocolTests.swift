@@ -70,7 +70,11 @@ final class GraphicsDetectionTests: XCTestCase {
     func testITermImagesByVersionOrProgramName() {
         XCTAssertEqual(choose(Self.iterm2).mode, .iterm(), "iTerm2 lists 4 too: its own images come first")
         XCTAssertEqual(choose(Self.wezterm).mode, .iterm(), "WezTerm without kitty graphics enabled")
-        XCTAssertEqual(choose(Self.xterm, ["TERM_PROGRAM": "vscode"]).mode, .iterm())
+        // VS Code (xterm.js): images only with its image addon, which also lists sixel in DA1.
+        XCTAssertEqual(choose(Self.esc + "[?1;2;4c", ["TERM_PROGRAM": "vscode"]).mode, .iterm())
+        let off = choose(Self.esc + "[?1;2c", ["TERM_PROGRAM": "vscode"])
+        XCTAssertEqual(off.mode, .blocks(trueColour: false))
+        XCTAssertEqual(off.hint, "VS Code: turn on terminal.integrated.enableImages for pixels")
         XCTAssertEqual(choose(Self.xterm, ["TERM_PROGRAM": "iTerm.app"]).mode, .iterm())
     }
 

@@ -193,6 +193,12 @@ public func chooseGraphics(preference asked: GraphicsPreference, capabilities ca
         return pick(kittyHere, "kitty graphics\(transmission): the a=q query was answered OK before DA1")
     }
     let program = env["TERM_PROGRAM"]?.lowercased() ?? ""
+    // VS Code's terminal (xterm.js) draws images only with terminal.integrated.enableImages, whose image addon
+    // also makes DA1 list sixel: without that 4, iTerm2 images would show nothing.
+    if program == "vscode", caps.primaryAttributes != nil, !caps.hasSixel {
+        return pick(blocks, "\(blocksNote): VS Code's terminal without images (its DA1 does not list 4)",
+                    hint: "VS Code: turn on terminal.integrated.enableImages for pixels")
+    }
     if let name = [version, program].first(where: { v in !v.isEmpty && itermNames.contains { v.hasPrefix($0) } }) {
         return pick(.iterm(), "iTerm2 inline images: the terminal is \(name)")
     }
