@@ -138,6 +138,25 @@ public enum PNGFile {
                    rows: bytes, rowStride: width * bitDepth / 8, text: text)
     }
 
+    /// `image` as the bytes of an 8-bit RGB PNG, in memory (terminal graphics protocols take PNG). `level` is zlib's
+    /// 0–9: the studio sends a picture per frame and wants 1 (fast, a little larger).
+    public static func encode(_ image: RGBImage, level: Int = 6) throws -> [UInt8] {
+        guard let w = UInt32(exactly: image.width), let h = UInt32(exactly: image.height), w > 0, h > 0 else {
+            throw ImageIOError.unsupported(path: "(memory)", format: .png, what: "size \(image.width)x\(image.height)")
+        }
+        var err = mpx_error()
+        var out: UnsafeMutablePointer<UInt8>?
+        var size = 0
+        let status = image.pixels.withUnsafeBytes { pixels in
+            mpx_png_encode_rgb(w, h, pixels.baseAddress, image.width * 3, Int32(min(9, max(0, level))), &out, &size, &err)
+        }
+        defer { mpx_free(out) }
+        guard status == 0, let out else {
+            throw ImageIOError.unsupported(path: "(memory)", format: .png, what: "libpng: \(FileAccess.message(err))")
+        }
+        return Array(UnsafeBufferPointer(start: out, count: size))
+    }
+
     // MARK: - Internals
 
     static func requireSignature(_ url: URL) throws {

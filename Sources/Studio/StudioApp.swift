@@ -66,21 +66,36 @@ public enum StudioApp {
         let screen = NCursesScreen()
         try screen.start()
         var parser = InputParser()
-        let caps = StudioRuntime.probe(screen, parser: &parser).capabilities
+        let env = ProcessInfo.processInfo.environment
+        let tmux = TmuxContext.query(environment: env)
+        var caps = StudioRuntime.probe(screen, parser: &parser, environment: env, waitForOuter: tmux?.passthrough == true).capabilities
+        // Answers that come after the fence (through tmux's passthrough, from the outer terminal) still count.
+        let late = screen.readInput(timeoutMilliseconds: tmux == nil ? 0 : 100)
+        for case .reply(let r) in parser.feed(late.bytes) { caps.apply(r) }
         screen.stop()
-        return report(caps, screen: screen, preference: preference)
+        return report(caps, screen: screen, preference: preference, environment: env, tmux: tmux)
     }
 
-    static func report(_ caps: TerminalCapabilities, screen: TerminalScreen, preference: GraphicsPreference) -> String {
-        let env = ProcessInfo.processInfo.environment
-        let (mode, reason) = chooseGraphics(preference: preference, capabilities: caps, environment: env)
+    static func report(_ caps: TerminalCapabilities, screen: TerminalScreen, preference: GraphicsPreference,
+                       environment env: [String: String], tmux: TmuxContext?) -> String {
+        let choice = chooseGraphics(preference: preference, capabilities: caps, environment: env, tmux: tmux)
         let cell = caps.cellPixels(columns: screen.size.columns, rows: screen.size.rows)
         func yesNo(_ b: Bool?) -> String { b.map { $0 ? "yes" : "no" } ?? "no answer" }
         let lines: [(String, String)] = [
-            ("TERM", env["TERM"] ?? "-"), ("COLORTERM", env["COLORTERM"] ?? "-"), ("TMUX", env["TMUX"] == nil ? "no" : "yes"),
+            ("TERM", env["TERM"] ?? "-"), ("COLORTERM", env["COLORTERM"] ?? "-"), ("TERM_PROGRAM", env["TERM_PROGRAM"] ?? "-"),
+            (GraphicsPreference.environmentKey, env[GraphicsPreference.environmentKey] ?? "-"),
+            ("TMUX", env["TMUX"] == nil ? "no" : "yes"),
+            ("tmux allow-passthrough", tmux.map { $0.passthrough.map { $0 ? "on" : "off" } ?? "unknown" } ?? "-"),
+            ("tmux outer terminal", tmux.map { "\($0.clientTermName ?? "?") / \($0.clientTermType ?? "?"), pane at \($0.pane.left),\($0.pane.top)" } ?? "-"),
+            ("GNU screen", env["STY"] == nil ? "no" : "yes"),
             ("XTVERSION", caps.version ?? "no answer"),
             ("DA1", caps.primaryAttributes.map { "?" + $0.map(String.init).joined(separator: ";") + "c" } ?? "no answer (timeout \(Int(CapabilityProbe.timeoutSeconds * 1000)) ms)"),
             ("sixel (DA1 has 4)", caps.hasSixel ? "yes" : "no"),
+            ("kitty graphics query", caps.kittyGraphics.map { $0 ? "OK" : "refused" } ?? "no answer"),
+            ("kitty shared memory (t=s)", caps.kittySharedMemory.map { $0 ? "OK" : "refused" } ?? "no answer"),
+            ("kitty query through tmux", caps.kittyThroughTmux.map { $0 ? "OK" : "refused" } ?? (tmux == nil ? "-" : "no answer")),
+            ("outer XTVERSION / DA1", tmux == nil ? "-" : "\(caps.outer.version ?? "no answer") / "
+                + (caps.outer.primaryAttributes.map { "?" + $0.map(String.init).joined(separator: ";") + "c" } ?? "no answer")),
             ("colour registers", caps.colourRegisters.map(String.init) ?? "no answer (256 assumed)"),
             ("sixel geometry", caps.sixelGeometry?.description ?? "no answer (1000x1000 assumed)"),
             ("size in cells", screen.size.description),
@@ -90,7 +105,8 @@ public enum StudioApp {
             ("cell size", "\(cell.size) (from \(cell.source))"),
             ("synchronized output (2026)", yesNo(caps.synchronizedOutput)),
             ("pixel mouse (1016)", yesNo(caps.pixelMouse)),
-            ("graphics", "\(mode.isSixel ? "sixel" : "half blocks") — \(reason)"),
+            ("graphics", "\(choice.mode.name) — \(choice.reason)"),
+            ("hint", choice.hint ?? "-"),
         ]
         let width = lines.map(\.0.count).max()!
         return lines.map { $0.0.padding(toLength: width, withPad: " ", startingAt: 0) + "  " + $0.1 }.joined(separator: "\n")

@@ -11,7 +11,8 @@ struct StudioCommand: ParsableCommand {
         abstract: "Paint per-pixel intensity masks, scrub the level and see the result in the terminal.",
         discussion: """
             Opens the images (a folder, or a file and its folder). Press ? in the studio for every key. \
-            Sixel graphics where the terminal has them (xterm -ti vt340, foot, WezTerm, mlterm…), \
+            Real pixels through the kitty graphics protocol (kitty, Ghostty, Konsole), iTerm2 images (iTerm2, \
+            WezTerm, VS Code) or sixel (xterm -ti vt340, foot, mlterm…), also inside tmux with allow-passthrough on; \
             half blocks elsewhere. The session (masks, levels, view) is kept in .monopix-session/ \
             beside the images.
             """
@@ -35,7 +36,7 @@ struct StudioCommand: ParsableCommand {
     @Option(help: "The level images start at (default: 1, within the range).")
     var level: Float?
 
-    @Option(help: "How to draw images: auto, sixel or blocks.")
+    @Option(help: "How to draw images: auto, kitty, iterm, sixel or blocks (or set MONOPIX_GRAPHICS; this option wins).")
     var graphics: GraphicsPreference = .auto
 
     @Option(name: .customLong("watch"), help: "A training log to follow in the panel (metrics.jsonl, console log, loss_log.txt). Repeatable.")

@@ -119,3 +119,10 @@ final class CapabilityTests: XCTestCase {
         XCTAssertEqual(modes.pixelMouse, true)
     }
 }
+
+final class FocusReportTests: XCTestCase {
+    func testFocusInAndOutAreTokensNotKeys() {
+        var p = InputParser()
+        XCTAssertEqual(p.feed(Array("\u{1B}[O\u{1B}[Ia".utf8)), [.focus(false), .focus(true), .key("a")])
+    }
+}

@@ -107,6 +107,12 @@ int mpx_png_stream_rows(mpx_png_stream *stream, const void *pixels, size_t row_s
 int mpx_png_stream_end(mpx_png_stream *stream, mpx_error *err);
 void mpx_png_stream_abort(mpx_png_stream *stream);
 
+/* Encodes 8-bit RGB as a PNG in memory with zlib level `level` (0-9), for terminals that take PNG images. On
+ * success *out holds *out_size bytes the caller releases with mpx_free. Returns 0, or -1 with err. */
+int mpx_png_encode_rgb(uint32_t width, uint32_t height, const void *pixels, size_t row_stride, int level,
+                       unsigned char **out, size_t *out_size, mpx_error *err);
+void mpx_free(void *p);
+
 /* ---------------------------------------------------------------- JPEG read */
 
 typedef struct mpx_jpeg_reader mpx_jpeg_reader;

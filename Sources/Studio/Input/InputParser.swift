@@ -5,6 +5,9 @@ public enum InputToken: Sendable, Equatable {
     /// An answer to a query (device attributes, window sizes, XTSMGRAPHICS, DECRPM, XTVERSION, OSC…):
     /// never a key, even when it arrives late.
     case reply(TerminalReply)
+    /// Focus reporting (mode 1004): `CSI I` in, `CSI O` out. Asked for only inside tmux, where a pane losing focus
+    /// (another tmux window shown) must take its kitty images down.
+    case focus(Bool)
 }
 
 /// Answers the studio asks the terminal for at start-up (see `CapabilityProbe`).
@@ -23,6 +26,8 @@ public enum TerminalReply: Sendable, Equatable {
     case modeReport(mode: Int, state: Int)
     /// XTVERSION, `DCS > | text ST`.
     case version(String)
+    /// The kitty graphics protocol's answer, `APC G i=id[,…] ; message ST`: `OK` or an error such as `ENOENT:…`.
+    case kittyGraphics(id: Int?, message: String)
     /// Anything else that is clearly a reply (other CSI finals with `?`/`>` prefixes, DCS, OSC, APC).
     case other(String)
 }
@@ -139,14 +144,28 @@ public struct InputParser: Sendable {
                 guard j + 1 < pending.count else { return nil }
                 if pending[j + 1] == UInt8(ascii: "\\") {
                     let body = String(decoding: pending[(i + 2)..<j], as: UTF8.self)
-                    let reply: TerminalReply = pending[i + 1] == UInt8(ascii: "P") && body.hasPrefix(">|")
-                        ? .version(String(body.dropFirst(2))) : .other(body)
+                    let reply: TerminalReply
+                    if pending[i + 1] == UInt8(ascii: "P") && body.hasPrefix(">|") {
+                        reply = .version(String(body.dropFirst(2)))
+                    } else if pending[i + 1] == UInt8(ascii: "_") && body.hasPrefix("G") {
+                        reply = Self.kittyReply(body.dropFirst())
+                    } else {
+                        reply = .other(body)
+                    }
                     return (.reply(reply), j + 2 - i)
                 }
             }
             j += 1
         }
         return nil
+    }
+
+    /// `i=31,p=2;OK` → id 31, "OK" (the keys before `;`, the message after).
+    private static func kittyReply(_ body: Substring) -> TerminalReply {
+        let parts = body.split(separator: ";", maxSplits: 1, omittingEmptySubsequences: false)
+        let keys = parts[0].split(separator: ",")
+        let id = keys.first(where: { $0.hasPrefix("i=") }).flatMap { Int($0.dropFirst(2)) }
+        return .kittyGraphics(id: id, message: parts.count > 1 ? String(parts[1]) : "")
     }
 
     // MARK: - CSI
@@ -199,7 +218,7 @@ public struct InputParser: Sendable {
         case (.some, _, _):
             return .reply(.other(body + String(final)))
         case (nil, "I", ""), (nil, "O", ""):
-            return nil   // focus in/out
+            return body.isEmpty ? .focus(final == "I") : nil
         default:
             return keyToken(numbers: numbers, final: final, intermediate: intermediate)
         }

@@ -13,6 +13,8 @@ final class StudioRuntime {
     private(set) var state: StudioState
     private var parser = InputParser()
     private var capabilities = TerminalCapabilities()
+    /// What tmux says about passthrough and the outer terminal (nil outside tmux).
+    private var tmux: TmuxContext?
     private let mailbox: Mailbox
     private let presenter: GraphicsPresenter
     private let session: SessionStore?
@@ -38,6 +40,8 @@ final class StudioRuntime {
     }
 
     private(set) var running = true
+    /// The pane lost focus (focus reporting): kitty images through tmux are kept down until it comes back.
+    private var away = false
     private var damaged = true
     private var pictureRects: [CellRect?] = []
     private var lastInput = 0.0
@@ -49,8 +53,14 @@ final class StudioRuntime {
     /// A lone ESC older than this is the Escape key.
     static let escapeDelay = 0.025
 
-    init(options: StudioOptions, services: StudioServices, screen: TerminalScreen) throws {
+    /// The environment the graphics choice reads (TERM_PROGRAM, TMUX, STY, COLORTERM, MONOPIX_GRAPHICS…): the
+    /// process's, or a test's.
+    private let environment: [String: String]
+
+    init(options: StudioOptions, services: StudioServices, screen: TerminalScreen,
+         environment: [String: String] = ProcessInfo.processInfo.environment) throws {
         self.screen = screen
+        self.environment = environment
         self.options = options
         self.services = services
         let (images, start, folder) = try ImageFolder.images(for: options.paths)
@@ -82,11 +92,16 @@ final class StudioRuntime {
         try screen.start()
         CrashRestore.install(descriptor: screen.descriptor)
         defer {
+            // Kitty images stay in the terminal after the program that placed them: delete them (quit, SIGINT,
+            // SIGTERM and SIGHUP all leave the loop and come here).
+            screen.write(presenter.takeDownAll())
             screen.stop()
             CrashRestore.uninstall()
+            removeSignalSources()
         }
         installSignalSources()
-        let probe = Self.probe(screen, parser: &parser)
+        tmux = TmuxContext.query(environment: environment)
+        let probe = Self.probe(screen, parser: &parser, environment: environment, waitForOuter: tmux?.passthrough == true)
         capabilities = probe.capabilities
         updateGraphics(announce: true)
         _ = state.handle(.resize(screen.size))
@@ -104,6 +119,9 @@ final class StudioRuntime {
                 // Ask again for what depends on the window: the cell size (for terminals without TIOCGWINSZ
                 // pixels) and the largest sixel image (xterm bounds it by the window).
                 screen.write(Array(CapabilityProbe.resizeQueries.utf8))
+                // Kitty images are not text: the terminal does not reflow them, delete them before the relayout.
+                screen.write(presenter.takeDownAll())
+                if tmux != nil { tmux = TmuxContext.query(environment: environment) ?? tmux }
                 updateGraphics(announce: false)
                 dispatch(.resize(screen.size))
                 screen.invalidate()
@@ -172,6 +190,12 @@ final class StudioRuntime {
         switch token {
         case .key(let k): dispatch(.key(k))
         case .mouse(let m): dispatch(.mouse(m))
+        case .focus(let focused):
+            // Only asked for with kitty images through tmux: tmux shows another window over this pane without the
+            // outer terminal knowing, and the images would float over it. Down while away, back on return.
+            guard state.graphics.mode.isKittyThroughTmux, away == focused else { return }
+            away = !focused
+            if away { screen.write(presenter.takeDownAll()) } else { damaged = true }
         case .reply(let r):
             // A late answer to the start-up queries: it may change how the canvas is drawn.
             capabilities.apply(r)
@@ -180,7 +204,8 @@ final class StudioRuntime {
     }
 
     private func redraw(encoded: [GraphicsPresenter.Encoded] = []) {
-        let frame = view(state)
+        var frame = view(state)
+        if away { frame.popupOverCanvas = true }   // the pictures stay down, as under a popup
         // Pictures are drawn outside ncurses, which believes their cells blank: when one moves, shrinks or goes
         // away (the panel opened, a strip appeared), the whole screen is repainted so no stale pixels stay behind.
         let rects = [frame.canvas?.rect, frame.strip?.rect]
@@ -198,7 +223,7 @@ final class StudioRuntime {
             out += b
             trace?.write(Data(String(format: "%@ %dx%d px %@ composed and encoded in %.1f ms, %d bytes\n",
                                      e.spec.slot == .canvas ? "canvas" : "strip", e.spec.pixelSize.width, e.spec.pixelSize.height,
-                                     e.mode.isSixel ? "sixel" : "blocks",
+                                     e.mode.name,
                                      e.seconds * 1000, b.count).utf8))
         }
         damaged = false
@@ -213,12 +238,18 @@ final class StudioRuntime {
     // MARK: - Terminal capabilities
 
     /// Sends the query batch and reads answers until DA1 (the fence) or the timeout. Keys typed meanwhile are kept.
-    static func probe(_ screen: TerminalScreen, parser: inout InputParser) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
+    static func probe(_ screen: TerminalScreen, parser: inout InputParser, environment: [String: String],
+                      waitForOuter: Bool = false) -> (capabilities: TerminalCapabilities, early: [InputToken]) {
         var caps = TerminalCapabilities()
+        caps.behindTmux = environment["TMUX"] != nil
         var early: [InputToken] = []
-        screen.write(Array(CapabilityProbe.queries.utf8))
+        // A 3-byte object for the shared-memory query; removed after the fence whether or not the terminal took it.
+        let object = CapabilityProbe.asksKittyDirectly(environment) ? KittySharedMemory.store([0, 0, 0]) : nil
+        defer { object.map(KittySharedMemory.remove) }
+        screen.write(Array(CapabilityProbe.queries(environment: environment, sharedMemoryObject: object).utf8))
         let deadline = now() + CapabilityProbe.timeoutSeconds
-        while caps.primaryAttributes == nil {
+        // Inside tmux with passthrough, the outer terminal's DA1 is a second fence worth waiting for.
+        while caps.primaryAttributes == nil || (waitForOuter && caps.outer.primaryAttributes == nil) {
             let left = deadline - now()
             guard left > 0 else { break }
             let input = screen.readInput(timeoutMilliseconds: max(1, Int(left * 1000)))
@@ -233,19 +264,28 @@ final class StudioRuntime {
 
     /// Decides (again) how to draw the canvas from what the terminal said; tells the state machine and the parser.
     private func updateGraphics(announce: Bool) {
-        let env = ProcessInfo.processInfo.environment
-        let (mode, reason) = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: env)
+        let choice = chooseGraphics(preference: options.graphics, capabilities: capabilities, environment: environment, tmux: tmux)
+        let (mode, reason) = (choice.mode, choice.reason)
+        // A crash must delete kitty images too (they outlive the process); nothing to delete in other modes.
+        let delete = mode.passthrough == nil ? KittyGraphics.deleteAll : TmuxPassthrough.wrap(KittyGraphics.deleteAll)
+        CrashRestore.setKittyImages(mode.isKitty ? delete : [])
         let cell = capabilities.cellPixels(columns: screen.size.columns, rows: screen.size.rows)
         // Pixel mouse only when the cell size is known (pixels are turned into cells with it).
         let pixelMouse = capabilities.pixelMouse == true && cell.source != "default 10x20"
-        let info = GraphicsInfo(mode: mode, cellPixels: cell.size, pixelMouse: pixelMouse, reason: reason)
+        let info = GraphicsInfo(mode: mode, cellPixels: cell.size, pixelMouse: pixelMouse, reason: reason, hint: choice.hint)
         guard info != state.graphics || announce else { return }
+        let focusEvents = mode.isKittyThroughTmux
+        if focusEvents != state.graphics.mode.isKittyThroughTmux || announce {
+            screen.write(Array((focusEvents ? TerminalSequence.focusEventsOn : TerminalSequence.focusEventsOff).utf8))
+            if !focusEvents { away = false }
+        }
         if pixelMouse != parser.pixelMouse || announce {
             screen.write(Array((pixelMouse ? TerminalSequence.pixelMouseOn : "\u{1B}[?1016l").utf8))
         }
         parser.pixelMouse = pixelMouse
         parser.cellPixels = (cell.size.width, cell.size.height)
         dispatch(.graphics(info))
+        // The hint, if any, stays in the status line (GraphicsInfo.hint); the reason is said once.
         if announce || info.mode != state.graphics.mode { state.say(reason, seconds: 5) }
         damaged = true
     }
@@ -470,6 +510,13 @@ final class StudioRuntime {
             signalSources.append(source)
         }
     }
+
+    /// The signals back as they were (the process may go on: a test, or a caller that runs the studio twice).
+    private func removeSignalSources() {
+        for source in signalSources { source.cancel() }
+        signalSources.removeAll()
+        for sig in [SIGINT, SIGTERM, SIGHUP] { signal(sig, SIG_DFL) }
+    }
 }
 
 private extension FileManager {
@@ -488,10 +535,7 @@ enum CrashRestore {
 
     static func install(descriptor fd: Int32) {
         descriptor = fd
-        let text = Array((TerminalSequence.restore + "\u{1B}[?1049l\r\n").utf8)
-        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
-        _ = buffer.initialize(from: text)
-        bytes = buffer
+        setBytes(kittyImages + base)
         for s in signals {
             signal(s) { sig in
                 if let b = CrashRestore.bytes { _ = write(CrashRestore.descriptor, b.baseAddress, b.count) }
@@ -499,6 +543,25 @@ enum CrashRestore {
                 raise(sig)
             }
         }
+    }
+
+    /// The modes switched off and the main screen back.
+    private static let base = Array((TerminalSequence.restore + "\u{1B}[?1049l\r\n").utf8)
+    nonisolated(unsafe) private static var kittyImages: [UInt8] = []
+
+    /// The kitty images to delete as well (empty unless the studio draws them).
+    static func setKittyImages(_ delete: [UInt8]) {
+        guard delete != kittyImages else { return }
+        kittyImages = delete
+        setBytes(delete + base)
+    }
+
+    /// Swaps in new bytes for the handler. The old buffer is not freed: a handler running right now may be
+    /// writing it (a few hundred bytes, replaced only when the protocol changes).
+    private static func setBytes(_ text: [UInt8]) {
+        let buffer = UnsafeMutableBufferPointer<UInt8>.allocate(capacity: text.count)
+        _ = buffer.initialize(from: text)
+        bytes = buffer
     }
 
     static func uninstall() {

@@ -41,17 +41,22 @@ struct GraphicsInfo: Equatable, Sendable {
     var pixelMouse: Bool
     /// Why this mode (shown by `--detect` and briefly in the status line).
     var reason: String
+    /// How to get pixels when one setting is missing (tmux's passthrough): kept in the status line.
+    var hint: String? = nil
 
     static let blocksDefault = GraphicsInfo(mode: .blocks(trueColour: true), cellPixels: PixelSize(width: 10, height: 20),
                                             pixelMouse: false, reason: "half blocks")
 
-    /// View pixels per cell for a canvas of `cells`: the cell's pixels for sixel (scaled down so the whole canvas
-    /// stays within the terminal's largest image), 1x2 for half blocks.
+    /// View pixels per cell for a canvas of `cells`: the cell's pixels for kitty and iTerm2 images and for sixel
+    /// (scaled down so the whole canvas stays within the terminal's largest image), 1x2 for half blocks.
     func pixelsPerCell(canvas cells: CellSize) -> (x: Float, y: Float) {
         switch mode {
         case .blocks:
             return (1, 2)
-        case .sixel(_, let maxSize):
+        case .kitty, .iterm:
+            // The terminal scales the image to the cells it is placed on: send it at the cells' own pixels.
+            return (Float(cellPixels.width), Float(cellPixels.height))
+        case .sixel(_, let maxSize, _):
             let w = Float(cells.columns * cellPixels.width), h = Float(cells.rows * cellPixels.height)
             let k = min(1, Float(maxSize.width) / max(1, w), Float(maxSize.height) / max(1, h))
             return (Float(cellPixels.width) * k, Float(cellPixels.height) * k)

@@ -18,20 +18,42 @@ public struct TerminalCapabilities: Sendable, Equatable {
     /// DECRPM for 2026 and 1016: nil when not answered.
     public var synchronizedOutput: Bool?
     public var pixelMouse: Bool?
+    /// The kitty graphics query (`a=q`, id `KittyGraphics.queryID`): true when answered `OK` (before DA1, or late),
+    /// false when answered with an error, nil when not answered.
+    public var kittyGraphics: Bool?
+    /// The same query sent through tmux's passthrough (id `KittyGraphics.passthroughQueryID`), answered by the
+    /// terminal outside tmux (few tmux versions forward the answer; nil is the common case).
+    public var kittyThroughTmux: Bool?
+    /// The shared-memory transmission query (`t=s`): true when the terminal read the object (it is on this machine).
+    public var kittySharedMemory: Bool?
+    /// Inside tmux: the first DA1 is tmux's own, and DA1, XTVERSION and XTSMGRAPHICS answers after it come from
+    /// the terminal outside (asked through the passthrough), into `outer`.
+    public var behindTmux = false
+    public var outer = OuterTerminal()
 
     public init() {}
+
+    /// Set when this reply is the outer terminal's (see `behindTmux`).
+    private var fromOuter: Bool { behindTmux && primaryAttributes != nil }
 
     /// Sixel iff DA1 lists attribute 4 exactly (14, 24 and 41 are other things).
     public var hasSixel: Bool { primaryAttributes?.dropFirst().contains(4) ?? false }
 
     public mutating func apply(_ reply: TerminalReply) {
         switch reply {
-        case .primaryAttributes(let a): primaryAttributes = a
+        case .primaryAttributes(let a):
+            if fromOuter { outer.primaryAttributes = a } else { primaryAttributes = a }
         case .cellPixels(let w, let h): if w > 0 && h > 0 { reportedCellPixels = PixelSize(width: w, height: h) }
         case .textAreaPixels(let w, let h): if w > 0 && h > 0 { textAreaPixels = PixelSize(width: w, height: h) }
         case .textAreaCells(let c, let r): if c > 0 && r > 0 { textAreaCells = CellSize(columns: c, rows: r) }
         case .graphicsAttribute(let item, let status, let values):
             guard status == 0 else { return }
+            // tmux with sixel answers XTSMGRAPHICS itself (after a resize too): that is its own.
+            if fromOuter && !hasSixel {
+                if item == 1, let n = values.first { outer.colourRegisters = n }
+                if item == 2, values.count >= 2 { outer.sixelGeometry = PixelSize(width: values[0], height: values[1]) }
+                return
+            }
             if item == 1, let n = values.first { colourRegisters = n }
             if item == 2, values.count >= 2 { sixelGeometry = PixelSize(width: values[0], height: values[1]) }
         case .modeReport(let mode, let state):
@@ -39,7 +61,12 @@ public struct TerminalCapabilities: Sendable, Equatable {
             let usable = state == 1 || state == 2 || state == 3
             if mode == 2026 { synchronizedOutput = usable }
             if mode == 1016 { pixelMouse = usable }
-        case .version(let v): version = v
+        case .version(let v):
+            if fromOuter { outer.version = v } else { version = v }
+        case .kittyGraphics(let id, let message):
+            if id == KittyGraphics.queryID { kittyGraphics = message == "OK" }
+            if id == KittyGraphics.passthroughQueryID { kittyThroughTmux = message == "OK" }
+            if id == KittyGraphics.sharedMemoryQueryID { kittySharedMemory = message == "OK" }
         case .other: break
         }
     }
@@ -76,55 +103,24 @@ public struct CellSize: Sendable, Equatable, Codable, CustomStringConvertible {
     public var description: String { "\(columns)x\(rows)" }
 }
 
-/// What the user asked for with `--graphics`.
-public enum GraphicsPreference: String, Sendable, CaseIterable, Codable {
-    case auto, sixel, blocks
-}
-
-/// How the canvas is drawn.
-public enum GraphicsMode: Sendable, Equatable {
-    /// Sixel images with at most `registers` colours, at most `maxSize` pixels.
-    case sixel(registers: Int, maxSize: PixelSize)
-    /// Half blocks `▀`, two pixels per cell, in 24-bit colour or the 256-colour palette.
-    case blocks(trueColour: Bool)
-
-    public var isSixel: Bool { if case .sixel = self { return true }; return false }
-}
-
-/// The one place that decides between sixel and half blocks, with the reason shown by `--detect` and the status
-/// line. `refuseFallback` (for tests and `--graphics sixel`) keeps the asked-for mode even when detection says no.
-public func chooseGraphics(preference: GraphicsPreference, capabilities: TerminalCapabilities,
-                           environment: [String: String], refuseFallback: Bool = false) -> (mode: GraphicsMode, reason: String) {
-    let colorterm = environment["COLORTERM"]?.lowercased() ?? ""
-    let trueColour = colorterm.contains("truecolor") || colorterm.contains("24bit")
-    let blocks = GraphicsMode.blocks(trueColour: trueColour)
-    let blocksNote = trueColour ? "half blocks, 24-bit colour" : "half blocks, 256 colours (COLORTERM is not truecolor)"
-    let registers = capabilities.colourRegisters ?? 256
-    let maxSize = capabilities.sixelGeometry ?? PixelSize(width: 1000, height: 1000)
-    let sixel = GraphicsMode.sixel(registers: min(256, max(2, registers)), maxSize: maxSize)
-    switch preference {
-    case .blocks:
-        return (blocks, "\(blocksNote) (--graphics blocks)")
-    case .sixel:
-        if capabilities.hasSixel || refuseFallback { return (sixel, "sixel (--graphics sixel)") }
-        return (sixel, "sixel forced by --graphics sixel although DA1 does not list 4")
-    case .auto:
-        guard capabilities.primaryAttributes != nil else {
-            return (blocks, "\(blocksNote): the terminal has not answered DA1 (yet)")
-        }
-        guard capabilities.hasSixel else {
-            let tmux = environment["TMUX"] != nil ? "; inside tmux: sixel needs tmux ≥ 3.4 built with sixel" : ""
-            return (blocks, "\(blocksNote): DA1 does not list sixel (4)\(tmux)")
-        }
-        guard registers >= 64 else {
-            return (blocks, "\(blocksNote): only \(registers) sixel colour registers")
-        }
-        return (sixel, "sixel, \(min(256, registers)) colours, up to \(maxSize)")
-    }
-}
-
 /// The start-up queries, sent as one batch and fenced by DA1.
 public enum CapabilityProbe {
+    /// The batch for this environment. The kitty query goes first so that its answer, when there is one, comes
+    /// before DA1's. It is not sent as is inside tmux or GNU screen: both take an APC for a window title. Inside
+    /// tmux, after tmux's own batch, the outer terminal is asked the same through the passthrough (tmux drops it
+    /// unless `allow-passthrough` is on).
+    public static func queries(environment: [String: String], sharedMemoryObject: String? = nil) -> String {
+        if environment["TMUX"] != nil { return queries + OuterTerminal.queries }
+        if environment["STY"] != nil { return queries }
+        return KittyGraphics.query(id: KittyGraphics.queryID) + (sharedMemoryObject.map(KittySharedMemory.query) ?? "") + queries
+    }
+
+    /// Whether this environment gets the kitty queries as is (so a shared-memory object is worth making for one).
+    static func asksKittyDirectly(_ environment: [String: String]) -> Bool {
+        environment["TMUX"] == nil && environment["STY"] == nil
+    }
+
+    /// The queries every terminal is sent.
     public static let queries: String = [
         "\u{1B}[>0q",          // XTVERSION
         "\u{1B}[16t",          // cell size in pixels

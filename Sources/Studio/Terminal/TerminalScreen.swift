@@ -40,8 +40,10 @@ enum TerminalSequence {
     /// Button-event tracking (motion while a button is held) with SGR coordinates.
     static let mouseOn = "\u{1B}[?1000h\u{1B}[?1002h\u{1B}[?1006h"
     static let pixelMouseOn = "\u{1B}[?1016h"
+    static let focusEventsOn = "\u{1B}[?1004h"
+    static let focusEventsOff = "\u{1B}[?1004l"
     /// Everything the studio may have switched on, switched off again.
-    static let restore = "\u{1B}[?1016l\u{1B}[?1006l\u{1B}[?1003l\u{1B}[?1002l\u{1B}[?1000l\u{1B}[?2026l\u{1B}[0m\u{1B}[?25h"
+    static let restore = "\u{1B}[?1004l\u{1B}[?1016l\u{1B}[?1006l\u{1B}[?1003l\u{1B}[?1002l\u{1B}[?1000l\u{1B}[?2026l\u{1B}[0m\u{1B}[?25h"
 
     /// Cursor to a cell (0-based in, 1-based on the wire).
     static func moveTo(column: Int, row: Int) -> String { "\u{1B}[\(row + 1);\(column + 1)H" }

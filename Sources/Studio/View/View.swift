@@ -112,9 +112,11 @@ private func drawToolBar(_ state: StudioState, layout: Layout, into frame: inout
 
 private func drawStatus(_ state: StudioState, layout: Layout, into frame: inout Frame) {
     let row = layout.statusRow
-    var right = state.graphics.mode.isSixel ? "sixel" : "blocks"
+    var right = state.graphics.mode.name
     if state.panel.focused { right = "PANEL KEYS (Esc: back) · " + right }
     right += " · ? help"
+    // The hint stays while there is room for a message beside it.
+    if let hint = state.graphics.hint, state.size.columns - right.count - hint.count - 3 >= 30 { right = hint + " · " + right }
     let left: String
     var style = CellStyle.dimmed
     if let e = state.export {
