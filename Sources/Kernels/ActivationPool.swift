@@ -14,8 +14,11 @@ import Foundation
 public enum ActivationPool {
     /// The most the pool holds between uses (the activations of a few 1024x1024 frames at reference widths).
     public static let capacityBytes = 1 << 30
-    /// A lower bound on what is held, for runs planned against a memory budget (`holding(atMost:_:)`).
-    nonisolated(unsafe) private static var limitBytes = capacityBytes
+    /// The limits of the runs planned against a memory budget that are under way (`holding(atMost:_:)`); the
+    /// pool holds no more than the smallest of them.
+    nonisolated(unsafe) private static var limits: [Int: Int] = [:]
+    nonisolated(unsafe) private static var nextLimit = 0
+    private static var limitBytes: Int { limits.values.reduce(capacityBytes, min) }
     /// Smaller buffers are left to malloc, which reuses them well.
     public static let minimumCount = 1 << 18
 
@@ -28,10 +31,11 @@ public enum ActivationPool {
         guard scalars.count >= minimumCount else { return }
         let bytes = scalars.capacity * MemoryLayout<Float>.stride
         lock.lock(); defer { lock.unlock() }
-        guard bytes <= limitBytes else { return }
+        let limit = limitBytes
+        guard bytes <= limit else { return }
         arrays.append(scalars)
         heldBytes += bytes
-        while heldBytes > limitBytes, !arrays.isEmpty {
+        while heldBytes > limit, !arrays.isEmpty {
             heldBytes -= arrays.removeFirst().capacity * MemoryLayout<Float>.stride
         }
     }
@@ -66,13 +70,16 @@ public enum ActivationPool {
 
     /// Runs `body` with the pool holding at most `bytes` (a tiled run keeps it within what its budget leaves
     /// beside the planned tiles: every byte held is resident).
+    /// Runs may overlap (the studio's detail render beside an export): each limit holds until its own run ends.
     public static func holding<T>(atMost bytes: Int, _ body: () throws -> T) rethrows -> T {
         lock.lock()
-        let before = limitBytes
-        limitBytes = max(0, min(before, bytes))
-        while heldBytes > limitBytes, !arrays.isEmpty { heldBytes -= arrays.removeFirst().capacity * MemoryLayout<Float>.stride }
+        let id = nextLimit
+        nextLimit += 1
+        limits[id] = max(0, bytes)
+        let limit = limitBytes
+        while heldBytes > limit, !arrays.isEmpty { heldBytes -= arrays.removeFirst().capacity * MemoryLayout<Float>.stride }
         lock.unlock()
-        defer { lock.withLock { limitBytes = before } }
+        defer { lock.withLock { _ = limits.removeValue(forKey: id) } }
         return try body()
     }
 

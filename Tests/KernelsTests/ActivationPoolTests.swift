@@ -31,6 +31,22 @@ final class ActivationPoolTests: XCTestCase {
         XCTAssertEqual(other.scalars[0], 3)
     }
 
+    /// Overlapping limited runs: the smallest limit holds while its run lasts, and each ends with its own run.
+    func testLimitsOfOverlappingRunsEndWithTheirRuns() {
+        let count = ActivationPool.minimumCount
+        let bytes = [Float](repeating: 0, count: count).capacity * 4
+        ActivationPool.holding(atMost: 3 * bytes) {
+            ActivationPool.holding(atMost: bytes) {
+                for _ in 0..<3 { ActivationPool.recycle([Float](repeating: 0, count: count)) }
+                XCTAssertEqual(ActivationPool.bytes, bytes)
+            }
+            for _ in 0..<5 { ActivationPool.recycle([Float](repeating: 0, count: count)) }
+            XCTAssertEqual(ActivationPool.bytes, 3 * bytes)
+        }
+        for _ in 0..<5 { ActivationPool.recycle([Float](repeating: 0, count: count)) }
+        XCTAssertGreaterThan(ActivationPool.bytes, 3 * bytes, "no limit left behind")
+    }
+
     func testSmallBuffersAreLeftToMallocAndTheCapacityHolds() {
         ActivationPool.recycle([Float](repeating: 0, count: ActivationPool.minimumCount - 1))
         XCTAssertEqual(ActivationPool.bytes, 0)

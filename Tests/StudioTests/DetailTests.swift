@@ -133,6 +133,7 @@ final class DetailTests: XCTestCase {
         let small = ScrubSubject(image: RGBImage(width: 60, height: 40), painted: nil)
         let notProxied = try await renderer.renderDetail(small, level: 0.2, left: 0, top: 0, width: 30, height: 20)
         XCTAssertTrue(notProxied == nil)
+        await renderer.waitForLadder()   // no background work left for the next test
     }
 
     private func statusLine(_ s: StudioState) -> String {

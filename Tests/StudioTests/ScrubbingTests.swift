@@ -116,6 +116,7 @@ extension ScrubbingTests {
         XCTAssertEqual(delivered.results.map(\.exact), [false])
         let exact = try await renderer.render(subject, level: 0.5)
         XCTAssertEqual(exact, try Modulator(generator: generator).render(image, map: subject.intensity(at: 0.5)))
+        await renderer.waitForLadder()   // no background work left for the next test
     }
 }
 
