@@ -71,7 +71,10 @@ extension Tensor {
         let y0 = max(r.top, 0), y1 = min(r.bottom, s.h), x0 = max(r.left, 0), x1 = min(r.right, s.w)
         return Tensor(uninitializedShape: out) { dst in
             scalars.withUnsafeBufferPointer { src in
-                for plane in 0..<(s.n * s.c) {
+                // Split over the planes: a tile's patches are copied for every convolution, and on one thread they
+                // left the second core idle for a sixth of a 3 MP tiled run.
+                ThreadPolicy.chunks(s.n * s.c, elements: out.count) { planes in
+                for plane in planes {
                     let q = dst.baseAddress! + plane * out.plane
                     for y in 0..<out.h {
                         let row = q + y * out.w
@@ -83,6 +86,7 @@ extension Tensor {
                         let after = out.w - before - inside
                         if after > 0 { (row + before + inside).update(repeating: 0, count: after) }
                     }
+                }
                 }
             }
         }
