@@ -6,77 +6,24 @@ import XCTest
 /// open, paint, scrub, undo, switch the view, follow a growing training log, quit. Skipped when tmux or the built
 /// binary is missing. Waits poll the captured screen with a deadline; nothing sleeps for a fixed time.
 final class TmuxStudioTests: XCTestCase {
-    private var socket = ""
-    private var directory: URL!
+    private var harness: TmuxHarness!
+    private var directory: URL { harness.directory }
+    private static var packageRoot: URL { TmuxHarness.packageRoot }
+    private static var slowdown: Double { TmuxHarness.slowdown }
+    private static func binary() -> String? { TmuxHarness.binary() }
 
-    private static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-        .deletingLastPathComponent().deletingLastPathComponent()
-
-    /// `MONOPIX_BINARY`, else the newest of the debug and release builds.
-    private static func binary() -> String? {
-        if let b = ProcessInfo.processInfo.environment["MONOPIX_BINARY"] { return b }
-        let candidates = ["debug", "release"].map { packageRoot.appendingPathComponent(".build/\($0)/monopix").path }
-            .filter { FileManager.default.isExecutableFile(atPath: $0) }
-        return candidates.max { a, b in
-            let date = { (p: String) in (try? FileManager.default.attributesOfItem(atPath: p)[.modificationDate] as? Date) ?? .distantPast }
-            return date(a) < date(b)
-        }
-    }
-
-    private static func tmuxPath() -> String? {
-        ["/usr/bin/tmux", "/usr/local/bin/tmux", "/opt/homebrew/bin/tmux"].first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    /// Runs tmux on the test's own server and returns what it printed. Spawned directly with `posix_spawn` and
-    /// reaped with `waitpid`: `new-session` forks the tmux server, which inherits whatever the child had open, so
-    /// nothing here may wait for a pipe or a descriptor to close.
     @discardableResult
-    private func tmux(_ arguments: String...) throws -> String {
-        let output = directory.appendingPathComponent(".tmux-output").path
-        var actions: posix_spawn_file_actions_t = posix_spawn_file_actions_t()
-        posix_spawn_file_actions_init(&actions)
-        defer { posix_spawn_file_actions_destroy(&actions) }
-        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-        let argv = [Self.tmuxPath()!, "-L", socket] + arguments
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        var pid: pid_t = 0
-        let rc = posix_spawn(&pid, argv[0], &actions, nil, &cArgs, environ)
-        guard rc == 0 else { throw XCTSkip("cannot run tmux: \(rc)") }
-        var status: Int32 = 0
-        while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
-        return (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-    }
+    private func tmux(_ arguments: String...) throws -> String { try harness.run(arguments) }
 
-    private func screen() throws -> String { try tmux("capture-pane", "-p", "-t", "studio") }
-
-    /// Sanitizer builds run the studio several times slower (`make check-tsan` sets 8): the waits scale by this.
-    private static let slowdown = ProcessInfo.processInfo.environment["MONOPIX_TEST_SLOWDOWN"].flatMap(Double.init) ?? 1
-
-    /// Polls the screen until `predicate` holds (`seconds` at most, times `slowdown`).
     @discardableResult
     private func waitFor(_ what: String, seconds: Double = 10, file: StaticString = #filePath, line: UInt = #line,
                          _ predicate: (String) -> Bool) throws -> String {
-        let deadline = Date().addingTimeInterval(seconds * Self.slowdown)
-        var last = ""
-        while Date() < deadline {
-            last = try screen()
-            if predicate(last) { return last }
-            usleep(50_000)
-        }
-        XCTFail("timed out waiting for \(what); the screen was:\n\(last)", file: file, line: line)
-        throw XCTSkip("stopping after a failed wait")
+        try harness.waitFor(what, seconds: seconds, file: file, line: line, predicate)
     }
 
-    private func keys(_ k: String...) throws {
-        for key in k { try tmux("send-keys", "-t", "studio", key) }
-    }
+    private func keys(_ k: String...) throws { try harness.keys(k) }
 
-    private func literal(_ text: String) throws {
-        try tmux("send-keys", "-t", "studio", "-l", text)
-    }
+    private func literal(_ text: String) throws { try harness.literal(text) }
 
     /// A PNG with a horizontal and a vertical gradient.
     private func writeImage(_ name: String, width: Int, height: Int) throws {
@@ -88,17 +35,10 @@ final class TmuxStudioTests: XCTestCase {
     }
 
     override func setUpWithError() throws {
-        guard Self.tmuxPath() != nil else { throw XCTSkip("tmux is not installed") }
-        guard Self.binary() != nil else { throw XCTSkip("build the monopix product first (swift build --product monopix)") }
-        socket = "monopix-test-\(getpid())"
-        directory = FileManager.default.temporaryDirectory.appendingPathComponent("studio-tmux-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        harness = try TmuxHarness(name: "test", session: "studio")
     }
 
-    override func tearDownWithError() throws {
-        if !socket.isEmpty { _ = try? tmux("kill-server") }
-        if let directory { try? FileManager.default.removeItem(at: directory) }
-    }
+    override func tearDownWithError() throws { harness?.stop() }
 
     func testOpenPaintScrubUndoViewPanelQuit() throws {
         try writeImage("a.png", width: 96, height: 64)
