@@ -21,11 +21,11 @@ targets_all=(pickle torch_zip torch_legacy safetensors npy png jpeg config mask_
 # Which modules each target links (with their dependencies), in link order.
 modules_for() {
     case "$1" in
-        pickle|torch_zip|torch_legacy|safetensors|npy|config) echo "Model Kernels CWinograd CElementwise Yams CYaml ZIPFoundation CGemm AtomicFiles" ;;
-        png|jpeg) echo "ImageIO CImageCodecs CGemm AtomicFiles" ;;
-        mask_file|mask_palette) echo "Engine Evaluation Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm AtomicFiles" ;;
-        log_lines) echo "Training Monitoring Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm AtomicFiles" ;;
-        session) echo "Studio Monitoring Engine Evaluation Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm AtomicFiles" ;;
+        pickle|torch_zip|torch_legacy|safetensors|npy|config) echo "Model Kernels CWinograd CElementwise Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
+        png|jpeg) echo "ImageIO CImageCodecs CGemm CISA AtomicFiles" ;;
+        mask_file|mask_palette) echo "Engine Evaluation Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
+        log_lines) echo "Training Monitoring Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
+        session) echo "Studio Monitoring Engine Evaluation Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
         *) echo "unknown fuzz target '$1' (known: ${targets_all[*]})" >&2; exit 2 ;;
     esac
 }
