@@ -35,6 +35,11 @@ public enum ActivationPool {
         guard bytes <= limit else { return }
         arrays.append(scalars)
         heldBytes += bytes
+        evict(downTo: limit)
+    }
+
+    /// Drops the oldest buffers until at most `limit` bytes are held (the lock is held).
+    private static func evict(downTo limit: Int) {
         while heldBytes > limit, !arrays.isEmpty {
             heldBytes -= arrays.removeFirst().capacity * MemoryLayout<Float>.stride
         }
@@ -69,15 +74,13 @@ public enum ActivationPool {
     }
 
     /// Runs `body` with the pool holding at most `bytes` (a tiled run keeps it within what its budget leaves
-    /// beside the planned tiles: every byte held is resident).
-    /// Runs may overlap (the studio's detail render beside an export): each limit holds until its own run ends.
+    /// beside the planned tiles: every byte held is resident). Runs may overlap (the studio's detail render beside an export): each limit holds until its own run ends.
     public static func holding<T>(atMost bytes: Int, _ body: () throws -> T) rethrows -> T {
         lock.lock()
         let id = nextLimit
         nextLimit += 1
         limits[id] = max(0, bytes)
-        let limit = limitBytes
-        while heldBytes > limit, !arrays.isEmpty { heldBytes -= arrays.removeFirst().capacity * MemoryLayout<Float>.stride }
+        evict(downTo: limitBytes)
         lock.unlock()
         defer { lock.withLock { _ = limits.removeValue(forKey: id) } }
         return try body()

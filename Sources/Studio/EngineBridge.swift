@@ -6,7 +6,8 @@ import ImageIO
 import Model
 
 extension MemoryBudget {
-    /// The studio's: the live renderer's kept activations take up to half, an export's tiles what is left.
+    /// The studio's, for the whole process: the live renderer's kept activations take up to 40% (`proxyPixels`),
+    /// detail renders' and exports' tiles what the resident set leaves.
     public static let studio = MemoryBudget(bytes: 2_500_000_000)
 }
 

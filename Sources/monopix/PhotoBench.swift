@@ -141,8 +141,8 @@ struct PhotoBench: ParsableCommand {
 
 extension PhotoBench {
     /// The studio's engine as the studio drives it, on a photo written to a PNG first: decode and the first exact
-    /// frame on the smallest proxy, then the frame on the proxy sized for a 1200x800-pixel canvas; eight dabs of a stroke (previews), the stroke's exact frame;
-    /// a view zoomed in to 1:1 at full resolution. Prints one JSON line.
+    /// frame on the smallest proxy, then the frame on the proxy sized for a 1200x800-pixel canvas; eight dabs of a
+    /// stroke (previews), the stroke's exact frame; a view zoomed in to 1:1 at full resolution. Prints one JSON line.
     fileprivate func runStudio(_ spec: String) throws {
         let parts = spec.split(separator: ":").map(String.init)
         guard parts.count == 2, let (w, h) = parseSize(parts[1]) else { throw ValidationError("--one-studio MODEL:WxH") }

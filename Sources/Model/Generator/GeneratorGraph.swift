@@ -36,6 +36,12 @@ public struct GeneratorGraph: Sendable {
     public struct Node: Sendable {
         public let op: Op
         public let inputs: [NodeID]
+
+        /// A graph input (image, intensity, noise, gray): its value is the caller's, never an executor's to reuse.
+        public var isInput: Bool {
+            if case .input = op { return true }
+            return false
+        }
     }
 
     public private(set) var nodes: [Node] = []

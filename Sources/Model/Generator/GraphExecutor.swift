@@ -37,7 +37,7 @@ struct GraphExecutor {
                 guard let freed = values[j] else { continue }
                 values[j] = nil
                 // The inputs and seeded nodes belong to the caller: only what this run computed goes back.
-                if case .input = graph.nodes[j].op { continue }
+                if graph.nodes[j].isInput { continue }
                 if seeded[j] == nil { ActivationPool.recycle(freed.scalars) }
             }
         }

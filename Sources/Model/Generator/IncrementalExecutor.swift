@@ -109,7 +109,7 @@ public struct IncrementalExecutor {
         values[intensityNode] = padded
         let executor = GraphExecutor(generator: generator, precision: precision)
         for (i, node) in generator.graph.nodes.enumerated() {
-            if case .input = node.op { continue }
+            if node.isInput { continue }
             // An exact update recomputes what previews left approximate (the plan includes it); a preview adds
             // all the edit reaches here to what the next exact update must recompute.
             approximate[i] = exact ? .empty : approximate[i].union(plan.reach[i])
@@ -140,7 +140,7 @@ public struct IncrementalExecutor {
             var perPixel = 0.0
             if case let .conv(_, inC, outC, k, _, _) = node.op { perPixel = Double(inC * outC * k * k) }
             fullWork += perPixel * Double(shape.plane)
-            if case .input = node.op { continue }
+            if node.isInput { continue }
             var r = propagate(node, into: shape, from: node.inputs.map { dirty[$0] })
             if exact {
                 // What depends on an approximate region is reached through the inputs' dirty regions.

@@ -179,18 +179,13 @@ public struct TiledExecutor: Sendable {
             values[i] = Window(tensor: evaluate(i, node, region: r, values, fused: fused, feed: feed, statistics: statistics), region: r)
             for j in reads[i] where lastUse[j] == i && seeded[j] == nil {
                 // What this run computed goes back for the next node or tile (the inputs are the feed's).
-                if let freed = values[j], !isInput(j) { ActivationPool.recycle(freed.tensor.scalars) }
+                if let freed = values[j], !graph.nodes[j].isInput { ActivationPool.recycle(freed.tensor.scalars) }
                 values[j] = nil
             }
         }
         var result: [Int: Window] = [:]
         for k in keep.union([target]) { result[k] = values[k] }
         return result
-    }
-
-    private func isInput(_ j: Int) -> Bool {
-        if case .input = generator.graph.nodes[j].op { return true }
-        return false
     }
 
     private func evaluate(_ i: Int, _ node: GeneratorGraph.Node, region r: Region, _ values: [Window?], fused: Set<Int>,

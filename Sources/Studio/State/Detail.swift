@@ -16,11 +16,9 @@ struct DetailRequest: Sendable {
     var document: Int
     var outputVersion: Int
     var region: PixelRect
-    var image: RGBImage
-    var mask: MaskLayer?
+    /// The photo and what was painted on it (NaN follows `level`).
+    var subject: ScrubSubject
     var level: Float
-
-    var subject: ScrubSubject { ScrubSubject(image: image, painted: mask?.values) }
 
     /// The same render wanted again: the photo, its frame and the region.
     func isSameWork(as other: DetailRequest) -> Bool {
@@ -40,17 +38,18 @@ extension StudioState {
         guard let doc = document, let image = doc.image, let output = doc.output, render.pendingID == nil,
               render.lastExact, !render.lastBlended, output.width < image.width || output.height < image.height,
               viewMode != .input else { return nil }
-        let layout = Layout(self)
-        guard let pane = Layout.panes(self, layout: layout).last else { return nil }
-        let vp = pane.viewport
+        guard let vp = outputViewport else { return nil }
         // Until a proxy pixel covers more than a view pixel the proxy shows all the view can.
         guard vp.scale * Float(image.width) / Float(output.width) > 1 else { return nil }
         let view = vp.visibleImageRect(margin: 0)
         guard !view.isEmpty else { return nil }
         if let d = doc.detail, d.outputVersion == doc.outputVersion, d.region.contains(view) { return nil }
         return DetailRequest(document: current, outputVersion: doc.outputVersion, region: vp.visibleImageRect(margin: Self.detailMargin),
-                             image: image, mask: doc.mask, level: doc.level)
+                             subject: ScrubSubject(image: image, painted: doc.mask?.values), level: doc.level)
     }
+
+    /// The viewport of the pane that shows the output (the right one side by side).
+    var outputViewport: Viewport? { Layout.panes(self, layout: Layout(self)).last?.viewport }
 
     mutating func detailRendered(_ frame: DetailFrame, document index: Int) -> [Command] {
         guard documents.indices.contains(index), documents[index].outputVersion == frame.outputVersion else { return [] }
@@ -74,7 +73,7 @@ extension StudioState {
     /// two so that zooming re-renders at each doubling rather than at every step. The renderer caps it by memory;
     /// beyond, the view's region is rendered at full resolution (`wantedDetail`).
     func displayPixels() -> Int? {
-        guard let doc = document, let image = doc.image, let vp = Layout.panes(self, layout: Layout(self)).last?.viewport else { return nil }
+        guard let doc = document, let image = doc.image, let vp = outputViewport else { return nil }
         let zoom = max(1, doc.transform.zoom)
         let scale = vp.fitScale * Float(pow(2, (log2(zoom) - 1e-4).rounded(.up)))
         let pixels = Double(scale) * Double(scale) * Double(image.width) * Double(image.height)
