@@ -7,6 +7,8 @@ final class Mailbox: @unchecked Sendable {
         case event(Event)
         case canvas(GraphicsPresenter.Encoded)
         case signal(Int32)
+        /// What tmux says after a resize (pane position, passthrough), asked off the UI thread.
+        case tmux(TmuxContext?)
     }
 
     private let lock = NSLock()

@@ -121,7 +121,12 @@ final class StudioRuntime {
                 screen.write(Array(CapabilityProbe.resizeQueries.utf8))
                 // Kitty images are not text: the terminal does not reflow them, delete them before the relayout.
                 screen.write(presenter.takeDownAll())
-                if tmux != nil { tmux = TmuxContext.query(environment: environment) ?? tmux }
+                if tmux != nil {
+                    // Three tmux commands: 20–50 ms of process spawning, kept off the loop (the storm test's
+                    // resizes took a key past 50 ms when they ran here).
+                    let mailbox = self.mailbox, environment = self.environment
+                    files.async { mailbox.post(.tmux(TmuxContext.query(environment: environment))) }
+                }
                 updateGraphics(announce: false)
                 dispatch(.resize(screen.size))
                 screen.invalidate()
@@ -143,6 +148,11 @@ final class StudioRuntime {
                 case .event(let e): dispatch(e)
                 case .canvas(let c): encoded.append(c)
                 case .signal: execute(state.quit(confirmed: true))
+                case .tmux(let answer):
+                    guard let answer, answer != tmux else { break }
+                    tmux = answer
+                    updateGraphics(announce: false)
+                    damaged = true
                 }
             }
             if now - lastTick >= Self.tickInterval {
