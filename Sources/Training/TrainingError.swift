@@ -9,6 +9,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case missingFolder(path: String, role: String)
     /// A data folder holds no PNG or JPEG file we could read.
     case emptyFolder(path: String, role: String, skipped: Int)
+    /// A source image has no counterpart of the same name in the paired folder (`paired_target`).
+    case missingPair(path: String, expected: String)
+    /// A source image and its paired photo differ in size.
+    case pairSizeMismatch(path: String, size: String, pairedSize: String)
     /// Every image of a folder failed to decode during training.
     case noReadableImages(path: String, skipped: Int)
     /// A checkpoint's tensors do not fit the network.
@@ -33,6 +37,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "\(path): the \(role) folder does not exist"
         case let .emptyFolder(path, role, skipped):
             return "\(path): the \(role) folder has no PNG or JPEG images" + (skipped > 0 ? " (\(skipped) unreadable files skipped)" : "")
+        case let .missingPair(path, expected):
+            return "\(path): no paired photo: expected \(expected) (paired_target)"
+        case let .pairSizeMismatch(path, size, pairedSize):
+            return "\(path): is \(size) but its paired photo is \(pairedSize); the two must be pixel-aligned"
         case let .noReadableImages(path, skipped):
             return "\(path): none of the images could be decoded (\(skipped) skipped)"
         case let .checkpointMismatch(file, missing, unexpected, shapes):

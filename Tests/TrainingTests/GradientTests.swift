@@ -41,6 +41,15 @@ final class GradientTests: XCTestCase {
         XCTAssertGreaterThan(Losses.standardizedContent(cast, target: dark, pool: 2).value, 0.3)
     }
 
+    func testTheBlendTargetGoesFromTheInputToThePhoto() {
+        let shape = Shape(n: 3, c: 1, h: 1, w: 2)
+        let input = Tensor(shape: shape, scalars: [-1, -0.5, -1, -0.5, -1, -0.5])
+        let photo = Tensor(shape: shape, scalars: [1, 0.5, 1, 0.5, 1, 0.5])
+        let goal = Tensor(shape: shape, scalars: [-1, -0.5, 0, 0, 1, 0.5])
+        XCTAssertEqual(Losses.pairedBlend(goal, input: input, photo: photo, levels: [0, 0.5, 1]).value, 0, accuracy: 1e-7)
+        XCTAssertEqual(Losses.pairedBlend(input, input: input, photo: photo, levels: [0, 0.5, 1]).value, (0 + 0.75 + 1.5) / 3, accuracy: 1e-6)
+    }
+
     func testConvolutionBackwardMatchesNestedLoops() {
         for (n, inC, outC, h, w, k, s, p) in [(1, 3, 4, 5, 7, 3, 1, 1), (3, 2, 5, 9, 6, 3, 1, 1), (2, 5, 3, 4, 4, 1, 1, 0),
                                                (2, 3, 4, 11, 8, 4, 2, 2), (1, 4, 1, 5, 5, 4, 1, 2), (3, 2, 2, 40, 33, 3, 1, 1)] {

@@ -227,6 +227,48 @@ final class TrainerTests: XCTestCase {
         }
     }
 
+    /// Data darkened from known photos (ours, `paired_target` + `paired_l1`): the loader crops and flips each dark
+    /// image and its photo alike, and the paired term falls as the generator learns the blends.
+    func testThePairedTermTrainsOnDarkImagesAndThePhotosTheyCameFrom() throws {
+        let data = try makeData(count: 4)
+        let photos = data.appendingPathComponent("trainA_Clean")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        for i in 0..<4 {
+            // The "photo" of dark image i: the same picture, brighter (a gain and an offset).
+            let dark = try ImageFile.readRGB(data.appendingPathComponent("trainA/\(i).png"))
+            var bright = dark
+            for y in 0..<dark.height { for x in 0..<dark.width { for c in 0..<3 { bright[x, y, c] = UInt8(min(255, 3 * Int(dark[x, y, c]) + 20)) } } }
+            try PNGFile.write(bright, to: photos.appendingPathComponent("\(i).png"))
+        }
+        let cfg = try MonoPixConfig(contentsOf: repositoryRoot.appendingPathComponent("configs/MonoPix_LowLight_Small.yaml")).with(
+            ["source_dataset": .string("A"), "target_dataset": .string("B"), "ngf_mult": .double(1.0 / 16), "fineSize": .int(32),
+             "patchSize": .int(16), "patchD_3": .int(1), "batchSize": .int(2), "print_freq": .int(1), "display_freq": .int(100),
+             "lr": .double(0.002), "paired_target": .string("A_Clean"), "paired_l1": .double(10)])
+        let trainer = try Trainer(config: cfg, options: options(data, name: "paired", maxSteps: 60))
+        _ = try trainer.run()
+        let paired = trainer.metrics.map { $0.losses["paired"]! }
+        let losses = [paired.prefix(10).reduce(0, +) / 10, paired.suffix(10).reduce(0, +) / 10]
+        XCTAssertLessThan(losses[1], losses[0] * 0.7, "the paired L1 falls as the generator trains (first and last 10 steps): \(losses)")
+    }
+
+    func testADarkImageWithoutItsPhotoIsNamed() throws {
+        let data = try makeData(count: 2)
+        let photos = data.appendingPathComponent("trainA_Clean")
+        try FileManager.default.createDirectory(at: photos, withIntermediateDirectories: true)
+        try FileManager.default.copyItem(at: data.appendingPathComponent("trainA/0.png"), to: photos.appendingPathComponent("0.png"))
+        let cfg = try MonoPixConfig(contentsOf: repositoryRoot.appendingPathComponent("configs/MonoPix_LowLight_Small.yaml")).with(
+            ["source_dataset": .string("A"), "target_dataset": .string("B"), "paired_target": .string("A_Clean"), "paired_l1": .double(1)])
+        XCTAssertThrowsError(try Trainer(config: cfg, options: options(data))) { error in
+            XCTAssertEqual(error as? TrainingError, .missingPair(path: data.appendingPathComponent("trainA/1.png").path,
+                                                                 expected: photos.appendingPathComponent("1.png").path))
+        }
+        let unnamed = try MonoPixConfig(contentsOf: repositoryRoot.appendingPathComponent("configs/MonoPix_LowLight_Small.yaml")).with(
+            ["source_dataset": .string("A"), "target_dataset": .string("B"), "paired_l1": .double(1)])
+        XCTAssertThrowsError(try Trainer(config: unnamed, options: options(data))) { error in
+            XCTAssertTrue("\(error)".contains("key 'paired_target' is ''"), "\(error)")
+        }
+    }
+
     // MARK: Bad input
 
     func testMissingAndEmptyFoldersNameTheFolder() throws {

@@ -83,6 +83,11 @@ enum ConfigSchema {
         // the input, each standardised per image, over content_pool x content_pool blocks (0: off).
         ("content_l1", .number, .double(0)),
         ("content_pool", .int, .int(4)),
+        // Ours (low-light model): a paired term for data whose dark images were made from known photos. The photo
+        // each `train{source_dataset}` image came from lies under the same name in `train{paired_target}`; at level
+        // c the output is pulled (L1, weight paired_l1) towards the input blended with that photo by c.
+        ("paired_target", .string, .string("")),
+        ("paired_l1", .number, .double(0)),
         ("use_samelvl", .flag, .bool(false)),
         ("idt_anchor", .number, .double(0)),
         ("IP_MONO", .flag, .bool(false)),

@@ -46,6 +46,25 @@ enum Losses {
         return LossValue(value: Float(sum / Double(count)), gradient: g)
     }
 
+    /// Ours (`paired_l1`): L1 between each row of `x` and its input blended with the photo it was made from by the
+    /// row's level, input + c (photo − input). Level 0 asks for the input, 1 for the photo, and the levels between
+    /// for a brightness that rises along the slider as evenly as the blend does.
+    static func pairedBlend(_ x: Tensor, input: Tensor, photo: Tensor, levels: [Float]) -> LossValue {
+        precondition(x.shape == input.shape && x.shape == photo.shape && levels.count == x.shape.n,
+                     "pairedBlend: \(x.shape), \(input.shape), \(photo.shape), \(levels.count) levels")
+        let row = x.shape.count / x.shape.n
+        var goal = input
+        goal.scalars.withUnsafeMutableBufferPointer { g in
+            photo.scalars.withUnsafeBufferPointer { t in
+                for n in 0..<levels.count {
+                    let c = levels[n]
+                    for i in (n * row)..<((n + 1) * row) { g[i] += c * (t[i] - g[i]) }
+                }
+            }
+        }
+        return l1(x, target: goal)
+    }
+
     /// Ours (`content_l1`, a content term that needs no VGG16 weights): the L1 distance between the output and the
     /// input after each is standardised per image (minus its mean, over its standard deviation, all channels
     /// together) and averaged over `pool` x `pool` blocks. Brightening by any gain and offset costs nothing, a changed

@@ -18,6 +18,8 @@ struct BatchPosition: Equatable {
 /// same whether it is prepared ahead, on another thread, or after a resume.
 final class BatchLoader: @unchecked Sendable {
     let a: ImageFolder, b: ImageFolder
+    /// With `paired_target`: the photos the A images were made from, and for each A image the index of its photo.
+    let targets: (folder: ImageFolder, index: [Int])?
     let settings: DataSettings
     let batchSize: Int
     let seed: UInt64
@@ -30,8 +32,10 @@ final class BatchLoader: @unchecked Sendable {
     private let depth = 2
     private var thread: Thread?
 
-    init(a: ImageFolder, b: ImageFolder, settings: DataSettings, batchSize: Int, seed: UInt64) {
+    init(a: ImageFolder, b: ImageFolder, targets: (folder: ImageFolder, index: [Int])? = nil, settings: DataSettings,
+         batchSize: Int, seed: UInt64) {
         self.a = a; self.b = b
+        self.targets = targets
         self.settings = settings
         self.batchSize = batchSize
         self.seed = seed
@@ -96,21 +100,33 @@ final class BatchLoader: @unchecked Sendable {
     /// Builds the batch at a position (deterministic in the seed and the position).
     func batch(at p: BatchPosition) throws -> TrainingBatch {
         var rng = SplitMix64(seed: Seeds.derive(seed, .data, p.epoch, p.iteration))
-        var imagesA: [RGBImage] = [], imagesB: [RGBImage] = []
+        var imagesA: [RGBImage] = [], imagesB: [RGBImage] = [], imagesT: [RGBImage] = []
         for _ in 0..<samples(inIteration: p.iteration) {
-            imagesA.append(try draw(a, &rng))
+            if let targets {
+                let (image, photo) = try drawPair(targets, &rng)
+                imagesA.append(image); imagesT.append(photo)
+            } else {
+                imagesA.append(try draw(a, &rng))
+            }
             imagesB.append(try draw(b, &rng))
         }
         guard settings.lowLight else { return TrainingBatch(a: tensor(imagesA), b: tensor(imagesB)) }
 
         // lowlight_dataset: joint flips of A and B, then the `vary` darkening of the generator's input.
-        var As: [Tensor] = [], Bs: [Tensor] = [], inputs: [Tensor] = []
-        for (ia, ib) in zip(imagesA, imagesB) {
+        var As: [Tensor] = [], Bs: [Tensor] = [], inputs: [Tensor] = [], Ts: [Tensor] = []
+        for (k, (ia, ib)) in zip(imagesA, imagesB).enumerated() {
             var ta = tensor([ia]), tb = tensor([ib])
+            var tt = imagesT.isEmpty ? nil : tensor([imagesT[k]])
             var input = ta
             if settings.resizeOrCrop != "no" {
-                if !settings.noFlip && rng.unit() < 0.5 { ta = flippedTensor(ta, horizontally: true); tb = flippedTensor(tb, horizontally: true) }
-                if !settings.noFlip && rng.unit() < 0.5 { ta = flippedTensor(ta, horizontally: false); tb = flippedTensor(tb, horizontally: false) }
+                if !settings.noFlip && rng.unit() < 0.5 {
+                    ta = flippedTensor(ta, horizontally: true); tb = flippedTensor(tb, horizontally: true)
+                    tt = tt.map { flippedTensor($0, horizontally: true) }
+                }
+                if !settings.noFlip && rng.unit() < 0.5 {
+                    ta = flippedTensor(ta, horizontally: false); tb = flippedTensor(tb, horizontally: false)
+                    tt = tt.map { flippedTensor($0, horizontally: false) }
+                }
                 input = ta
                 if settings.vary && !settings.noFlip && rng.unit() < 0.5 {
                     let span = UInt64(settings.highTimes - settings.lowTimes + 1)
@@ -119,8 +135,26 @@ final class BatchLoader: @unchecked Sendable {
                 }
             }
             As.append(ta); Bs.append(tb); inputs.append(input)
+            if let tt { Ts.append(tt) }
         }
-        return TrainingBatch(a: stack(As), b: stack(Bs), input: stack(inputs))
+        return TrainingBatch(a: stack(As), b: stack(Bs), input: stack(inputs), target: Ts.isEmpty ? nil : stack(Ts))
+    }
+
+    /// An A image and the photo it was made from, cropped and flipped alike (the same draws prepare both).
+    private func drawPair(_ targets: (folder: ImageFolder, index: [Int]), _ rng: inout SplitMix64) throws -> (RGBImage, RGBImage) {
+        while true {
+            let i = a.randomIndex(&rng)
+            guard let image = try a.read(i) else { continue }
+            let j = targets.index[i]
+            guard let photo = try targets.folder.read(j) else { continue }
+            guard photo.width == image.width && photo.height == image.height else {
+                throw TrainingError.pairSizeMismatch(path: a.files[i].path, size: "\(image.width)x\(image.height)",
+                                                     pairedSize: "\(photo.width)x\(photo.height)")
+            }
+            var same = rng
+            let prepared = settings.prepare(image, rng: &rng)
+            return (prepared, settings.prepare(photo, rng: &same))
+        }
     }
 
     private func draw(_ folder: ImageFolder, _ rng: inout SplitMix64) throws -> RGBImage {

@@ -70,6 +70,20 @@ final class ImageFolder: @unchecked Sendable {
         }
     }
 
+    /// For each of this folder's images, the index of the image under the same relative path in `other` (the
+    /// photos `paired_target` names). Throws naming the first image without one.
+    func counterparts(in other: ImageFolder) throws -> [Int] {
+        func relative(_ file: URL, in folder: ImageFolder) -> String { String(file.path.dropFirst(folder.url.path.count)) }
+        let index = Dictionary(other.files.enumerated().map { (relative($1, in: other), $0) }, uniquingKeysWith: { a, _ in a })
+        return try files.map { file in
+            let name = relative(file, in: self)
+            guard let i = index[name] else {
+                throw TrainingError.missingPair(path: file.path, expected: other.url.path + name)
+            }
+            return i
+        }
+    }
+
     /// A uniformly random index among the images not (yet) known to be unreadable.
     func randomIndex(_ rng: inout SplitMix64) -> Int {
         while true {

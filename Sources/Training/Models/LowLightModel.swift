@@ -25,7 +25,7 @@ final class LowLightModel: TrainingModel {
     init(_ settings: TrainingSettings, seed: UInt64) throws {
         self.settings = settings
         lossNames = ["D_A", "G_A", "vgg", "D_P", "mono_G", "monoDA", "monoDP"] + (settings.monoIdentity ? ["monoidtA"] : [])
-            + (settings.contentWeight > 0 ? ["content"] : [])
+            + (settings.contentWeight > 0 ? ["content"] : []) + (settings.pairedWeight > 0 ? ["paired"] : [])
         let nets = UniDirectionalNetworks(settings, seed: seed, patchName: "D_P")
         generatorA = nets.generator
         discriminatorA = nets.discriminator
@@ -131,6 +131,12 @@ final class LowLightModel: TrainingModel {
             let l = Losses.standardizedContent(tape.value(fakeB), target: input, pool: s.contentPool)
             tape.accumulate(fakeB, l.scaled(s.contentWeight).gradient)
             losses["content"] = l.value
+        }
+        if s.pairedWeight > 0, let photos = batch.target {
+            // Ours, for data darkened from known photos: each level pulled towards its blend of input and photo.
+            let l = Losses.pairedBlend(tape.value(fakeB), input: input, photo: repeatedPairs(photos), levels: draws.levelsAToB)
+            tape.accumulate(fakeB, l.scaled(s.pairedWeight).gradient)
+            losses["paired"] = l.value
         }
         if s.monoIdentity {
             // Our addition to the low-light model (the reference's cycle model has the same `monoidt` term): level 0

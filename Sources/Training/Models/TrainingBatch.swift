@@ -11,9 +11,11 @@ public struct TrainingBatch: Sendable {
     /// The low-light model's generator input (`input_img`: `a`, possibly darkened by the `vary` augmentation);
     /// nil means `a`.
     public var input: Tensor?
+    /// With `paired_target` (ours): the photo each `a` image was darkened from, cropped and flipped alike.
+    public var target: Tensor?
 
-    public init(a: Tensor, b: Tensor, input: Tensor? = nil) {
-        self.a = a; self.b = b; self.input = input
+    public init(a: Tensor, b: Tensor, input: Tensor? = nil, target: Tensor? = nil) {
+        self.a = a; self.b = b; self.input = input; self.target = target
     }
 
     public var count: Int { a.shape.n }

@@ -32,6 +32,8 @@ struct TrainingSettings {
     /// `content_l1` and `content_pool` (ours): see `Losses.standardizedContent`.
     var contentWeight: Float
     var contentPool: Int
+    /// `paired_l1` (ours): weight of `Losses.pairedBlend` against `train{paired_target}` (0: off).
+    var pairedWeight: Float
     var sameLevel: Bool
     var patchD: Bool
     var patchCount: Int
@@ -104,6 +106,18 @@ struct TrainingSettings {
         }
         guard contentPool >= 1 else {
             throw TrainingError.unsupportedOption(file: c.source, key: "content_pool", value: "\(contentPool)", expected: "at least 1")
+        }
+        pairedWeight = Float(c.number("paired_l1"))
+        guard pairedWeight >= 0 else {
+            throw TrainingError.unsupportedOption(file: c.source, key: "paired_l1", value: "\(pairedWeight)", expected: "at least 0 (0: off)")
+        }
+        if pairedWeight > 0 && model != "cycleCtrl_lowlight" {
+            throw TrainingError.unsupportedOption(file: c.source, key: "paired_l1", value: "\(pairedWeight)",
+                                                  expected: "0 for \(model) (the paired term is the low-light model's)")
+        }
+        if pairedWeight > 0 && c.string("paired_target").isEmpty {
+            throw TrainingError.unsupportedOption(file: c.source, key: "paired_target", value: "",
+                                                  expected: "the dataset suffix of the photos the dark images came from (e.g. A_Clean for trainA_Clean) when paired_l1 > 0")
         }
         sameLevel = c.flag("use_samelvl")
         patchD = c.flag("patchD")

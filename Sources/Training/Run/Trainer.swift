@@ -70,6 +70,8 @@ public final class Trainer: @unchecked Sendable {
     let config: MonoPixConfig
     let data: DataSettings
     let folderA: ImageFolder, folderB: ImageFolder
+    /// With `paired_target` and `paired_l1` > 0: the photos the source images were made from.
+    let targets: (folder: ImageFolder, index: [Int])?
     let batchSize: Int
     let printFrequency: Int, displayFrequency: Int, saveEpochFrequency: Int, saveLatestFrequency: Int
     private let stopLock = NSLock()
@@ -97,6 +99,13 @@ public final class Trainer: @unchecked Sendable {
                                   role: "source (train\(config.string("source_dataset")))")
         folderB = try ImageFolder(options.dataRoot.appendingPathComponent("train" + config.string("target_dataset")),
                                   role: "target (train\(config.string("target_dataset")))")
+        if session.settings.pairedWeight > 0 {
+            let name = "train" + config.string("paired_target")
+            let photos = try ImageFolder(options.dataRoot.appendingPathComponent(name), role: "paired target (\(name))")
+            targets = (photos, try folderA.counterparts(in: photos))
+        } else {
+            targets = nil
+        }
         runDirectory = options.checkpointsDirectory.appendingPathComponent(options.name)
     }
 
@@ -130,7 +139,7 @@ public final class Trainer: @unchecked Sendable {
         AtomicFile.sweepStale(in: runDirectory)
         AtomicFile.sweepStale(in: runDirectory.appendingPathComponent("strips"))
         let metricsURL = runDirectory.appendingPathComponent("metrics.jsonl")
-        let loader = BatchLoader(a: folderA, b: folderB, settings: data, batchSize: batchSize, seed: options.seed)
+        let loader = BatchLoader(a: folderA, b: folderB, targets: targets, settings: data, batchSize: batchSize, seed: options.seed)
         defer { loader.stop() }
 
         var counters = RunCounters(epoch: 1, iteration: 0, step: 0, images: 0, elapsed: 0, seed: options.seed)
