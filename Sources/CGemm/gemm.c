@@ -30,6 +30,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+static _Thread_local int thread_serial;
+int mpx_thread_serial(void) { return thread_serial; }
+void mpx_set_thread_serial(int serial) { thread_serial = serial; }
+
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
 

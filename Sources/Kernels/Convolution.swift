@@ -80,9 +80,15 @@ extension Convolution {
         let outShape = Shape(n: shape.n, c: outChannels, h: ho, w: wo)
         var upsampling: Bilinear2x?
         if case .upsampled2x(let x) = input { upsampling = Bilinear2x(height: x.shape.h, width: x.shape.w) }
+        if shape.n > 1 && ThreadPolicy.availableWorkers > 1 && (path == .winograd2x2 || path == .winograd4x4) {
+            // Built once here, not by the first worker to need them while the other waits.
+            let tile: WinogradTile = path == .winograd2x2 ? .f2 : .f4
+            _ = winogradCache.packed(tile, filters: winogradFilters(tile), rows: outChannels, columns: inChannels)
+        }
         return Tensor(uninitializedShape: outShape) { out in
             withChannelPlanes(of: input.stored) { planes in
-                for n in 0..<shape.n {
+                // A batch goes a sample a worker; a single image splits its rows or tiles over the workers instead.
+                ThreadPolicy.perSample(shape.n) { n in
                     let input = SampleInput(planes: planes, sample: n, upsampling: upsampling)
                     let dst = out.baseAddress! + n * outShape.c * outShape.plane
                     switch path {
@@ -106,7 +112,7 @@ extension Convolution {
         let pointwise = kernel == 1 && stride == 1 && padding == 0 && input.planes.contiguous
         let rowsPerTile = max(1, Self.tileBudget / max(1, reduction * wo))
         let tiles = (ho + rowsPerTile - 1) / rowsPerTile
-        let workers = (pixels >= Self.splitThreshold && tiles > 1) ? min(ThreadPolicy.workerCount, tiles) : 1
+        let workers = (pixels >= Self.splitThreshold && tiles > 1) ? min(ThreadPolicy.availableWorkers, tiles) : 1
         ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
         weight.withUnsafeBufferPointer { wt in
             ThreadPolicy.split(workers) { index, count in

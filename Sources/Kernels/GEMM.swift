@@ -83,7 +83,7 @@ public enum GEMM {
     /// Runs `body(firstColumn, columns)` over C's columns, split in whole register panels over the
     /// `ThreadPolicy.blasThreads` count when the product is big enough to pay for waking the workers.
     private static func splitColumns(_ n: Int, work: Int, _ body: (Int, Int) -> Void) {
-        let threads = ThreadPolicy.blasThreadCount
+        let threads = ThreadPolicy.isSerial ? 1 : ThreadPolicy.blasThreadCount
         let nr = max(1, Int(mpx_gemm_nr()))
         let panels = (n + nr - 1) / nr
         guard threads > 1 && work >= nativeSplitWork && panels >= 2 else { body(0, n); return }

@@ -1,4 +1,5 @@
 import CBLAS
+import CGemm
 import Dispatch
 import Foundation
 
@@ -13,8 +14,10 @@ public enum ThreadPolicy {
     }()
 
     /// Runs `body(index, count)` on `count` workers and waits for all of them.
+    /// Inside `perSample` the calling thread's share runs here, one index after another.
     public static func split(_ count: Int, _ body: (Int, Int) -> Void) {
         if count <= 1 { body(0, 1); return }
+        if isSerial { for i in 0..<count { body(i, count) }; return }
         if WorkerPool.shared.run(count, { body($0, count) }) { return }
         DispatchQueue.concurrentPerform(iterations: count) { body($0, count) }
     }
@@ -22,15 +25,39 @@ public enum ThreadPolicy {
     /// Sets how many threads the next GEMM calls may use (cheap: a global setter): OpenBLAS's own threads, or
     /// the workers the native GEMM splits over.
     public static func blasThreads(_ n: Int) {
+        // Inside `perSample` every worker's BLAS stays single-threaded; the setting is the whole process's.
+        guard !isSerial else { return }
         openblas_set_num_threads(Int32(n))
         blasThreadCount = n
     }
+
+    /// Runs `body(sample)` for each of `count` samples, the samples shared over the workers and each worker running
+    /// its kernels alone on its own thread. For batches (training's 8 rows, a discriminator's patches): splitting each
+    /// image's rows or Winograd phases costs a hand-off per phase and leaves small layers on one core. Each sample's
+    /// result is the same as when it runs on its own, so outputs do not depend on the number of cores.
+    public static func perSample(_ count: Int, _ body: (Int) -> Void) {
+        let workers = min(workerCount, count)
+        guard workers > 1, !isSerial else { for s in 0..<count { body(s) }; return }
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(blasThreadCount)) }
+        split(workers) { index, parts in
+            mpx_set_thread_serial(1)
+            defer { mpx_set_thread_serial(0) }
+            for s in share(count, index, parts) { body(s) }
+        }
+    }
+
+    /// Whether the calling thread is a worker inside `perSample` (its kernels must not split again).
+    public static var isSerial: Bool { mpx_thread_serial() != 0 }
+
+    /// The workers a kernel on this thread may split into: 1 inside `perSample`, else `workerCount`.
+    public static var availableWorkers: Int { isSerial ? 1 : workerCount }
 
     /// Runs `body` over contiguous chunks of `0..<total`, one chunk a worker, when there is enough work to pay
     /// for the hand-off (`elements` in all); inline otherwise. Each item's result must not depend on the chunking,
     /// so that the output is the same on any number of cores.
     public static func chunks(_ total: Int, elements: Int, _ body: (Range<Int>) -> Void) {
-        let workers = min(workerCount, total)
+        let workers = min(availableWorkers, total)
         guard workers > 1, elements >= parallelThreshold else { body(0..<total); return }
         split(workers) { i, n in body(share(total, i, n)) }
     }

@@ -129,7 +129,7 @@ extension Convolution {
             let plane = outChannels * inChannels, count = tile.points * plane
             let g = tile.filterMatrix.flatMap { $0 }
             var u = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
-            let workers = plane >= 4096 ? ThreadPolicy.workerCount : 1
+            let workers = plane >= 4096 ? ThreadPolicy.availableWorkers : 1
             weight.withUnsafeBufferPointer { wt in
                 u.withUnsafeMutableBufferPointer { ub in
                     ThreadPolicy.split(workers) { index, parts in
@@ -173,7 +173,7 @@ extension Convolution {
         let filters = winogradFilters(tile)
         let packed = winogradCache.packed(tile, filters: filters, rows: outChannels, columns: inChannels)
         let plan = WinogradPlan(tile: tile, inChannels: inChannels, outChannels: outChannels, h: h, w: w, ho: ho, wo: wo,
-                                padding: padding, workers: ThreadPolicy.workerCount)
+                                padding: padding, workers: ThreadPolicy.availableWorkers)
         ThreadPolicy.blasThreads(plan.workers == 1 ? ThreadPolicy.workerCount : 1)
         let ep = EpilogueConstants(self, epilogue)
         let io = WinogradIO(input: input, packed: packed, dst: dst, epilogue: ep, precision: precision)

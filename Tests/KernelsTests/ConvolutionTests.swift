@@ -47,6 +47,24 @@ final class ConvolutionTests: XCTestCase {
         check(inC: 40, outC: 8, h: 70, w: 66, kernel: 3, padding: 1)
     }
 
+    /// A batch runs a sample a worker (`ThreadPolicy.perSample`), each worker's kernels alone on its thread: every
+    /// sample must come out bit for bit as it does when it runs by itself (rows or tiles split over the workers).
+    func testABatchGivesEachImageExactlyAsAlone() {
+        for (inC, outC, h, k, s, p) in [(8, 16, 40, 3, 1, 1), (4, 8, 33, 4, 2, 2), (16, 8, 64, 3, 1, 1), (3, 6, 70, 1, 1, 0)] {
+            var rng = TestRandom(state: UInt64(inC * 31 + h))
+            let conv = Convolution(outChannels: outC, inChannels: inC, kernel: k, stride: s, padding: p,
+                                   weight: rng.array(outC * inC * k * k), bias: rng.array(outC))
+            let x = rng.tensor(Shape(n: 5, c: inC, h: h, w: h + 3))
+            let batch = conv(x, epilogue: Epilogue(leakySlope: 0.2))
+            let one = x.shape.c * x.shape.plane, oneOut = batch.shape.c * batch.shape.plane
+            for n in 0..<5 {
+                let alone = conv(Tensor(shape: Shape(n: 1, c: inC, h: h, w: h + 3), scalars: Array(x.scalars[(n * one)..<((n + 1) * one)])),
+                                 epilogue: Epilogue(leakySlope: 0.2))
+                XCTAssertEqual(Array(batch.scalars[(n * oneOut)..<((n + 1) * oneOut)]), alone.scalars, "k\(k) s\(s) \(inC)->\(outC) sample \(n)")
+            }
+        }
+    }
+
     func testPointwise() {
         check(inC: 7, outC: 3, h: 5, w: 11, kernel: 1, padding: 0)
         check(inC: 32, outC: 32, h: 60, w: 64, kernel: 1, padding: 0)

@@ -26,6 +26,9 @@ static inline void mpx_spin_pause(void) {
 
 /* 1 when the f32 kernels (AVX-512 or AVX2+FMA) can run at the ISA level now. */
 int mpx_gemm_native_available(void);
+/* Whether the calling thread runs its kernels alone (inside ThreadPolicy.perSample): a thread-local flag. */
+int mpx_thread_serial(void);
+void mpx_set_thread_serial(int serial);
 /* 1 when the bf16 kernels (AVX512_BF16) can run at the ISA level now. */
 int mpx_gemm_bf16_available(void);
 

@@ -38,8 +38,15 @@ struct ConvolutionBackward {
             }
         }
         guard inputGradient || dWeight != nil else { return nil }
+        if inputGradient && conv.stride == 1 && !pointwise {
+            // A stride-1 layer's input gradient is itself a convolution (of dy with the filters flipped and their
+            // channels swapped), so it takes the forward's fast paths (Winograd for 3x3) instead of col2im.
+            let dx = transposedForInputGradient(dy)
+            if dWeight != nil { _ = self(x: x, dy: dy, inputGradient: false, dWeight: dWeight, dBias: nil) }
+            return dx
+        }
 
-        let workers = min(ThreadPolicy.workerCount, n)
+        let workers = min(ThreadPolicy.availableWorkers, n)
         ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
         let weightCount = conv.outChannels * reduction
         // One dW accumulator per extra worker; worker 0 writes straight into dWeight.
@@ -80,6 +87,20 @@ struct ConvolutionBackward {
             }
         }
         return dx
+    }
+
+    /// dx of a stride-1 layer: dy convolved with W'[ci, co, ky, kx] = W[co, ci, k-1-ky, k-1-kx] at padding k-1-p.
+    func transposedForInputGradient(_ dy: Tensor) -> Tensor {
+        let k = conv.kernel, cin = conv.inChannels, cout = conv.outChannels
+        var flipped = [Float](repeating: 0, count: conv.weight.count)
+        conv.weight.withUnsafeBufferPointer { w in
+            for co in 0..<cout { for ci in 0..<cin { for ky in 0..<k { for kx in 0..<k {
+                flipped[((ci * cout + co) * k + (k - 1 - ky)) * k + (k - 1 - kx)] = w[((co * cin + ci) * k + ky) * k + kx]
+            } } } }
+        }
+        let transposed = Convolution(outChannels: cin, inChannels: cout, kernel: k, stride: 1, padding: k - 1 - conv.padding,
+                                     weight: flipped, bias: [Float](repeating: 0, count: cin))
+        return transposed(dy)
     }
 
     /// One sample: tiles of output rows, each im2col'd, multiplied, and scattered back.
