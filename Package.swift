@@ -50,7 +50,7 @@ let package = Package(
         ], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation", "AtomicFiles"], swiftSettings: fast),
         .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model", "AtomicFiles"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO", "AtomicFiles"], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "CElementwise", "ImageIO", "AtomicFiles"], swiftSettings: fast),
         // Training-log readers and chart math, shared by the studio and the trainer; no dependencies.
         .target(name: "Monitoring"),
         .target(name: "Studio", dependencies: ["Engine", "Model", "ImageIO", "Monitoring", "CNCurses", "CSixel", "AtomicFiles"], swiftSettings: fast),

@@ -90,3 +90,22 @@ BODY void mpx_blend_rows_body(const float *a, const float *b, float h0, float h1
 }
 DISPATCH(mpx_blend_rows, (const float *a, const float *b, float h0, float h1, float *out, long count),
          (a, b, h0, h1, out, count))
+
+/* LeakyReLU's backward from its output: dx = dy where y > 0, else dy * slope (NaN counts as not positive). Branch-free,
+ * so it vectorises: the signs of a layer's outputs are too mixed to predict. */
+BODY void mpx_leaky_relu_backward_body(const float *dy, const float *y, float slope, float *dx, long count) {
+    for (long i = 0; i < count; i++) {
+        float g = dy[i];
+        dx[i] = y[i] > 0 ? g : g * slope;
+    }
+}
+DISPATCH(mpx_leaky_relu_backward, (const float *dy, const float *y, float slope, float *dx, long count), (dy, y, slope, dx, count))
+
+/* A convolution's epilogue on one output channel: p[i] = leaky(p[i] + bias) (slope 0: ReLU). */
+BODY void mpx_bias_leaky_relu_body(float *p, long count, float bias, float slope) {
+    for (long i = 0; i < count; i++) {
+        float v = p[i] + bias;
+        p[i] = v > 0 ? v : v * slope;
+    }
+}
+DISPATCH(mpx_bias_leaky_relu, (float *p, long count, float bias, float slope), (p, count, bias, slope))

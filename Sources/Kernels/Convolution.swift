@@ -1,3 +1,4 @@
+import CElementwise
 /// A 2-D convolution layer's parameters: `weight` is [outChannels, inChannels, kernel, kernel] in
 /// PyTorch's layout, i.e. a row-major `outChannels x (inChannels * kernel * kernel)` matrix.
 public struct Convolution: Sendable {
@@ -164,7 +165,7 @@ extension Convolution {
                 if affine {
                     for i in 0..<columns { var v = p[i] + b; v = v > 0 ? v : v * slope; p[i] = v * scale + shift }
                 } else {
-                    for i in 0..<columns { let v = p[i] + b; p[i] = v > 0 ? v : v * slope }
+                    mpx_bias_leaky_relu(p, columns, b, slope)
                 }
             } else if affine {
                 for i in 0..<columns { p[i] = (p[i] + b) * scale + shift }

@@ -80,6 +80,14 @@ public enum GEMM {
         a.withUnsafePointer { multiply(m: m, n: n, k: k, a: $0, lda: k, b: b, ldb: ldb, beta: beta, c: c, ldc: ldc, precision: precision) }
     }
 
+    /// `C += A · Bᵀ` for A `m x k` and B `n x k` (row-major, strides `lda`, `ldb`): each element of C the dot product
+    /// of a row of A and a row of B, read in place. For a long `k` and few rows, where packing for the blocked GEMM
+    /// costs as much as the products (a weight gradient of a layer with few channels). Single-threaded, every ISA level.
+    public static func accumulateRowDotProducts(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int,
+                                                b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+        mpx_sgemm_abt(m, n, k, a, lda, b, ldb, c, ldc)
+    }
+
     /// Runs `body(firstColumn, columns)` over C's columns, split in whole register panels over the
     /// `ThreadPolicy.blasThreads` count when the product is big enough to pay for waking the workers.
     private static func splitColumns(_ n: Int, work: Int, _ body: (Int, Int) -> Void) {

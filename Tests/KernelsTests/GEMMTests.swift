@@ -99,6 +99,34 @@ final class GEMMTests: XCTestCase {
         }
     }
 
+    /// The unpacked C += A · Bᵀ (weight gradients of layers with few channels) on every path, against double sums: every
+    /// tile remainder (rows of A by 2, of B by 4), k below, across and past the vector width and the 256-long chunks.
+    func testRowDotProductsOnEveryShape() {
+        forEachISA { isa in
+            for (m, n, k) in [(1, 1, 1), (2, 4, 8), (3, 5, 7), (5, 7, 17), (8, 72, 3584), (16, 9, 255), (7, 6, 513), (1, 3, 33)] {
+                var rng = TestRandom(state: UInt64(m * 100 + n * 10 + k))
+                let lda = k + 3, ldb = k + 1, ldc = n + 2
+                let a = rng.array(m * lda), b = rng.array(n * ldb)
+                var c = rng.array(m * ldc)
+                var expected = c.map(Double.init)
+                for i in 0..<m { for j in 0..<n {
+                    var sum = 0.0
+                    for p in 0..<k { sum += Double(a[i * lda + p]) * Double(b[j * ldb + p]) }
+                    expected[i * ldc + j] += sum
+                } }
+                a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+                    GEMM.accumulateRowDotProducts(m: m, n: n, k: k, a: ap.baseAddress!, lda: lda, b: bp.baseAddress!, ldb: ldb,
+                                                  c: cp.baseAddress!, ldc: ldc)
+                } } }
+                for i in 0..<m { for j in 0..<n {
+                    XCTAssertEqual(Double(c[i * ldc + j]), expected[i * ldc + j], accuracy: 1e-5 * Double(k) + 1e-5, "\(isa) \(m)x\(n)x\(k) at \(i),\(j)")
+                } }
+                // The padding between rows of C is never written.
+                for i in 0..<m { for j in n..<ldc { XCTAssertEqual(Double(c[i * ldc + j]), expected[i * ldc + j], "\(isa) padding") } }
+            }
+        }
+    }
+
     func testLargeProduct() {
         forEachISA { isa in
             let r = compare(Case(m: 256, n: 4096, k: 576))

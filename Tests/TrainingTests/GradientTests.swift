@@ -52,7 +52,8 @@ final class GradientTests: XCTestCase {
 
     func testConvolutionBackwardMatchesNestedLoops() {
         for (n, inC, outC, h, w, k, s, p) in [(1, 3, 4, 5, 7, 3, 1, 1), (3, 2, 5, 9, 6, 3, 1, 1), (2, 5, 3, 4, 4, 1, 1, 0),
-                                               (2, 3, 4, 11, 8, 4, 2, 2), (1, 4, 1, 5, 5, 4, 1, 2), (3, 2, 2, 40, 33, 3, 1, 1)] {
+                                               (2, 3, 4, 11, 8, 4, 2, 2), (1, 4, 1, 5, 5, 4, 1, 2), (3, 2, 2, 40, 33, 3, 1, 1),
+                                               (2, 8, 16, 21, 19, 3, 1, 1), (2, 6, 20, 12, 10, 3, 1, 1), (2, 16, 8, 18, 18, 4, 2, 2)] {
             let err = GradientCheck.convolutionBackwardAgainstReference(n: n, inChannels: inC, outChannels: outC, height: h, width: w,
                                                                         kernel: k, stride: s, padding: p, seed: UInt64(h * w + k))
             XCTAssertLessThan(err, 1e-5, "n\(n) \(inC)->\(outC) \(h)x\(w) k\(k) s\(s) p\(p)")

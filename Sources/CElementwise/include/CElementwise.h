@@ -25,6 +25,11 @@ void mpx_average_pool2(const float *src, long h, long w, float *dst);
 void mpx_upsample2_pairs(const float *r, long pairs, float *out);
 void mpx_blend_rows(const float *a, const float *b, float h0, float h1, float *out, long count);
 
+/* dx[i] = y[i] > 0 ? dy[i] : dy[i] * slope (dx may equal dy). */
+void mpx_leaky_relu_backward(const float *dy, const float *y, float slope, float *dx, long count);
+/* p[i] = v > 0 ? v : v * slope for v = p[i] + bias. */
+void mpx_bias_leaky_relu(float *p, long count, float bias, float slope);
+
 #ifdef __cplusplus
 }
 #endif

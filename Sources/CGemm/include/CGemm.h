@@ -50,6 +50,10 @@ int mpx_gemm_pack_a(int bf16, int trans_a, long m, long k, const float *a, long 
 int mpx_sgemm_packed(int bf16, const void *packed_a, int trans_b, long m, long n, long k, float alpha,
                      const float *b, long ldb, float beta, float *c, long ldc);
 
+/* C += A · Bᵀ with A m x k and B n x k row-major (every C element a dot product of two rows), unpacked: for long k
+ * and few rows (a weight gradient of a layer with few channels). Runs on every level (baseline: plain C). */
+void mpx_sgemm_abt(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc);
+
 /* The register tile of the path now: rows of A per micro-kernel call (6 on both) and columns of B (32 on AVX-512,
  * 16 on AVX2, 0 where no kernel may run). */
 int mpx_gemm_mr(void);

@@ -1,3 +1,4 @@
+import CElementwise
 import Foundation
 import Kernels
 
@@ -6,13 +7,14 @@ import Kernels
 /// LeakyReLU's backward from its *output* y (for slope > 0, y > 0 exactly where the input was; slope 0 is ReLU,
 /// whose PyTorch backward also reads the output): `dx = dy` where y > 0, else `slope * dy`.
 func leakyReLUBackward(_ dy: Tensor, output y: Tensor, slope: Float) -> Tensor {
-    var dx = dy
-    dx.scalars.withUnsafeMutableBufferPointer { g in
-        y.scalars.withUnsafeBufferPointer { yb in
-            for i in g.indices where !(yb[i] > 0) { g[i] *= slope }
+    precondition(dy.shape == y.shape, "leakyReLUBackward: \(dy.shape) vs \(y.shape)")
+    return Tensor(uninitializedShape: dy.shape) { dx in
+        dy.scalars.withUnsafeBufferPointer { g in
+            y.scalars.withUnsafeBufferPointer { yb in
+                mpx_leaky_relu_backward(g.baseAddress!, yb.baseAddress!, slope, dx.baseAddress!, dx.count)
+            }
         }
     }
-    return dx
 }
 
 /// tanh's backward from its output: `dx = dy * (1 - y²)`.
