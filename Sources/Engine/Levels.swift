@@ -14,8 +14,21 @@ public enum Levels {
     }
 
     /// `'{:02d}'.format(int(10 * level))` with the product in float32, truncated towards zero as Python's `int` does.
-    public static func fileTag(_ level: Float) -> String {
-        let tenths = Int((10 * level).rounded(.towardZero))
-        return tenths < 0 ? "-" + String(-tenths) : (tenths < 10 ? "0\(tenths)" : String(tenths))
+    /// With `decimals` above 1 (a trajectory finer than tenths), `int(10^decimals * level)` in `decimals + 1` digits.
+    public static func fileTag(_ level: Float, decimals: Int = 1) -> String {
+        var scale: Float = 1
+        for _ in 0..<max(1, decimals) { scale *= 10 }
+        let units = Int((scale * level).rounded(.towardZero))
+        let digits = String(abs(units))
+        let padded = String(repeating: "0", count: max(0, max(1, decimals) + 1 - digits.count)) + digits
+        return units < 0 ? "-" + (decimals <= 1 ? digits : padded) : padded
+    }
+
+    /// The fewest decimals (1 as the reference, up to 4) whose tags tell every level of a trajectory apart. The
+    /// reference names files by tenths alone, so `--N_search 20` there writes 0.50 and 0.55 to the same file; here a
+    /// finer trajectory gets finer names (000 … 100) instead of losing half its images.
+    public static func tagDecimals(for levels: [Float]) -> Int {
+        for d in 1...4 where Set(levels.map { fileTag($0, decimals: d) }).count == Set(levels).count { return d }
+        return 4
     }
 }

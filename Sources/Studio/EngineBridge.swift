@@ -210,7 +210,8 @@ public struct EngineExporter: ExportRunner {
     }
 
     public func run(_ request: ExportRequest, progress: @escaping @Sendable (ExportProgress) -> Void) async throws {
-        let layout = PredictionLayout(savePath: request.outputDirectory, name: name, tag: "studio", inferenceType: "exhaustive")
+        let layout = PredictionLayout(savePath: request.outputDirectory, name: name, tag: "studio", inferenceType: "exhaustive",
+                                      levels: request.trajectory)
         let perImage = request.trajectory.count + 1
         let total = request.jobs.count * perImage
         var done = 0
@@ -223,7 +224,7 @@ public struct EngineExporter: ExportRunner {
             try PNGFile.write(image, to: layout.inputFile(for: job.image))
             for level in request.trajectory {
                 try Task.checkCancellation()
-                progress(ExportProgress(id: request.id, completed: done, total: total, message: "\(stem) level \(Levels.fileTag(level))"))
+                progress(ExportProgress(id: request.id, completed: done, total: total, message: "\(stem) level \(Levels.fileTag(level, decimals: layout.tagDecimals))"))
                 try PNGFile.write(try modulator.render(image, level: level), to: layout.levelFile(for: job.image, level: level))
                 done += 1
             }

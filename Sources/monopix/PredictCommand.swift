@@ -114,8 +114,13 @@ struct PredictCommand: ParsableCommand {
             throw EngineError.invalidArgument("--inf-type must be exhaustive, ternary or spatial, not '\(infType)'")
         }
         let folderType = infType == "ternary" ? "ternary_search" : infType
+        var trajectory: [Float] = []
+        if case .exhaustive(let lo, let hi, let count) = mode { trajectory = Levels.linspace(lo, hi, count: count) }
         let layout = PredictionLayout(savePath: URL(fileURLWithPath: savePath), name: loaded.config.string("name"),
-                                      tag: tag, inferenceType: folderType)
+                                      tag: tag, inferenceType: folderType, levels: trajectory)
+        if layout.tagDecimals > 1 {
+            FileHandle.standardError.write(Data("note: levels finer than tenths: files are named by \(layout.tagDecimals) decimals (_enhlvl_\(Levels.fileTag(trajectory[1], decimals: layout.tagDecimals)).png), where the reference would overwrite them\n".utf8))
+        }
         guard let budget = MemoryBudget(parsing: memoryBudget) else {
             throw EngineError.invalidArgument("--memory-budget: expected a size such as 1.5G or 800M, not '\(memoryBudget)'")
         }

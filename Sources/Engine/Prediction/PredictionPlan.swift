@@ -4,9 +4,13 @@ import Foundation
 /// `{savePath}/{name}_{tag}_{infType}/{image}/{image}_enhlvl_{NN}.png`, plus `{image}_enhlvl_99.png` for the input.
 public struct PredictionLayout: Sendable {
     public let folder: URL
+    /// Decimals of the level in file names: 1 (`_enhlvl_05`) unless the trajectory is finer than tenths.
+    public let tagDecimals: Int
 
-    public init(savePath: URL, name: String, tag: String, inferenceType: String) {
+    /// `levels`: the trajectory that will be written, when known, so that its files get names that tell its levels apart.
+    public init(savePath: URL, name: String, tag: String, inferenceType: String, levels: [Float] = []) {
         folder = savePath.appendingPathComponent("\(name)_\(tag)_\(inferenceType)")
+        tagDecimals = Levels.tagDecimals(for: levels)
     }
 
     /// The image's base name: its file name without the extension. (The reference cuts the last four characters,
@@ -16,7 +20,7 @@ public struct PredictionLayout: Sendable {
     public func imageFolder(for file: URL) -> URL { folder.appendingPathComponent(Self.stem(of: file)) }
 
     public func levelFile(for file: URL, level: Float) -> URL {
-        imageFolder(for: file).appendingPathComponent("\(Self.stem(of: file))_enhlvl_\(Levels.fileTag(level)).png")
+        imageFolder(for: file).appendingPathComponent("\(Self.stem(of: file))_enhlvl_\(Levels.fileTag(level, decimals: tagDecimals)).png")
     }
 
     public func inputFile(for file: URL) -> URL {
