@@ -130,6 +130,8 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--lpips-weights"); ap.add_argument("--alexnet-weights")
     ap.add_argument("--keep", action="store_true", help="reuse OUTDIR's predictions if present")
+    ap.add_argument("--best-max", type=float, default=1.0,
+                    help="also search the best level past 1, up to this (levels 1.1, 1.2, ...; the model's range)")
     a = ap.parse_args()
     out = os.path.abspath(a.out)
     if not a.keep: shutil.rmtree(out, ignore_errors=True)
@@ -152,6 +154,8 @@ def main():
         return d[0]
     dA = exhaustive("lvA", 0, 1, 10)
     dB = exhaustive("lvB", 0.05, 0.95, 9)
+    high = [round(1 + 0.1 * (i + 1), 2) for i in range(int(round((a.best_max - 1) * 10)))]
+    dH = exhaustive("lvH", high[0], high[-1], len(high) - 1) if len(high) > 1 else None
     traj = os.path.join(out, "trajectory")
     for nm in names:
         td = os.path.join(traj, nm); os.makedirs(td, exist_ok=True)
@@ -205,6 +209,13 @@ def main():
         for k, v in metrics(x, gt).items(): r["input_" + k] = v
         for k, v in metrics(lv[bi], gt).items(): r["model_" + k] = v
         r["model_best_level"] = LEVELS[bi]
+        if dH:
+            fh = sorted(f for f in os.listdir(os.path.join(dH, nm)) if "_enhlvl_" in f and not f.endswith("_99.png"))
+            hv = [imread(os.path.join(dH, nm, f)) for f in fh]
+            allv, alll = lv + hv, LEVELS + high
+            wi = int(np.argmax([psnr(l, gt) for l in allv]))
+            for k, v in metrics(allv[wi], gt).items(): r["wide_" + k] = v
+            r["wide_best_level"] = alll[wi]
         for k, v in metrics(lv[20], gt).items(): r["level1_" + k] = v
         gi_ = best_curve(x, gt, GAMMA_LUT); yg = GAMMA_LUT[gi_][x]
         for k, v in metrics(yg, gt).items(): r["gamma_" + k] = v
@@ -251,9 +262,10 @@ def main():
     bright = np.array(bright)
     res = {"n_images": len(rows), "checkpoint": a.checkpoint, "config": a.config, "heldout": a.heldout,
            "methods": {m: {"psnr": M(m + "_psnr"), "ssim": M(m + "_ssim"), "chroma": M(m + "_chroma")}
-                       for m in ("input", "model", "level1", "gamma", "gain")},
+                       for m in ("input", "model", "level1", "gamma", "gain") + (("wide",) if dH else ())},
            "model_best_level_mean": M("model_best_level"),
            "model_best_levels": [r["model_best_level"] for r in rows],
+           "wide_best_levels": [r["wide_best_level"] for r in rows] if dH else None,
            "gamma_g_mean": M("gamma_g"), "gain_k_mean": M("gain_k"),
            "brightness_levels": [round(float(v), 2) for v in bright.mean(0)], "levels": LEVELS,
            "input_brightness": M("input_mean"), "clean_brightness": M("clean_mean"),
@@ -304,7 +316,9 @@ def main():
     lab = {"input": ("dark input", "-"), "model": ("model, best of 21 levels", "level %.2f" % res["model_best_level_mean"]),
            "level1": ("model, level 1.0", "-"), "gamma": ("gamma curve (best g)", "g = %.3f" % res["gamma_g_mean"]),
            "gain": ("global gain (best k)", "k = %.2f" % res["gain_k_mean"])}
-    for m in ("input", "model", "level1", "gamma", "gain"):
+    if dH:
+        lab["wide"] = ("model, best level in [0, %g]" % a.best_max, "level %.2f" % float(np.mean(res["wide_best_levels"])))
+    for m in ("input", "model", "level1") + (("wide",) if dH else ()) + ("gamma", "gain"):
         v = res["methods"][m]
         md.append("| %s | %.2f | %.3f | %.2f | %s |" % (lab[m][0], v["psnr"], v["ssim"], v["chroma"], lab[m][1]))
     bl = res["brightness_levels"]

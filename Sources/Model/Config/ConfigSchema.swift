@@ -79,6 +79,9 @@ enum ConfigSchema {
         // Ours: the contrastive pairs' first level is drawn as c1 = u^c1_power, u ~ U(0, 1) (1: the reference's
         // c1 ~ U(0, 1)); above 1 draws more pairs near level 0.
         ("c1_power", .number, .double(1)),
+        // Ours: the first level of a pair ranges over [0, c1_max] (1: the reference). Above 1 the model also learns
+        // the levels past the full translation (with `paired_l1`: the blend extrapolated, a brighter photo).
+        ("c1_max", .number, .double(1)),
         // Ours (low-light model): weight of a content term that needs no VGG16 weights: L1 between the output and
         // the input, each standardised per image, over content_pool x content_pool blocks (0: off).
         ("content_l1", .number, .double(0)),

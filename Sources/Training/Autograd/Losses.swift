@@ -47,8 +47,9 @@ enum Losses {
     }
 
     /// Ours (`paired_l1`): L1 between each row of `x` and its input blended with the photo it was made from by the
-    /// row's level, input + c (photo − input). Level 0 asks for the input, 1 for the photo, and the levels between
-    /// for a brightness that rises along the slider as evenly as the blend does.
+    /// row's level, input + c (photo − input), within [-1, 1]. Level 0 asks for the input, 1 for the photo, the levels
+    /// between for a brightness that rises along the slider as evenly as the blend does, and levels past 1 (`c1_max`)
+    /// for a photo brighter than the original, so that a search over levels can correct the model's exposure.
     static func pairedBlend(_ x: Tensor, input: Tensor, photo: Tensor, levels: [Float]) -> LossValue {
         precondition(x.shape == input.shape && x.shape == photo.shape && levels.count == x.shape.n,
                      "pairedBlend: \(x.shape), \(input.shape), \(photo.shape), \(levels.count) levels")
@@ -58,7 +59,7 @@ enum Losses {
             photo.scalars.withUnsafeBufferPointer { t in
                 for n in 0..<levels.count {
                     let c = levels[n]
-                    for i in (n * row)..<((n + 1) * row) { g[i] += c * (t[i] - g[i]) }
+                    for i in (n * row)..<((n + 1) * row) { g[i] = min(1, max(-1, g[i] + c * (t[i] - g[i]))) }
                 }
             }
         }

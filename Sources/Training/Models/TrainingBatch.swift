@@ -53,7 +53,9 @@ public struct StepDraws: Sendable {
     /// `height` x `width`: each offset uniform in [0, max(0, size - patch - 1)] like `random.randint`.
     static func sample(count: Int, settings: TrainingSettings, height: Int, width: Int, rng: inout SplitMix64) -> StepDraws {
         func pairs() -> [Float] {
-            let c1 = (0..<count).map { _ in settings.c1Power == 1 ? rng.unit() : Float(pow(Double(rng.unit()), Double(settings.c1Power))) }
+            let c1 = (0..<count).map { _ in
+                settings.c1Max * (settings.c1Power == 1 ? rng.unit() : Float(pow(Double(rng.unit()), Double(settings.c1Power))))
+            }
             return c1.flatMap { [$0, contrastive($0, u: rng.unit(), target: settings.pseudoBestLevel)] }
         }
         let a2b = pairs()

@@ -29,6 +29,8 @@ struct TrainingSettings {
     var monoIdentityEval: Bool
     /// `c1_power` (ours): c1 = u^c1Power for u ~ U(0, 1).
     var c1Power: Float
+    /// `c1_max` (ours): c1 = c1Max · u^c1Power.
+    var c1Max: Float
     /// `content_l1` and `content_pool` (ours): see `Losses.standardizedContent`.
     var contentWeight: Float
     var contentPool: Int
@@ -98,6 +100,10 @@ struct TrainingSettings {
         c1Power = Float(c.number("c1_power"))
         guard c1Power > 0 else {
             throw TrainingError.unsupportedOption(file: c.source, key: "c1_power", value: "\(c1Power)", expected: "a positive number (1: the reference)")
+        }
+        c1Max = Float(c.number("c1_max"))
+        guard c1Max > 0 else {
+            throw TrainingError.unsupportedOption(file: c.source, key: "c1_max", value: "\(c1Max)", expected: "a positive number (1: the reference)")
         }
         contentWeight = Float(c.number("content_l1"))
         contentPool = c.int("content_pool")
