@@ -1,15 +1,39 @@
 #!/usr/bin/env bash
 # Rebuilds the bundled low-light model (assets/models/lowlight-small) from nothing, with one command:
-#   scripts/train_bundled_model.sh [WORKDIR]
-# Needs python3 with scikit-image (the photos) and numpy; about 5 minutes on 2 cores.
+#   scripts/train_bundled_model.sh [WORKDIR] [EPOCH]
+# Needs python3 with numpy, Pillow and scikit-image, apt-get (the photos come from Debian packages, downloaded, never
+# installed) and about 70 minutes of two CPU cores. Stopping it (Ctrl-C) loses nothing: run it again and the training
+# resumes from its last step.
+#
+# The recipe (configs/MonoPix_LowLight_Photos.yaml), in two phases on one run folder:
+#   1. steps 1-1503 with c1_max 1 (levels in [0, 1]) and a 30 + 20 epoch schedule;
+#   2. from step 1504 on, resumed with c1_max 2 (levels past 1 learn a photo brighter than the original, so that the
+#      best level of a search can correct the model's exposure) and a 20 + 12 epoch schedule, to the end (epoch 32).
+# The shipped file is epoch EPOCH (default 32) of that run, chosen with scripts/eval_lowlight_model.py.
+# Phase 1 is how the shipped run went (it was stopped at step 1503 and resumed with the new levels); training is
+# deterministic for a seed on one build, but the first 1030 steps of the shipped run ran on an earlier build of the
+# kernels (same arithmetic, other summation orders), so a rerun gives a model of the same quality, not the same bits.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
-work="${1:-/tmp/monopix-lowlight}"
+work="${1:-/tmp/monopix-photos}"
+epoch="${2:-32}"
 mkdir -p "$work"
-python3 "$here/scripts/make_lowlight_dataset.py" "$work/data" --crops 400 --size 64
+python3 "$here/scripts/make_photo_dataset.py" "$work/data" --cache "$work/cache"
 (cd "$here" && swift build -c release -Xswiftc -enable-testing --product monopix)
-# The shipped snapshot is epoch 12 of the config's 40-epoch schedule (101 steps an epoch): the run stops there.
-"$here/.build/release/monopix" train --config "$here/configs/MonoPix_LowLight_Small.yaml" \
-    --dataroot "$work/data" --checkpoints-dir "$work/checkpoints" --max-steps 1212
-cp "$work/checkpoints/MonoPix_LowLight_Small/12_net_G_A.safetensors" "$here/assets/models/lowlight-small/model.safetensors"
-echo "wrote $here/assets/models/lowlight-small/model.safetensors"
+bin="$here/.build/release/monopix"
+cfg="$here/configs/MonoPix_LowLight_Photos.yaml"
+run="$work/checkpoints/MonoPix_LowLight_Photos"
+common=(--config "$cfg" --dataroot "$work/data" --checkpoints-dir "$work/checkpoints")
+step() { python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]) if l.strip()]; print(r[-1]["step"] if r else 0)' "$run/metrics.jsonl" 2>/dev/null || echo 0; }
+resume=()
+[ -f "$run/latest_train_state.safetensors" ] && resume=(--resume)
+if [ "$(step)" -lt 1503 ]; then
+    "$bin" train "${common[@]}" "${resume[@]}" --set c1_max=1 --set niter=30 --set niter_decay=20 --max-steps 1503
+    resume=(--resume)
+fi
+"$bin" train "${common[@]}" "${resume[@]}"
+cp "$run/${epoch}_net_G_A.safetensors" "$here/assets/models/lowlight-small/model.safetensors"
+cp "$cfg" "$here/assets/models/lowlight-small/config.yaml"
+echo "wrote $here/assets/models/lowlight-small/model.safetensors (epoch $epoch)"
+echo "measure it: python3 scripts/eval_lowlight_model.py --checkpoint assets/models/lowlight-small/model.safetensors \\"
+echo "    --config assets/models/lowlight-small/config.yaml --heldout $work/data/heldout --out /tmp/eval --best-max 2"
