@@ -52,7 +52,10 @@ let package = Package(
         ], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation", "AtomicFiles"], swiftSettings: fast),
         .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model", "AtomicFiles"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO", "AtomicFiles", "CHDF5"], swiftSettings: fast),
+        // libhdf5's first walk over an .h5 file's metadata, in a child process: a crash inside the library on a
+        // damaged file (docs/reliability.md, finding 9) kills the child, and the trainer reports it.
+        .target(name: "CHDF5Probe", dependencies: ["CHDF5"]),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "ImageIO", "AtomicFiles", "CHDF5", "CHDF5Probe"], swiftSettings: fast),
         // Training-log readers and chart math, shared by the studio and the trainer; no dependencies.
         .target(name: "Monitoring"),
         .target(name: "Studio", dependencies: ["Engine", "Model", "ImageIO", "Monitoring", "CNCurses", "CSixel", "AtomicFiles"], swiftSettings: fast),

@@ -28,7 +28,7 @@ modules_for() {
         pickle|torch_zip|torch_legacy|safetensors|npy|config) echo "Model Kernels CWinograd CElementwise Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
         png|jpeg) echo "ImageIO CImageCodecs CGemm CISA AtomicFiles" ;;
         mask_file|mask_palette) echo "Engine Evaluation Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
-        log_lines|h5) echo "Training Monitoring Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
+        log_lines|h5) echo "Training CHDF5Probe Monitoring Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
         session) echo "Studio Monitoring Engine Evaluation Model Kernels CWinograd CElementwise ImageIO CImageCodecs Yams CYaml ZIPFoundation CGemm CISA AtomicFiles" ;;
         *) echo "unknown fuzz target '$1' (known: ${targets_all[*]} ${targets_extra[*]})" >&2; exit 2 ;;
     esac

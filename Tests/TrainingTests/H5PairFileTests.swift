@@ -93,6 +93,19 @@ final class H5PairFileTests: XCTestCase {
         }
     }
 
+    /// A file on which Debian's libhdf5 1.10.8 segfaults in H5Gget_info (found by the h5 fuzz target): the crash
+    /// happens in the probe's child process and comes back as an error naming the file.
+    func testACrashInsideLibhdf5IsAnErrorNotACrash() throws {
+        let url = repositoryRoot.appendingPathComponent("Tests/Fuzz/h5/crashes/libhdf5-1.10.8-H5Gget_info-stab.h5")
+        XCTAssertThrowsError(try H5PairFile(url)) { error in
+            let text = "\(error)"
+            XCTAssertTrue(error is TrainingError, text)
+            XCTAssertTrue(text.hasPrefix(url.path + ": "), text)
+            // A newer libhdf5 refuses the file instead of crashing; either way it is not used.
+            XCTAssertTrue(text.contains("libhdf5 crashed reading its structure") || text.contains("damaged"), text)
+        }
+    }
+
     /// Files cut at every few hundred bytes and files with flipped bytes: each opens and reads, or throws a
     /// TrainingError; none crashes or reads past what it validated.
     func testCutAndCorruptedFilesThrowOrReadCleanly() throws {

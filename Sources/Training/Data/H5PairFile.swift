@@ -1,4 +1,5 @@
 import CHDF5
+import CHDF5Probe
 import Foundation
 import ImageIO
 
@@ -29,6 +30,11 @@ import ImageIO
 /// declared size, deflate's best ratio being about 1:1032), so a small hostile file cannot make us allocate
 /// gigabytes. Every failure is a `TrainingError` naming the file and the dataset.
 ///
+/// libhdf5 1.10 itself can crash on a damaged file's metadata (fuzzing found one in `H5Gget_info`), before any check
+/// of ours: so the file's metadata is first walked in a child process (`monopix_hdf5_probe`: open, list, every
+/// dataset's type, shape and storage size, which walks chunk indices), and a crash or a hang there is an error
+/// naming the file. What `H5Dread` parses later (chunk data, filters) is not isolated.
+///
 /// The serial HDF5 library is not thread-safe: every call into it holds one process-wide lock.
 public final class H5PairFile: @unchecked Sendable {
     /// One image: a dataset and where its 3 channels sit in it.
@@ -52,6 +58,7 @@ public final class H5PairFile: @unchecked Sendable {
     static let maxBytes = 1 << 31
     static let maxLinks = 1 << 22
     static let maxCompression = 1100
+    static let probeTimeoutSeconds = 300
 
     private let file: hid_t
     private static let lock = NSLock()
@@ -72,6 +79,16 @@ public final class H5PairFile: @unchecked Sendable {
         Self.lock.lock(); defer { Self.lock.unlock() }
         H5Eset_auto2(hid_t(H5E_DEFAULT), nil, nil)
         guard H5Fis_hdf5(path) > 0 else { throw fail("not an HDF5 file (no HDF5 signature, or the file is cut short)") }
+        // libhdf5's own parsing is not safe on damaged files (docs/reliability.md, finding 9): its first walk over
+        // the metadata runs in a child process, so that a crash there is reported instead of killing the run.
+        var detail: Int32 = 0
+        switch Int(monopix_hdf5_probe(path, Int32(Self.probeTimeoutSeconds * 1000), &detail)) {
+        case Int(MONOPIX_HDF5_PROBE_CRASHED):
+            throw fail("libhdf5 crashed reading its structure (\(detail > 0 ? "signal \(detail)" : "exit status \(-detail)")): the file is damaged or hostile")
+        case Int(MONOPIX_HDF5_PROBE_TIMEOUT):
+            throw fail("libhdf5 did not finish reading its structure in \(Self.probeTimeoutSeconds) s: the file is damaged or hostile")
+        default: break  // ok; refused (the checks below name what is wrong); or no fork (then no isolation)
+        }
         let file = H5Fopen(path, chdf5_acc_rdonly(), chdf5_fapl_default())
         guard file >= 0 else { throw fail("HDF5 cannot open it (damaged or truncated)") }
         var ok = false
