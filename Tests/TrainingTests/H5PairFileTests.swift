@@ -188,6 +188,10 @@ final class H5PairFileTests: XCTestCase {
         let viaConfig = try Trainer(config: try noiseConfig(["h5file_path": .string(fixtures.appendingPathComponent("sidd_small.h5").path)]),
                                     options: options(h5: nil, name: "config", steps: 1))
         XCTAssertEqual(try viaConfig.run().steps, 1)
+        // The option overrides the config key.
+        let overridden = try Trainer(config: try noiseConfig(["h5file_path": .string(scratch.appendingPathComponent("absent.h5").path)]),
+                                     options: options(h5: fixtures.appendingPathComponent("danet_small.h5"), name: "override", steps: 1))
+        XCTAssertEqual(overridden.h5?.file.layout, .danet)
     }
 
     /// Batches hold clean crops in A and noisy crops in B, each crop a patchSize square of its image (possibly
