@@ -72,6 +72,12 @@ def sparse(f, n, im):
     d = f.create_dataset(n, shape=(20000, 20000, 3), dtype=np.uint8, chunks=(64, 64, 3), compression="gzip")
     d[:64, :64, :] = 0
 pairs(os.path.join(hostile, "sparse.h5"), 2, size=16, clean_0=sparse)
+# Pixels from elsewhere: an external link to another file's dataset, and raw data kept in an external file
+# (both would let an .h5 read any path as pixels).
+pairs(os.path.join(hostile, "external_link.h5"), 2, size=16,
+      noisy_1=lambda f, n, im: f.__setitem__(n, h5py.ExternalLink("/etc/passwd.h5", "/noisy_1")))
+pairs(os.path.join(hostile, "external_raw.h5"), 2, size=16,
+      clean_0=lambda f, n, im: f.create_dataset(n, shape=im.shape, dtype=np.uint8, external=[("/etc/hostname", 0, im.size)]))
 pairs(os.path.join(hostile, "missing_noisy.h5"), 3, size=16, skip=("noisy_2",))
 pairs(os.path.join(hostile, "group_not_dataset.h5"), 2, size=16, clean_0=lambda f, n, im: f.create_group(n))
 with h5py.File(os.path.join(hostile, "zero_pairs.h5"), "w") as f:

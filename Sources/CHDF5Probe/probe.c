@@ -1,13 +1,14 @@
 #include "hdf5_probe.h"
 
 #include <errno.h>
-#include <hdf5.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "../CHDF5/shim.h"  // <hdf5.h> and the link check the reader uses (one definition for both)
 
 static int walk(const char *path) {
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
@@ -21,6 +22,7 @@ static int walk(const char *path) {
         ssize_t n = H5Lget_name_by_idx(file, ".", H5_INDEX_NAME, H5_ITER_INC, i, name, sizeof name, H5P_DEFAULT);
         if (n < 0) { status = 1; continue; }
         if (n >= (ssize_t)sizeof name) continue;  // the reader refuses such names before opening anything
+        if (chdf5_is_hard_link(file, name) != 1) continue;  // nor does it follow links to other files
         hid_t ds = H5Dopen2(file, name, H5P_DEFAULT);
         if (ds < 0) continue;                     // a group or a broken link: the reader names it if it needs it
         hid_t type = H5Dget_type(ds);

@@ -70,6 +70,8 @@ final class H5PairFileTests: XCTestCase {
             ("tall", "noisy_0", "40000 x 8 x 3; expected each side between 1 and 32768"),
             ("unwritten", "noisy_1", "with no data stored"),
             ("sparse", "clean_0", "behind only"),
+            ("external_link", "noisy_1", "is a soft, external or user-defined link; expected a dataset stored in this file"),
+            ("external_raw", "clean_0", "stored in 1 external raw-data file(s)"),
             ("missing_noisy", "noisy_2", "is missing; expected clean_0…clean_2 and noisy_0…noisy_2"),
             ("group_not_dataset", "clean_0", "is not a dataset"),
             ("danet_three_channels", "0", "16 x 16 x 3; expected H x W x 6"),

@@ -26,7 +26,8 @@ import ImageIO
 ///
 /// Everything is validated when the file is opened, before any pixel is read: every dataset used must be a rank-3
 /// dataset of 8-bit unsigned integers with 3 (or, DANet, 6) channels, each side in 1...32768, at most 2^31 bytes,
-/// with storage behind it (`H5Dget_storage_size`: no more than the file's size, and no less than 1/1100 of the
+/// a hard link to data stored in this file (no soft or external links, external raw-data files or virtual
+/// datasets, which would read other files), with storage behind it (`H5Dget_storage_size`: no more than the file's size, and no less than 1/1100 of the
 /// declared size, deflate's best ratio being about 1:1032), so a small hostile file cannot make us allocate
 /// gigabytes. Every failure is a `TrainingError` naming the file and the dataset.
 ///
@@ -207,6 +208,12 @@ public final class H5PairFile: @unchecked Sendable {
             .h5Dataset(path: path, dataset: dataset, found: found, expected: expected)
         }
         let shapeText = "H x W x \(channels)"
+        // Only objects stored in this file: a soft or external link (another file, any path) is not followed.
+        switch chdf5_is_hard_link(file, dataset) {
+        case 1: break
+        case 0: throw bad("a soft, external or user-defined link", "a dataset stored in this file (a hard link)")
+        default: throw bad("a link HDF5 cannot read (damaged)", "a dataset stored in this file")
+        }
         let ds = H5Dopen2(file, dataset, chdf5_fapl_default())
         guard ds >= 0 else { throw bad("not a dataset HDF5 can open (a group, a broken link or damaged)", "a uint8 \(shapeText) dataset") }
         defer { H5Dclose(ds) }
@@ -250,6 +257,19 @@ public final class H5PairFile: @unchecked Sendable {
         let bytes = Int(dims[0]) * Int(dims[1]) * channels
         guard bytes <= maxBytes else { throw bad("shape \(shape) (\(bytes) bytes)", "at most \(maxBytes) bytes per dataset") }
 
+        // Raw data in this file only: external raw-data files and virtual datasets would read other files' bytes
+        // (any path the .h5 names) as pixels.
+        let dcpl = H5Dget_create_plist(ds)
+        guard dcpl >= 0 else { throw bad("an unreadable creation property list", "a dataset stored in this file") }
+        let layout = H5Pget_layout(dcpl), externalFiles = H5Pget_external_count(dcpl)
+        H5Pclose(dcpl)
+        guard layout == H5D_CONTIGUOUS || layout == H5D_CHUNKED || layout == H5D_COMPACT else {
+            throw bad(layout == H5D_VIRTUAL ? "a virtual dataset (its data lives in other files)" : "of storage layout \(layout.rawValue)",
+                      "contiguous, chunked or compact storage in this file")
+        }
+        guard externalFiles == 0 else {
+            throw bad("stored in \(externalFiles) external raw-data file(s)", "its data stored in this file")
+        }
         let stored = Int(clamping: H5Dget_storage_size(ds))
         guard stored > 0 else { throw bad("shape \(shape) with no data stored", "the \(bytes) bytes its shape declares") }
         guard stored <= max(fileSize, 0) else {
