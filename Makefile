@@ -1,7 +1,7 @@
 # MonoPix Studio. `make studio` installs what is missing, builds and opens the studio on a bundled sample;
 # `make test` runs the whole suite (optimized: the numeric tests need it).
 SWIFT      ?= swift
-APT_PKGS   := pkg-config libncursesw5-dev libopenblas-dev libpng-dev libsixel-dev libjpeg62-turbo-dev libgif-dev tmux
+APT_PKGS   := pkg-config libncursesw5-dev libopenblas-dev libpng-dev libsixel-dev libjpeg62-turbo-dev libgif-dev libhdf5-dev tmux
 BIN        := .build/release/monopix
 
 .PHONY: all deps build test studio bench clean fixtures kill-test kill-test-short storm-test storm-test-short \

@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CGIF", pkgConfig: "libgif", providers: [.apt(["libgif-dev"])]),
         .systemLibrary(name: "CJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
         .systemLibrary(name: "CSixel", pkgConfig: "libsixel", providers: [.apt(["libsixel-dev"])]),
+        // SIDD training crops in DANet-style .h5 files (`train --h5-file`): the C API only, read-only.
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5-serial", providers: [.apt(["libhdf5-dev"])]),
 
         // The instruction-set level every C kernel dispatches to: the CPU's, capped by MONOPIX_ISA=avx512|avx2|baseline
         // (or by the tests), so that one machine runs every path.
@@ -50,7 +52,10 @@ let package = Package(
         ], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation", "AtomicFiles"], swiftSettings: fast),
         .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model", "AtomicFiles"], swiftSettings: fast),
-        .target(name: "Training", dependencies: ["Model", "Kernels", "CElementwise", "ImageIO", "AtomicFiles"], swiftSettings: fast),
+        // libhdf5's first walk over an .h5 file's metadata, in a child process: a crash inside the library on a
+        // damaged file (docs/reliability.md, finding 9) kills the child, and the trainer reports it.
+        .target(name: "CHDF5Probe", dependencies: ["CHDF5"]),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "CElementwise", "ImageIO", "AtomicFiles", "CHDF5", "CHDF5Probe"], swiftSettings: fast),
         // Training-log readers and chart math, shared by the studio and the trainer; no dependencies.
         .target(name: "Monitoring"),
         .target(name: "Studio", dependencies: ["Engine", "Model", "ImageIO", "Monitoring", "CNCurses", "CSixel", "AtomicFiles"], swiftSettings: fast),

@@ -15,6 +15,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
     case pairSizeMismatch(path: String, size: String, pairedSize: String)
     /// Every image of a folder failed to decode during training.
     case noReadableImages(path: String, skipped: Int)
+    /// An .h5 training file (`h5file_path`, `--h5-file`) cannot be used as a whole: missing, not HDF5, damaged, no pairs.
+    case h5File(path: String, reason: String)
+    /// A dataset of an .h5 training file is missing or not what the reader expects (type, rank, shape, storage).
+    case h5Dataset(path: String, dataset: String, found: String, expected: String)
     /// A checkpoint's tensors do not fit the network.
     case checkpointMismatch(file: String, missing: [String], unexpected: [String], shapes: [String])
     /// `--resume` found nothing to resume from, or a state that belongs to another run.
@@ -43,6 +47,10 @@ public enum TrainingError: Error, CustomStringConvertible, Equatable {
             return "\(path): is \(size) but its paired photo is \(pairedSize); the two must be pixel-aligned"
         case let .noReadableImages(path, skipped):
             return "\(path): none of the images could be decoded (\(skipped) skipped)"
+        case let .h5File(path, reason):
+            return "\(path): cannot train from this .h5 file: \(reason)"
+        case let .h5Dataset(path, dataset, found, expected):
+            return "\(path): dataset '\(dataset)': \(found == "missing" ? "is missing" : "is \(found)"); expected \(expected)"
         case let .checkpointMismatch(file, missing, unexpected, shapes):
             var parts: [String] = []
             if !shapes.isEmpty { parts.append("shape mismatch: " + shapes.prefix(4).joined(separator: "; ")) }

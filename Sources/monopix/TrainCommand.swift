@@ -10,7 +10,9 @@ struct TrainCommand: ParsableCommand {
         commandName: "train",
         abstract: "Train a MonoPix model (cycleCtrl, cycleCtrl_lowlight, cycleCtrl_noise) on two image folders.",
         discussion: """
-            Reads DATAROOT/train{source_dataset} and DATAROOT/train{target_dataset} (PNG/JPEG). Writes, under \
+            Reads DATAROOT/train{source_dataset} and DATAROOT/train{target_dataset} (PNG/JPEG), or for the noise model \
+            the clean (A) and noisy (B) SIDD crops of an .h5 file (--h5-file or the config's h5file_path: datasets \
+            clean_i/noisy_i, uint8 HxWx3, or DANet's 0..N-1, uint8 HxWx6), cropped to patchSize. Writes, under \
             {checkpoints-dir}/{name}/: {epoch}_net_G_A.safetensors (and G_B; D_* with saveD), latest_net_*.safetensors, \
             latest_train_state.safetensors (for --resume), metrics.jsonl and strips/step_*.png. Ctrl-C (or SIGTERM) \
             checkpoints and exits after the current step; a second Ctrl-C exits at once.
@@ -21,6 +23,9 @@ struct TrainCommand: ParsableCommand {
 
     @Option(name: [.customLong("dataroot"), .customLong("data-root")], help: "Folder with the train{source_dataset} and train{target_dataset} folders (default: the config's dataroot).")
     var dataroot: String?
+
+    @Option(name: .customLong("h5-file"), help: "The noise model's training data: an .h5 file of clean and noisy SIDD crops instead of the folders (overrides the config's h5file_path).")
+    var h5File: String?
 
     @Option(help: "Run name: its folder under the checkpoints folder (default: the config's name).")
     var name: String?
@@ -83,11 +88,15 @@ struct TrainCommand: ParsableCommand {
             else { overrides[key] = .string(text) }
         }
         if !overrides.isEmpty { cfg = try cfg.with(overrides) }
-        guard let root = dataroot ?? nonEmpty(cfg.string("dataroot")) else {
-            throw ValidationError("no data: pass --dataroot DIR (the config's dataroot is empty)")
+        if let h5File, h5File.isEmpty { throw ValidationError("--h5-file wants a file") }
+        let h5 = h5File ?? nonEmpty(cfg.string("h5file_path"))
+        // With an .h5 file the folders are not read.
+        guard let root = dataroot ?? nonEmpty(cfg.string("dataroot")) ?? (h5 != nil ? "." : nil) else {
+            throw ValidationError("no data: pass --dataroot DIR (the config's dataroot is empty), or --h5-file FILE for the noise model")
         }
         var options = TrainingRunOptions(dataRoot: URL(fileURLWithPath: root), name: cfg.string("name"),
                                          checkpointsDirectory: URL(fileURLWithPath: checkpointsDir ?? cfg.string("checkpoints_dir")))
+        options.h5File = h5File.map { URL(fileURLWithPath: $0) }
         options.resume = resume
         options.initFrom = initFrom.map { URL(fileURLWithPath: $0) }
         options.seed = seed ?? UInt64(max(0, cfg.int("seeds")))

@@ -17,9 +17,14 @@ struct BatchPosition: Equatable {
 /// randomness of batch (epoch, iteration) comes from the run seed and that position alone, so the stream is the
 /// same whether it is prepared ahead, on another thread, or after a resume.
 final class BatchLoader: @unchecked Sendable {
-    let a: ImageFolder, b: ImageFolder
-    /// With `paired_target`: the photos the A images were made from, and for each A image the index of its photo.
-    let targets: (folder: ImageFolder, index: [Int])?
+    /// Where samples come from: the two folders (with `paired_target`, also the photos the A images were made from,
+    /// and for each A image the index of its photo), or an .h5 file's clean (A) and noisy (B) crops.
+    enum Source {
+        case folders(a: ImageFolder, b: ImageFolder, targets: (folder: ImageFolder, index: [Int])?)
+        /// `patch`: the square crop (the reference's `patchSize`).
+        case h5(H5PairFile, patch: Int)
+    }
+    let source: Source
     let settings: DataSettings
     let batchSize: Int
     let seed: UInt64
@@ -32,14 +37,22 @@ final class BatchLoader: @unchecked Sendable {
     private let depth = 2
     private var thread: Thread?
 
-    init(a: ImageFolder, b: ImageFolder, targets: (folder: ImageFolder, index: [Int])? = nil, settings: DataSettings,
-         batchSize: Int, seed: UInt64) {
-        self.a = a; self.b = b
-        self.targets = targets
+    convenience init(a: ImageFolder, b: ImageFolder, targets: (folder: ImageFolder, index: [Int])? = nil, settings: DataSettings,
+                     batchSize: Int, seed: UInt64) {
+        self.init(source: .folders(a: a, b: b, targets: targets), settings: settings, batchSize: batchSize, seed: seed)
+    }
+
+    /// With an .h5 file, an epoch is `ceil(n / batchSize)` iterations over its n pairs (the reference's dataset
+    /// length is its number of images).
+    init(source: Source, settings: DataSettings, batchSize: Int, seed: UInt64) {
+        self.source = source
         self.settings = settings
         self.batchSize = batchSize
         self.seed = seed
-        self.datasetSize = max(a.count, b.count)
+        switch source {
+        case let .folders(a, b, _): datasetSize = max(a.count, b.count)
+        case let .h5(file, _): datasetSize = file.count
+        }
         self.iterationsPerEpoch = (datasetSize + batchSize - 1) / batchSize
     }
 
@@ -100,10 +113,15 @@ final class BatchLoader: @unchecked Sendable {
     /// Builds the batch at a position (deterministic in the seed and the position).
     func batch(at p: BatchPosition) throws -> TrainingBatch {
         var rng = SplitMix64(seed: Seeds.derive(seed, .data, p.epoch, p.iteration))
+        let (a, b, targets): (ImageFolder, ImageFolder, (folder: ImageFolder, index: [Int])?)
+        switch source {
+        case let .folders(fa, fb, t): (a, b, targets) = (fa, fb, t)
+        case let .h5(file, patch): return try h5Batch(file, patch: patch, at: p, rng: &rng)
+        }
         var imagesA: [RGBImage] = [], imagesB: [RGBImage] = [], imagesT: [RGBImage] = []
         for _ in 0..<samples(inIteration: p.iteration) {
             if let targets {
-                let (image, photo) = try drawPair(targets, &rng)
+                let (image, photo) = try drawPair(a, targets, &rng)
                 imagesA.append(image); imagesT.append(photo)
             } else {
                 imagesA.append(try draw(a, &rng))
@@ -141,7 +159,7 @@ final class BatchLoader: @unchecked Sendable {
     }
 
     /// An A image and the photo it was made from, cropped and flipped alike (the same draws prepare both).
-    private func drawPair(_ targets: (folder: ImageFolder, index: [Int]), _ rng: inout SplitMix64) throws -> (RGBImage, RGBImage) {
+    private func drawPair(_ a: ImageFolder, _ targets: (folder: ImageFolder, index: [Int]), _ rng: inout SplitMix64) throws -> (RGBImage, RGBImage) {
         while true {
             let i = a.randomIndex(&rng)
             guard let image = try a.read(i) else { continue }
@@ -163,6 +181,45 @@ final class BatchLoader: @unchecked Sendable {
             if let image = try folder.read(i) { return settings.prepare(image, rng: &rng) }
         }
     }
+}
+
+extension BatchLoader {
+    /// The reference's `BenchmarkTrain.__getitem__` per sample: a clean index and a noisy index drawn independently,
+    /// one `patch` crop position for both (within the area they share), then each crop alone, with probability 1/2,
+    /// through one of DANet's augmentation modes 1-7.
+    func h5Batch(_ file: H5PairFile, patch: Int, at p: BatchPosition, rng: inout SplitMix64) throws -> TrainingBatch {
+        var imagesA: [RGBImage] = [], imagesB: [RGBImage] = []
+        for _ in 0..<samples(inIteration: p.iteration) {
+            let i = Int(rng.next() % UInt64(file.count)), j = Int(rng.next() % UInt64(file.count))
+            let clean = try file.cleanImage(i), noisy = try file.noisyImage(j)
+            let h = min(clean.height, noisy.height), w = min(clean.width, noisy.width)
+            let top = Int(rng.next() % UInt64(h - patch + 1)), left = Int(rng.next() % UInt64(w - patch + 1))
+            for (image, list) in [(clean, 0), (noisy, 1)] {
+                var crop = cropped(image, top: top, left: left, size: patch)
+                if rng.next() % 2 == 1 { crop = augmented(crop, mode: 1 + Int(rng.next() % 7)) }
+                if list == 0 { imagesA.append(crop) } else { imagesB.append(crop) }
+            }
+        }
+        return TrainingBatch(a: tensor(imagesA), b: tensor(imagesB))
+    }
+}
+
+/// DANet's `data_augmentation(image, mode)`: `np.rot90` (counter-clockwise) `mode / 2` times, then `np.flipud`
+/// when `mode` is odd.
+func augmented(_ image: RGBImage, mode: Int) -> RGBImage {
+    var im = image
+    for _ in 0..<(mode / 2) {
+        // np.rot90 of an H x W image: out[r][c] = in[c][W-1-r], out is W x H.
+        var out = RGBImage(width: im.height, height: im.width)
+        for r in 0..<out.height {
+            for c in 0..<out.width {
+                let src = (c * im.width + (im.width - 1 - r)) * 3, dst = (r * out.width + c) * 3
+                out.pixels[dst] = im.pixels[src]; out.pixels[dst + 1] = im.pixels[src + 1]; out.pixels[dst + 2] = im.pixels[src + 2]
+            }
+        }
+        im = out
+    }
+    return mode % 2 == 1 ? flipped(im, horizontally: false) : im
 }
 
 /// Stacks [1, C, H, W] tensors into [N, C, H, W].

@@ -19,6 +19,9 @@ public struct TrainingRunOptions: Sendable {
     public var seed: UInt64 = 0
     /// Stop (after checkpointing) once this many steps have been taken in total.
     public var maxSteps: Int? = nil
+    /// The noise model's SIDD crops in an .h5 file instead of the two folders (`train --h5-file`; overrides the
+    /// config's `h5file_path`). See `H5PairFile`.
+    public var h5File: URL? = nil
 
     /// A fresh run (no resume, no initial weights, seed 0, no step limit).
     public init(dataRoot: URL, name: String, checkpointsDirectory: URL) {
@@ -69,7 +72,9 @@ public final class Trainer: @unchecked Sendable {
 
     let config: MonoPixConfig
     let data: DataSettings
-    let folderA: ImageFolder, folderB: ImageFolder
+    /// The two data folders, or (`h5file_path`, `--h5-file`) the .h5 file and its crop size (`patchSize`).
+    let folders: (a: ImageFolder, b: ImageFolder)?
+    let h5: (file: H5PairFile, patch: Int)?
     /// With `paired_target` and `paired_l1` > 0: the photos the source images were made from.
     let targets: (folder: ImageFolder, index: [Int])?
     let batchSize: Int
@@ -87,7 +92,9 @@ public final class Trainer: @unchecked Sendable {
         guard batchSize >= 1 else {
             throw TrainingError.unsupportedOption(file: config.source, key: "batchSize", value: "\(batchSize)", expected: "at least 1")
         }
-        if session.settings.patchD && session.settings.patchSize > data.fineSize {
+        let h5Path = options.h5File?.path ?? config.string("h5file_path")
+        // (With an .h5 file the crops are patchSize squares and fineSize plays no part.)
+        if h5Path.isEmpty && session.settings.patchD && session.settings.patchSize > data.fineSize {
             throw TrainingError.unsupportedOption(file: config.source, key: "patchSize", value: "\(session.settings.patchSize)",
                                                   expected: "at most fineSize (\(data.fineSize))")
         }
@@ -95,16 +102,44 @@ public final class Trainer: @unchecked Sendable {
         displayFrequency = max(1, config.int("display_freq"))
         saveEpochFrequency = max(1, config.int("save_epoch_freq"))
         saveLatestFrequency = max(1, config.int("save_latest_freq"))
-        folderA = try ImageFolder(options.dataRoot.appendingPathComponent("train" + config.string("source_dataset")),
-                                  role: "source (train\(config.string("source_dataset")))")
-        folderB = try ImageFolder(options.dataRoot.appendingPathComponent("train" + config.string("target_dataset")),
-                                  role: "target (train\(config.string("target_dataset")))")
-        if session.settings.pairedWeight > 0 {
-            let name = "train" + config.string("paired_target")
-            let photos = try ImageFolder(options.dataRoot.appendingPathComponent(name), role: "paired target (\(name))")
-            targets = (photos, try folderA.counterparts(in: photos))
-        } else {
+        if !h5Path.isEmpty {
+            // The reference reads .h5 files only in `dataset_mode: noise_dataset` (the noise model).
+            guard config.string("model") == "cycleCtrl_noise" else {
+                throw TrainingError.unsupportedOption(file: config.source, key: "h5file_path", value: h5Path,
+                                                      expected: "model cycleCtrl_noise (only the noise model trains from .h5 files)")
+            }
+            guard session.settings.pairedWeight <= 0 else {
+                throw TrainingError.unsupportedOption(file: config.source, key: "paired_l1", value: "\(session.settings.pairedWeight)",
+                                                      expected: "0 with h5file_path (paired_target reads folders)")
+            }
+            let file = try H5PairFile(URL(fileURLWithPath: h5Path))
+            let patch = session.settings.patchSize
+            guard patch >= 16 else {
+                throw TrainingError.unsupportedOption(file: config.source, key: "patchSize", value: "\(patch)",
+                                                      expected: "at least 16 (the .h5 crops are patchSize squares; the generator pads to multiples of 16)")
+            }
+            let smallest = file.smallestSide
+            guard patch <= smallest.side else {
+                throw TrainingError.h5Dataset(path: file.path, dataset: smallest.dataset, found: "\(smallest.side) pixels on its shorter side",
+                                              expected: "at least patchSize (\(patch)) on each side")
+            }
+            h5 = (file, patch)
+            folders = nil
             targets = nil
+        } else {
+            let folderA = try ImageFolder(options.dataRoot.appendingPathComponent("train" + config.string("source_dataset")),
+                                          role: "source (train\(config.string("source_dataset")))")
+            let folderB = try ImageFolder(options.dataRoot.appendingPathComponent("train" + config.string("target_dataset")),
+                                          role: "target (train\(config.string("target_dataset")))")
+            if session.settings.pairedWeight > 0 {
+                let name = "train" + config.string("paired_target")
+                let photos = try ImageFolder(options.dataRoot.appendingPathComponent(name), role: "paired target (\(name))")
+                targets = (photos, try folderA.counterparts(in: photos))
+            } else {
+                targets = nil
+            }
+            folders = (folderA, folderB)
+            h5 = nil
         }
         runDirectory = options.checkpointsDirectory.appendingPathComponent(options.name)
     }
@@ -139,7 +174,12 @@ public final class Trainer: @unchecked Sendable {
         AtomicFile.sweepStale(in: runDirectory)
         AtomicFile.sweepStale(in: runDirectory.appendingPathComponent("strips"))
         let metricsURL = runDirectory.appendingPathComponent("metrics.jsonl")
-        let loader = BatchLoader(a: folderA, b: folderB, targets: targets, settings: data, batchSize: batchSize, seed: options.seed)
+        let loader: BatchLoader
+        if let folders {
+            loader = BatchLoader(a: folders.a, b: folders.b, targets: targets, settings: data, batchSize: batchSize, seed: options.seed)
+        } else {
+            loader = BatchLoader(source: .h5(h5!.file, patch: h5!.patch), settings: data, batchSize: batchSize, seed: options.seed)
+        }
         defer { loader.stop() }
 
         var counters = RunCounters(epoch: 1, iteration: 0, step: 0, images: 0, elapsed: 0, seed: options.seed)
@@ -159,15 +199,27 @@ public final class Trainer: @unchecked Sendable {
         } else if let initFrom = options.initFrom {
             try initialize(from: initFrom)
         }
-        let skippedAtStart = folderA.skippedAtScan.count + folderB.skippedAtScan.count
-        if skippedAtStart > 0 {
-            emit(.notice("skipped \(skippedAtStart) unreadable image files (\(folderA.skippedAtScan.count) in \(folderA.url.lastPathComponent), \(folderB.skippedAtScan.count) in \(folderB.url.lastPathComponent))"))
+        let skippedAtStart = folders.map { $0.a.skippedAtScan.count + $0.b.skippedAtScan.count } ?? 0
+        if let folders, skippedAtStart > 0 {
+            emit(.notice("skipped \(skippedAtStart) unreadable image files (\(folders.a.skippedAtScan.count) in \(folders.a.url.lastPathComponent), \(folders.b.skippedAtScan.count) in \(folders.b.url.lastPathComponent))"))
         }
         for notice in session.notices { emit(.notice(notice)) }
-        emit(.notice("\(folderA.count) + \(folderB.count) images, \(loader.iterationsPerEpoch) iterations per epoch, \(session.epochCount) epochs"))
+        if let folders {
+            emit(.notice("\(folders.a.count) + \(folders.b.count) images, \(loader.iterationsPerEpoch) iterations per epoch, \(session.epochCount) epochs"))
+        } else if let h5 {
+            emit(.notice("\(h5.file.count) clean + \(h5.file.count) noisy images in \(h5.file.url.lastPathComponent) (\(h5.file.layout.rawValue)), "
+                         + "\(h5.patch)x\(h5.patch) crops, \(loader.iterationsPerEpoch) iterations per epoch, \(session.epochCount) epochs"))
+        }
 
         let log = try MetricsLog(url: metricsURL)
-        let strip = TrajectoryStrip(folder: folderA, size: data.fineSize, data: data)
+        let strip: TrajectoryStrip?
+        if let folders {
+            strip = TrajectoryStrip(folder: folders.a, size: data.fineSize, data: data)
+        } else if let h5, let first = try? h5.file.cleanImage(0) {
+            strip = TrajectoryStrip(sample: first, size: h5.patch)
+        } else {
+            strip = nil
+        }
         loader.start(at: start)
 
         let clock = ContinuousClock()
@@ -232,9 +284,11 @@ public final class Trainer: @unchecked Sendable {
         }
         if counters.step != lastSavedStep && counters.step > 0 { try saveLatest() }
         var skipped: [String: [String]] = [:]
-        skipped[folderA.url.lastPathComponent] = folderA.skipped
-        skipped[folderB.url.lastPathComponent] = folderB.skipped
-        let decodeFailures = folderA.skipped.count + folderB.skipped.count - skippedAtStart
+        if let folders {
+            skipped[folders.a.url.lastPathComponent] = folders.a.skipped
+            skipped[folders.b.url.lastPathComponent] = folders.b.skipped
+        }
+        let decodeFailures = (folders.map { $0.a.skipped.count + $0.b.skipped.count } ?? 0) - skippedAtStart
         if decodeFailures > 0 { emit(.notice("skipped \(decodeFailures) images that failed to decode during training")) }
         return TrainingSummary(steps: counters.step, epoch: counters.epoch, stopped: stopped, skippedImages: skipped,
                                latestCheckpoint: latest ?? (FileManager.default.fileExists(atPath: stateURL.path) ? stateURL : nil))

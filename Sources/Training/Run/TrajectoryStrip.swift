@@ -20,6 +20,11 @@ struct TrajectoryStrip {
         return nil
     }
 
+    /// `image` centre-cropped to a `size` square (the .h5 path's first clean crop; every side is at least `size`).
+    init(sample image: RGBImage, size: Int) {
+        sample = cropped(image, top: (image.height - size) / 2, left: (image.width - size) / 2, size: size)
+    }
+
     /// Renders the strip with `generator` (eval mode) and writes it as a PNG.
     func write(_ generator: Generator, to url: URL) throws {
         let x = tensor([sample])
