@@ -5,14 +5,15 @@
 # installed) and about 70 minutes of two CPU cores. Stopping it (Ctrl-C) loses nothing: run it again and the training
 # resumes from its last step.
 #
-# The recipe (configs/MonoPix_LowLight_Photos.yaml), in two phases on one run folder:
-#   1. steps 1-1503 with c1_max 1 (levels in [0, 1]) and a 30 + 20 epoch schedule;
-#   2. from step 1504 on, resumed with c1_max 2 (levels past 1 learn a photo brighter than the original, so that the
-#      best level of a search can correct the model's exposure) and a 20 + 12 epoch schedule, to the end (epoch 32).
+# The recipe (configs/MonoPix_LowLight_Photos.yaml), in three phases on one run folder, as the shipped run went (it was
+# stopped and resumed with the changes below, each decided by evaluating the snapshot so far):
+#   1. steps 1-1503 with c1_max 1 (levels in [0, 1]), paired_l1 10 and a 30 + 20 epoch schedule;
+#   2. steps 1504-2326 with c1_max 2 (levels past 1 learn a photo brighter than the original, so that the best level
+#      of a search can correct the model's exposure) and a 20 + 12 epoch schedule;
+#   3. from step 2327 to the end (epoch 32) with paired_l1 40 (the GAN term had pushed dark scenes to an orange cast).
 # The shipped file is epoch EPOCH (default 32) of that run, chosen with scripts/eval_lowlight_model.py.
-# Phase 1 is how the shipped run went (it was stopped at step 1503 and resumed with the new levels); training is
-# deterministic for a seed on one build, but the first 1030 steps of the shipped run ran on an earlier build of the
-# kernels (same arithmetic, other summation orders), so a rerun gives a model of the same quality, not the same bits.
+# Training is deterministic for a seed on one build, but parts of the shipped run ran on earlier builds of the kernels
+# (the same arithmetic in other summation orders), so a rerun gives a model of the same recipe, not the same bits.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 work="${1:-/tmp/monopix-photos}"
@@ -28,7 +29,11 @@ step() { python3 -c 'import json,sys; r=[json.loads(l) for l in open(sys.argv[1]
 resume=()
 [ -f "$run/latest_train_state.safetensors" ] && resume=(--resume)
 if [ "$(step)" -lt 1503 ]; then
-    "$bin" train "${common[@]}" "${resume[@]}" --set c1_max=1 --set niter=30 --set niter_decay=20 --max-steps 1503
+    "$bin" train "${common[@]}" "${resume[@]}" --set c1_max=1 --set niter=30 --set niter_decay=20 --set paired_l1=10 --max-steps 1503
+    resume=(--resume)
+fi
+if [ "$(step)" -lt 2326 ]; then
+    "$bin" train "${common[@]}" "${resume[@]}" --set paired_l1=10 --max-steps 2326
     resume=(--resume)
 fi
 "$bin" train "${common[@]}" "${resume[@]}"
