@@ -66,3 +66,62 @@ public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int) -> Tensor {
         }
     }
 }
+
+/// PyTorch's `MaxPool2d(kernel, stride, padding)` with `ceil_mode=False` and no dilation (ResNet's stem pool is
+/// 3x3, stride 2, padding 1): the output is `(H + 2 padding - kernel) / stride + 1` by the same in W, and the padding
+/// acts as `-inf` (it never wins a window; every window holds at least one real sample since `padding <= kernel / 2`).
+public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int) -> Tensor {
+    if padding == 0 { return maxPool2d(x, kernel: kernel, stride: stride) }
+    let s = x.shape
+    precondition(kernel >= 1 && stride >= 1 && padding >= 0 && padding <= kernel / 2,
+                 "maxPool2d: kernel \(kernel), stride \(stride), padding \(padding)")
+    precondition(s.h + 2 * padding >= kernel && s.w + 2 * padding >= kernel,
+                 "maxPool2d: \(kernel)x\(kernel) window on a \(s.h)x\(s.w) input padded by \(padding)")
+    let ho = (s.h + 2 * padding - kernel) / stride + 1, wo = (s.w + 2 * padding - kernel) / stride + 1
+    let out = Shape(n: s.n, c: s.c, h: ho, w: wo)
+    return Tensor(uninitializedShape: out) { dst in
+        x.scalars.withUnsafeBufferPointer { src in
+            // One plane's rows reduced horizontally over the clipped windows, then the clipped rows.
+            let rows = UnsafeMutablePointer<Float>.allocate(capacity: s.h * wo)
+            defer { rows.deallocate() }
+            for plane in 0..<(s.n * s.c) {
+                let p = src.baseAddress! + plane * s.plane
+                let q = dst.baseAddress! + plane * out.plane
+                for y in 0..<s.h {
+                    let line = p + y * s.w, r = rows + y * wo
+                    for ox in 0..<wo {
+                        let x0 = Swift.max(0, ox * stride - padding), x1 = Swift.min(s.w, ox * stride - padding + kernel)
+                        var m = line[x0]
+                        for i in (x0 + 1)..<Swift.max(x0 + 1, x1) { m = Swift.max(m, line[i]) }
+                        r[ox] = m
+                    }
+                }
+                for oy in 0..<ho {
+                    let y0 = Swift.max(0, oy * stride - padding), y1 = Swift.min(s.h, oy * stride - padding + kernel)
+                    let o = q + oy * wo
+                    o.update(from: rows + y0 * wo, count: wo)
+                    for y in (y0 + 1)..<Swift.max(y0 + 1, y1) {
+                        let r = rows + y * wo
+                        for ox in 0..<wo { o[ox] = Swift.max(o[ox], r[ox]) }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The mean of every (sample, channel) plane (`AdaptiveAvgPool2d(1)` followed by `flatten(1)`): `[N][C]`, row-major,
+/// accumulated in double.
+public func globalAveragePool(_ x: Tensor) -> [Float] {
+    let s = x.shape
+    var out = [Float](repeating: 0, count: s.n * s.c)
+    x.scalars.withUnsafeBufferPointer { src in
+        for plane in 0..<(s.n * s.c) {
+            let p = src.baseAddress! + plane * s.plane
+            var sum = 0.0
+            for i in 0..<s.plane { sum += Double(p[i]) }
+            out[plane] = Float(sum / Double(s.plane))
+        }
+    }
+    return out
+}

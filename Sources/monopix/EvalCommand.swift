@@ -8,8 +8,8 @@ import ImageIO
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate results: trajectory continuity, PSNR, SSIM, LPIPS.",
-        subcommands: [EvalContinuityCommand.self, EvalPSNRCommand.self, EvalSSIMCommand.self, EvalLPIPSCommand.self])
+        abstract: "Evaluate results: trajectory continuity, ACC (domain classifier), PSNR, SSIM, LPIPS.",
+        subcommands: [EvalContinuityCommand.self, EvalACCCommand.self, EvalPSNRCommand.self, EvalSSIMCommand.self, EvalLPIPSCommand.self])
 }
 
 /// The LPIPS weight files, shared by `eval continuity` and `eval lpips`.
@@ -112,6 +112,80 @@ struct EvalContinuityCommand: ParsableCommand {
         print("RelativeLinearity \(m.relativeLinearity)")
         print("wrote \(results.appendingPathComponent(ContinuityEvaluation.distancesFileName).relativePath) and "
               + "\(results.appendingPathComponent(ContinuityEvaluation.metricsFileName).relativePath)")
+        if !report.failures.isEmpty {
+            print("\(report.failures.count) image folder(s) skipped (see above)")
+            throw ExitCode(1)
+        }
+    }
+}
+
+/// Which domain `eval acc` scores: the reference's `--cal_DomainA 1` (A: Winter/Cat, its default) or `0` (B).
+enum ACCDomain: String, EnumerableFlag {
+    case domainA, domainB
+}
+
+/// `monopix eval acc --path RESULTS/EXP --checkpoint CLS.pth`: Evaluations/test_network_ACC.py.
+struct EvalACCCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "acc",
+        abstract: "ACC: a ResNet-50 domain classifier's confidence in the target domain over 11-level trajectories.",
+        discussion: """
+            PATH holds one folder per image (names without a '.'), each with {image}_enhlvl_00.png … _10.png. Every \
+            level goes through the classifier at full size, scaled to [-1, 1]; its score is sigmoid(logit), the \
+            confidence of domain A (Winter/Cat), or 1 minus that with --domain-b (the reference's --cal_DomainA 0). \
+            Written atomically, as the reference writes them: {image}/score_this.json (the 11 scores) and \
+            PATH/Score_ACC{tag}.json (score_all: each image's best level, score_mean: their mean; tag from the \
+            checkpoint's name, epoch50_resnet50.pth → 50); and ours, PATH/ACC_per_level.json: per level, the \
+            fraction of images classified as the target (score > 0.5) and the mean score.
+
+            The checkpoint is the reference's classifier (Evaluations/ACC_pretrained: resnet50.* and fcs.*), or a \
+            torchvision resnet50 state_dict whose fc has 1 output (a logit) or 2 (class 1 = domain A).
+            """)
+
+    @Option(name: [.customLong("path"), .customLong("input_path")], help: "The experiment's results folder (one sub-folder per image).")
+    var path: String
+
+    @Option(name: [.customLong("checkpoint"), .customLong("ckpt_loadpath")], help: "The classifier's state_dict (.pth or .safetensors).")
+    var checkpoint: String
+
+    @Flag(help: "The target domain: A (Winter/Cat, the reference's default) or B (Summer/Dog).")
+    var domain: ACCDomain = .domainA
+
+    @Option(name: .customLong("cal_DomainA"), help: "The reference's spelling: < 0.5 means --domain-b.")
+    var calDomainA: Double?
+
+    @Option(help: "A progress line to stderr every N images (0: none).")
+    var progressEvery: Int = 10
+
+    func run() throws {
+        let results = URL(fileURLWithPath: path)
+        let ckpt = URL(fileURLWithPath: checkpoint)
+        let folders = try ACCEvaluation.imageFolders(in: results)
+        let targetA = calDomainA.map { $0 >= 0.5 } ?? (domain == .domainA)
+        let evaluation = ACCEvaluation(classifier: try ResNet50(contentsOf: ckpt), targetIsDomainA: targetA)
+        let start = Date()
+        let report = try evaluation.evaluate(resultsFolder: results, checkpoint: ckpt) { name, index, count in
+            if progressEvery > 0, index % progressEvery == 0 {
+                let line = "[\(index + 1)/\(count)] \(name) (" + String(format: "%.0f s)\n", Date().timeIntervalSince(start))
+                FileHandle.standardError.write(line.data(using: .utf8)!)
+            }
+        }
+        for failure in report.failures {
+            FileHandle.standardError.write("skipped \(failure.image): \(failure.message)\n".data(using: .utf8)!)
+        }
+        let total = report.scores.count + report.failures.count
+        guard !report.scores.isEmpty else {
+            print("no image folder could be evaluated (\(total) tried); nothing written")
+            throw ExitCode(1)
+        }
+        print("\(report.scores.count) of \(total) images, target domain \(targetA ? "A" : "B")")
+        print("level  fraction_target  mean_score")
+        for (l, tag) in ACCEvaluation.levelTags.enumerated() {
+            print(tag + String(format: "     %.4f           %.4f", report.levelFractions[l], report.levelMeans[l]))
+        }
+        print("score_mean \(report.mean)")
+        let summary = results.appendingPathComponent(ACCEvaluation.summaryFileName(checkpoint: ckpt))
+        print("wrote \(summary.relativePath) and \(results.appendingPathComponent(ACCEvaluation.perLevelFileName).relativePath)")
         if !report.failures.isEmpty {
             print("\(report.failures.count) image folder(s) skipped (see above)")
             throw ExitCode(1)
