@@ -132,6 +132,8 @@ def main():
         # A tiny trajectory: the tint drifts with the level, so the scores move along it.
         traj = os.path.join(out, 'traj')
         os.makedirs(os.path.join(traj, 'skipped.folder'), exist_ok=True)
+        with open(os.path.join(traj, 'skipped.folder', 'note.txt'), 'w') as f:
+            f.write('The reference skips folders whose names contain a dot.\n')
         for image, sign in [('alpha', 1), ('beta', -1)]:
             folder = os.path.join(traj, image)
             os.makedirs(folder, exist_ok=True)
@@ -160,7 +162,8 @@ def main():
             model(x)
         model.eval()
         logits = torch.cat([model(x) for x in xs])[:, 0]
-        k = 2.0 / (logits.std() + 1e-6)
+        # (Not at full width: three images give a tiny spread, and a large gain would amplify float32 rounding.)
+        k = torch.tensor(1.0) if args.full else 2.0 / (logits.std() + 1e-6)
         model.fcs[4].weight.mul_(k)
         model.fcs[4].bias.copy_(model.fcs[4].bias * k - (logits.median() * k) + 0.3)
     print('logit scale factor', k.item())
