@@ -131,7 +131,7 @@ def main():
     ap.add_argument("--lpips-weights"); ap.add_argument("--alexnet-weights")
     ap.add_argument("--keep", action="store_true", help="reuse OUTDIR's predictions if present")
     ap.add_argument("--best-max", type=float, default=1.0,
-                    help="also search the best level past 1, up to this (levels 1.1, 1.2, ...; the model's range)")
+                    help="also search the best level past 1, up to this (levels 1.05, 1.1, ...; the model's range)")
     a = ap.parse_args()
     out = os.path.abspath(a.out)
     if not a.keep: shutil.rmtree(out, ignore_errors=True)
@@ -154,7 +154,7 @@ def main():
         return d[0]
     dA = exhaustive("lvA", 0, 1, 10)
     dB = exhaustive("lvB", 0.05, 0.95, 9)
-    high = [round(1 + 0.1 * (i + 1), 2) for i in range(int(round((a.best_max - 1) * 10)))]
+    high = [round(1 + 0.05 * (i + 1), 2) for i in range(int(round((a.best_max - 1) * 20)))]
     dH = exhaustive("lvH", high[0], high[-1], len(high) - 1) if len(high) > 1 else None
     traj = os.path.join(out, "trajectory")
     for nm in names:
