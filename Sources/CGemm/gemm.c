@@ -34,6 +34,22 @@ static _Thread_local int thread_serial;
 int mpx_thread_serial(void) { return thread_serial; }
 void mpx_set_thread_serial(int serial) { thread_serial = serial; }
 
+#if defined(__linux__)
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+long mpx_thread_id(void) { return (long)syscall(SYS_gettid); }
+int mpx_lower_thread_priority(int nice) {
+    id_t tid = (id_t)syscall(SYS_gettid);
+    int now = getpriority(PRIO_PROCESS, tid);
+    if (now >= nice) return 0;
+    return setpriority(PRIO_PROCESS, tid, nice);
+}
+#else
+long mpx_thread_id(void) { return 0; }
+int mpx_lower_thread_priority(int nice) { (void)nice; return 0; }
+#endif
+
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
 

@@ -47,6 +47,26 @@ public enum ThreadPolicy {
         }
     }
 
+    /// The studio's policy: every thread that computes frames runs at this nice value (0: the process's own), below
+    /// the one thread that reads input and draws (`interactiveThread`), so that a storm of input is answered while
+    /// both cores render. Set before the first kernel runs; the kept workers apply it when they next wake.
+    nonisolated(unsafe) public static var backgroundNice: Int32 = 0
+    /// The thread that must stay responsive (its kernel id), never lowered.
+    nonisolated(unsafe) public static var interactiveThread: Int = -1
+
+    /// Marks the calling thread as the interactive one and sets `backgroundNice`.
+    public static func keepResponsive(backgroundNice nice: Int32) {
+        interactiveThread = mpx_thread_id()
+        backgroundNice = nice
+    }
+
+    /// Lowers the calling thread to `backgroundNice` for the work that follows (and for good: a thread may not raise
+    /// its priority back), unless it is the interactive thread or no policy is set.
+    public static func runAtBackgroundPriority() {
+        guard backgroundNice > 0, mpx_thread_id() != interactiveThread else { return }
+        _ = mpx_lower_thread_priority(backgroundNice)
+    }
+
     /// Whether the calling thread is a worker inside `perSample` (its kernels must not split again).
     public static var isSerial: Bool { mpx_thread_serial() != 0 }
 

@@ -100,6 +100,7 @@ final class WorkerPool: @unchecked Sendable {
             }
             // No job starts before this worker acknowledges the one it sees, so this is that one's generation.
             seen = generation.load(ordering: .acquiring)
+            ThreadPolicy.runAtBackgroundPriority()
             work()
             worker.acknowledged.store(seen, ordering: .releasing)
         }

@@ -57,12 +57,14 @@ public struct EngineRenderer: FrameRenderer {
     let proxy: ProxyPipe
 
     public func render(image: RGBImage, intensity: IntensityMap) async throws -> RGBImage {
+        ThreadPolicy.runAtBackgroundPriority()
         filler.cancel()
         let small = proxy.subject(ScrubSubject(image: image, painted: intensity.values))
         return try await live.render(image: small.image, intensity: IntensityMap(width: small.image.width, height: small.image.height, values: small.painted!))
     }
 
     public func render(_ subject: ScrubSubject, level: Float) async throws -> RGBImage {
+        ThreadPolicy.runAtBackgroundPriority()
         filler.cancel()
         let subject = proxy.subject(subject)
         let frame = try await live.render(image: subject.image, intensity: subject.intensity(at: level))
@@ -76,6 +78,7 @@ public struct EngineRenderer: FrameRenderer {
         let ladder = self.ladder, modulator = self.modulator
         filler.start {
             try await Task.sleep(for: Self.fillDelay)
+            ThreadPolicy.runAtBackgroundPriority()
             while let next = ladder.nextLevel(for: subject, near: level) {
                 try Task.checkCancellation()
                 ladder.remember(try modulator.render(subject.image, map: subject.intensity(at: next)), of: subject, at: next)
@@ -86,6 +89,7 @@ public struct EngineRenderer: FrameRenderer {
     /// While painting: a stroke preview (bf16, recomputed near the dab only); the exact render at the stroke's end
     /// recomputes everything the stroke reached in f32.
     public func renderPreview(_ subject: ScrubSubject, level: Float) async throws -> RGBImage? {
+        ThreadPolicy.runAtBackgroundPriority()
         filler.cancel()
         let subject = proxy.subject(subject)
         return try await live.render(image: subject.image, intensity: subject.intensity(at: level), mode: .stroke)
@@ -102,6 +106,7 @@ public struct EngineRenderer: FrameRenderer {
         guard pw < subject.image.width || ph < subject.image.height, width > 0, height > 0, width * height <= Self.detailPixels else { return nil }
         filler.cancel()
         await filler.wait()
+        ThreadPolicy.runAtBackgroundPriority()
         let map = subject.intensity(at: level)
         let region = Region(top: top, bottom: top + height, left: left, right: left + width)
         var out = RGBImage(width: width, height: height)

@@ -29,6 +29,10 @@ int mpx_gemm_native_available(void);
 /* Whether the calling thread runs its kernels alone (inside ThreadPolicy.perSample): a thread-local flag. */
 int mpx_thread_serial(void);
 void mpx_set_thread_serial(int serial);
+/* The calling thread's kernel id, and raising its nice value to at least `nice` (a thread may always lower its own
+ * priority; raising it back needs privileges, so callers only ever lower). 0 on success. */
+long mpx_thread_id(void);
+int mpx_lower_thread_priority(int nice);
 /* 1 when the bf16 kernels (AVX512_BF16) can run at the ISA level now. */
 int mpx_gemm_bf16_available(void);
 

@@ -1,5 +1,6 @@
 import Engine
 import Foundation
+import Kernels
 import ImageIO
 import Monitoring
 
@@ -89,6 +90,9 @@ final class StudioRuntime {
     // MARK: - Run
 
     func run() throws {
+        // This thread reads input and draws; the threads that compute frames run below it (nice 10), so that input
+        // is answered within a frame while both cores render (the storm test: a key within 50 ms).
+        ThreadPolicy.keepResponsive(backgroundNice: 10)
         try screen.start()
         CrashRestore.install(descriptor: screen.descriptor)
         defer {
