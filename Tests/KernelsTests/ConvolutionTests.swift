@@ -49,7 +49,8 @@ final class ConvolutionTests: XCTestCase {
 
     /// A batch runs a sample a worker (`ThreadPolicy.perSample`), each worker's kernels alone on its thread, and a
     /// direct layer on small maps as one product over every sample's columns: each sample must come out as it does
-    /// when it runs by itself (bit for bit; a single output channel, a matrix-vector product then, within rounding).
+    /// when it runs by itself (bit for bit on the native GEMM paths; within rounding for a single output channel and on
+    /// OpenBLAS).
     func testABatchGivesEachImageExactlyAsAlone() {
         for (inC, outC, h, k, s, p) in [(8, 16, 40, 3, 1, 1), (4, 8, 33, 4, 2, 2), (16, 8, 64, 3, 1, 1), (3, 6, 70, 1, 1, 0),
                                         (16, 1, 12, 4, 1, 2), (32, 64, 9, 4, 1, 2)] {
@@ -63,8 +64,10 @@ final class ConvolutionTests: XCTestCase {
                 let alone = conv(Tensor(shape: Shape(n: 1, c: inC, h: h, w: h + 3), scalars: Array(x.scalars[(n * one)..<((n + 1) * one)])),
                                  epilogue: Epilogue(leakySlope: 0.2))
                 let part = Tensor(shape: alone.shape, scalars: Array(batch.scalars[(n * oneOut)..<((n + 1) * oneOut)]))
-                if outC == 1 {
-                    XCTAssertLessThan(part.maxAbsDifference(alone), 1e-5, "k\(k) s\(s) \(inC)->\(outC) sample \(n)")
+                // OpenBLAS (the baseline level's GEMM) sums differently with one thread than with two: there the
+                // batch is within rounding of the image alone; the native paths give the same bits.
+                if outC == 1 || !GEMM.nativeAvailable {
+                    XCTAssertLessThan(part.maxAbsDifference(alone), 1e-4, "k\(k) s\(s) \(inC)->\(outC) sample \(n)")
                 } else {
                     XCTAssertEqual(part.scalars, alone.scalars, "k\(k) s\(s) \(inC)->\(outC) sample \(n)")
                 }
