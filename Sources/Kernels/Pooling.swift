@@ -28,50 +28,12 @@ public enum Pooling: Sendable {
     }
 }
 
-/// PyTorch's `MaxPool2d(kernel, stride)` with no padding, no dilation and `ceil_mode=False` (AlexNet's 3x3 stride-2
-/// pools): the output is `(H - kernel) / stride + 1` by `(W - kernel) / stride + 1`, windows that would run past
-/// the last row or column are dropped. Computed separably: the maximum over each window's columns, then over its rows.
-public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int) -> Tensor {
-    let s = x.shape
-    precondition(kernel >= 1 && stride >= 1, "maxPool2d: kernel \(kernel), stride \(stride)")
-    precondition(s.h >= kernel && s.w >= kernel, "maxPool2d: \(kernel)x\(kernel) window on a \(s.h)x\(s.w) input")
-    let ho = (s.h - kernel) / stride + 1, wo = (s.w - kernel) / stride + 1
-    let out = Shape(n: s.n, c: s.c, h: ho, w: wo)
-    return Tensor(uninitializedShape: out) { dst in
-        x.scalars.withUnsafeBufferPointer { src in
-            // One plane's rows reduced horizontally: s.h rows of wo maxima.
-            let rows = UnsafeMutablePointer<Float>.allocate(capacity: s.h * wo)
-            defer { rows.deallocate() }
-            for plane in 0..<(s.n * s.c) {
-                let p = src.baseAddress! + plane * s.plane
-                let q = dst.baseAddress! + plane * out.plane
-                for y in 0..<s.h {
-                    let line = p + y * s.w, r = rows + y * wo
-                    for ox in 0..<wo {
-                        let x0 = ox * stride
-                        var m = line[x0]
-                        for k in 1..<kernel { m = Swift.max(m, line[x0 + k]) }
-                        r[ox] = m
-                    }
-                }
-                for oy in 0..<ho {
-                    let o = q + oy * wo, first = rows + oy * stride * wo
-                    o.update(from: first, count: wo)
-                    for k in 1..<kernel {
-                        let r = first + k * wo
-                        for ox in 0..<wo { o[ox] = Swift.max(o[ox], r[ox]) }
-                    }
-                }
-            }
-        }
-    }
-}
-
-/// PyTorch's `MaxPool2d(kernel, stride, padding)` with `ceil_mode=False` and no dilation (ResNet's stem pool is
-/// 3x3, stride 2, padding 1): the output is `(H + 2 padding - kernel) / stride + 1` by the same in W, and the padding
-/// acts as `-inf` (it never wins a window; every window holds at least one real sample since `padding <= kernel / 2`).
-public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int) -> Tensor {
-    if padding == 0 { return maxPool2d(x, kernel: kernel, stride: stride) }
+/// PyTorch's `MaxPool2d(kernel, stride, padding)` with `ceil_mode=False` and no dilation (AlexNet's 3x3 stride-2
+/// pools; ResNet's stem pool, 3x3, stride 2, padding 1): the output is `(H + 2 padding - kernel) / stride + 1` by the
+/// same in W; windows that would run past the last row or column are dropped, and the padding acts as `-inf` (it never
+/// wins a window; every window holds at least one real sample since `padding <= kernel / 2`). Computed separably:
+/// the maximum over each window's columns, then over its rows.
+public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
     let s = x.shape
     precondition(kernel >= 1 && stride >= 1 && padding >= 0 && padding <= kernel / 2,
                  "maxPool2d: kernel \(kernel), stride \(stride), padding \(padding)")
