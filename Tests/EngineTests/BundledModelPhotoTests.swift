@@ -44,13 +44,6 @@ final class BundledModelPhotoTests: XCTestCase {
         return (scores[i], ImageMetrics.ssim(clean, candidates[i]), i)
     }
 
-    func meanBrightness(_ image: RGBImage, columns: Range<Int>? = nil) -> Double {
-        let cols = columns ?? 0..<image.width
-        var sum = 0.0
-        for y in 0..<image.height { for x in cols { for c in 0..<3 { sum += Double(image[x, y, c]) } } }
-        return sum / Double(image.height * cols.count * 3)
-    }
-
     func testAtItsBestLevelItBeatsTheBestGammaCurveAndTheBestGain() throws {
         let m = try modulator()
         var model = (psnr: 0.0, ssim: 0.0), gamma = model, gain = model

@@ -18,13 +18,6 @@ final class BundledModelTests: XCTestCase {
         return Modulator(generator: model.generator)
     }
 
-    func meanBrightness(_ image: RGBImage, columns: Range<Int>? = nil) -> Double {
-        let cols = columns ?? 0..<image.width
-        var sum = 0.0
-        for y in 0..<image.height { for x in cols { for c in 0..<3 { sum += Double(image[x, y, c]) } } }
-        return sum / Double(image.height * cols.count * 3)
-    }
-
     /// Issue #6's bar: over 11 levels in [0, 1] the mean brightness rises strictly on at least 9 of the 10 held-out
     /// images, and level 1 is closer (PSNR) to the un-darkened photo than the input is, on average.
     func testBrightnessRisesStrictlyWithTheLevelAndLevelOneRestores() throws {
@@ -59,4 +52,13 @@ final class BundledModelTests: XCTestCase {
         XCTAssertLessThan(abs(meanBrightness(out, columns: left) - meanBrightness(dark, columns: left)), 4, "the left half stays near the input")
         XCTAssertLessThan(abs(meanBrightness(out, columns: left) - meanBrightness(atZero, columns: left)), 1, "…and equals level 0 there")
     }
+}
+
+/// The mean of an image's samples (all three channels) over `columns` (every column when nil), 0…255: the brightness
+/// the bundled-model tests compare along the slider and across a mask.
+func meanBrightness(_ image: RGBImage, columns: Range<Int>? = nil) -> Double {
+    let cols = columns ?? 0..<image.width
+    var sum = 0.0
+    for y in 0..<image.height { for x in cols { for c in 0..<3 { sum += Double(image[x, y, c]) } } }
+    return sum / Double(image.height * cols.count * 3)
 }
