@@ -38,12 +38,21 @@ void mpx_set_thread_serial(int serial) { thread_serial = serial; }
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-long mpx_thread_id(void) { return (long)syscall(SYS_gettid); }
+/* Both kept per thread, so that the kept workers can ask on every job and the render entry points on every frame
+ * without a system call once the thread has been lowered. */
+static _Thread_local long thread_id;
+static _Thread_local int thread_lowered_to;
+long mpx_thread_id(void) {
+    if (thread_id == 0) thread_id = (long)syscall(SYS_gettid);
+    return thread_id;
+}
 int mpx_lower_thread_priority(int nice) {
-    id_t tid = (id_t)syscall(SYS_gettid);
+    if (thread_lowered_to >= nice) return 0;
+    id_t tid = (id_t)mpx_thread_id();
     int now = getpriority(PRIO_PROCESS, tid);
-    if (now >= nice) return 0;
-    return setpriority(PRIO_PROCESS, tid, nice);
+    int status = now >= nice ? 0 : setpriority(PRIO_PROCESS, tid, nice);
+    if (status == 0) thread_lowered_to = nice;
+    return status;
 }
 #else
 long mpx_thread_id(void) { return 0; }
