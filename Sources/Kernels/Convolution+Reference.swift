@@ -9,11 +9,11 @@ extension Convolution {
                     for ox in 0..<wo {
                         var acc: Double = 0
                         for ci in 0..<inChannels {
-                            for ky in 0..<kernel {
-                                for kx in 0..<kernel {
-                                    let iy = oy * stride - padding + ky, ix = ox * stride - padding + kx
+                            for ky in 0..<kernelHeight {
+                                for kx in 0..<kernelWidth {
+                                    let iy = oy * stride - paddingHeight + ky, ix = ox * stride - paddingWidth + kx
                                     guard iy >= 0, iy < x.shape.h, ix >= 0, ix < x.shape.w else { continue }
-                                    let wv = weight[((co * inChannels + ci) * kernel + ky) * kernel + kx]
+                                    let wv = weight[((co * inChannels + ci) * kernelHeight + ky) * kernelWidth + kx]
                                     acc += Double(wv) * Double(x[n, ci, iy, ix])
                                 }
                             }

@@ -1,12 +1,17 @@
 import CElementwise
-/// A 2-D convolution layer's parameters: `weight` is [outChannels, inChannels, kernel, kernel] in
-/// PyTorch's layout, i.e. a row-major `outChannels x (inChannels * kernel * kernel)` matrix.
+/// A 2-D convolution layer's parameters: `weight` is [outChannels, inChannels, kernelHeight, kernelWidth] in
+/// PyTorch's layout, i.e. a row-major `outChannels x (inChannels * kernelHeight * kernelWidth)` matrix.
+///
+/// Kernels are square (`kernel`, `padding`) everywhere but Inception-v3's factorised layers (1x7 with padding
+/// (0, 3), 7x1 with (3, 0), 1x3, 3x1), which only the direct (im2col) path computes.
 public struct Convolution: Sendable {
     public let outChannels: Int
     public let inChannels: Int
-    public let kernel: Int
+    public let kernelHeight: Int
+    public let kernelWidth: Int
     public let stride: Int
-    public private(set) var padding: Int
+    public private(set) var paddingHeight: Int
+    public private(set) var paddingWidth: Int
     /// Setting the weights drops the transformed filters cached for the Winograd paths.
     public var weight: [Float] { didSet { winogradCache = WinogradCache() } }
     public var bias: [Float]
@@ -15,24 +20,50 @@ public struct Convolution: Sendable {
 
     public init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int,
                 weight: [Float], bias: [Float]) {
-        precondition(weight.count == outChannels * inChannels * kernel * kernel, "Convolution: weight count")
-        precondition(bias.count == outChannels, "Convolution: bias count")
-        self.outChannels = outChannels; self.inChannels = inChannels; self.kernel = kernel
-        self.stride = stride; self.padding = padding; self.weight = weight; self.bias = bias
+        self.init(outChannels: outChannels, inChannels: inChannels, kernelHeight: kernel, kernelWidth: kernel, stride: stride,
+                  paddingHeight: padding, paddingWidth: padding, weight: weight, bias: bias)
     }
 
-    var reduction: Int { inChannels * kernel * kernel }
+    /// A layer whose kernel and padding may differ between rows and columns (PyTorch's `kernel_size=(1, 7),
+    /// padding=(0, 3)`).
+    public init(outChannels: Int, inChannels: Int, kernelHeight: Int, kernelWidth: Int, stride: Int = 1,
+                paddingHeight: Int, paddingWidth: Int, weight: [Float], bias: [Float]) {
+        precondition(weight.count == outChannels * inChannels * kernelHeight * kernelWidth, "Convolution: weight count")
+        precondition(bias.count == outChannels, "Convolution: bias count")
+        self.outChannels = outChannels; self.inChannels = inChannels
+        self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
+        self.stride = stride; self.paddingHeight = paddingHeight; self.paddingWidth = paddingWidth
+        self.weight = weight; self.bias = bias
+    }
+
+    /// Whether kernel and padding are the same along both axes (what the Winograd paths and the training code need).
+    public var isSquare: Bool { kernelHeight == kernelWidth && paddingHeight == paddingWidth }
+
+    /// The side of a square kernel.
+    public var kernel: Int {
+        precondition(kernelHeight == kernelWidth, "Convolution: kernel is \(kernelHeight)x\(kernelWidth), not square")
+        return kernelHeight
+    }
+
+    /// The padding of a square layer (the same on every side).
+    public var padding: Int {
+        precondition(paddingHeight == paddingWidth, "Convolution: padding is (\(paddingHeight), \(paddingWidth))")
+        return paddingHeight
+    }
+
+    var reduction: Int { inChannels * kernelHeight * kernelWidth }
 
     /// The same layer with another padding (the weights are shared, not copied): running it with padding 0 on a
     /// patch that already carries its halo computes one region of the padded layer's output.
     public func withPadding(_ p: Int) -> Convolution {
         var c = self
-        c.padding = p
+        c.paddingHeight = p
+        c.paddingWidth = p
         return c
     }
 
     public func outputSize(height: Int, width: Int) -> (height: Int, width: Int) {
-        ((height + 2 * padding - kernel) / stride + 1, (width + 2 * padding - kernel) / stride + 1)
+        ((height + 2 * paddingHeight - kernelHeight) / stride + 1, (width + 2 * paddingWidth - kernelWidth) / stride + 1)
     }
 }
 
@@ -110,7 +141,8 @@ extension Convolution {
         precondition(input.upsampling == nil, "direct convolution of an upsample: callAsFunction makes it first")
         let pixels = ho * wo
         // A 1x1 layer reads a contiguous input in place as the GEMM's right operand.
-        let pointwise = kernel == 1 && stride == 1 && padding == 0 && input.planes.contiguous
+        let pointwise = kernelHeight == 1 && kernelWidth == 1 && stride == 1 && paddingHeight == 0 && paddingWidth == 0
+            && input.planes.contiguous
         let rowsPerTile = max(1, Self.tileBudget / max(1, reduction * wo))
         let tiles = (ho + rowsPerTile - 1) / rowsPerTile
         let workers = (pixels >= Self.splitThreshold && tiles > 1) ? min(ThreadPolicy.availableWorkers, tiles) : 1
@@ -130,8 +162,9 @@ extension Convolution {
                     if pointwise {
                         b = input.planes.base(input.sample) + y0 * wo; ldb = pixels
                     } else {
-                        Im2col.gather(plane: input.plane, channels: inChannels, h: h, w: w, kernel: kernel, stride: stride,
-                                      padding: padding, rows: y0..<y1, wo: wo, into: col)
+                        Im2col.gather(plane: input.plane, channels: inChannels, h: h, w: w, kernelHeight: kernelHeight,
+                                      kernelWidth: kernelWidth, stride: stride, paddingHeight: paddingHeight,
+                                      paddingWidth: paddingWidth, rows: y0..<y1, wo: wo, into: col)
                         b = UnsafePointer(col); ldb = columns
                     }
                     GEMM.multiply(m: outChannels, n: columns, k: reduction, a: wt.baseAddress!, lda: reduction,

@@ -3,23 +3,26 @@
 public enum Im2col {
     public static func gather(_ src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int, padding: Int,
                        rows: Range<Int>, wo: Int, into col: UnsafeMutablePointer<Float>) {
-        gather(plane: { src + $0 * h * w }, channels: channels, h: h, w: w, kernel: kernel, stride: stride,
-               padding: padding, rows: rows, wo: wo, into: col)
+        gather(plane: { src + $0 * h * w }, channels: channels, h: h, w: w, kernelHeight: kernel, kernelWidth: kernel,
+               stride: stride, paddingHeight: padding, paddingWidth: padding, rows: rows, wo: wo, into: col)
     }
 
-    /// `gather` over planes wherever they lie (`plane(ci)`: input channel `ci`), for concatenated inputs.
-    static func gather(plane: (Int) -> UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int,
-                       padding: Int, rows: Range<Int>, wo: Int, into col: UnsafeMutablePointer<Float>) {
+    /// `gather` over planes wherever they lie (`plane(ci)`: input channel `ci`), for concatenated inputs, with a
+    /// kernel and padding that may differ between rows and columns (row `(ci, ky, kx)`, `kx` fastest).
+    static func gather(plane: (Int) -> UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernelHeight: Int, kernelWidth: Int,
+                       stride: Int, paddingHeight: Int, paddingWidth: Int, rows: Range<Int>, wo: Int,
+                       into col: UnsafeMutablePointer<Float>) {
         let columns = rows.count * wo
+        let padding = paddingWidth
         var r = 0
         for ci in 0..<channels {
             let plane = plane(ci)
-            for ky in 0..<kernel {
-                for kx in 0..<kernel {
+            for ky in 0..<kernelHeight {
+                for kx in 0..<kernelWidth {
                     let line = col + r * columns
                     for (j, oy) in rows.enumerated() {
                         let out = line + j * wo
-                        let iy = oy * stride - padding + ky
+                        let iy = oy * stride - paddingHeight + ky
                         guard iy >= 0, iy < h else { out.update(repeating: 0, count: wo); continue }
                         let row = plane + iy * w
                         if stride == 1 {

@@ -87,3 +87,43 @@ public func globalAveragePool(_ x: Tensor) -> [Float] {
     }
     return out
 }
+
+/// PyTorch's `AvgPool2d(kernel, stride, padding, count_include_pad: countIncludePad)` (`ceil_mode=False`): the
+/// mean of each window, over the samples inside the input when `countIncludePad` is false (pytorch-fid's Inception
+/// blocks, `F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)`: the edge windows average 4 or 6
+/// samples, not 9 with zeros), or over `kernel * kernel` with the padding as zeros when it is true (torchvision's).
+/// Sums are in float, row by row, as PyTorch's CPU kernel adds them.
+public func averagePool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0, countIncludePad: Bool = true) -> Tensor {
+    let s = x.shape
+    precondition(kernel >= 1 && stride >= 1 && padding >= 0 && padding <= kernel / 2,
+                 "averagePool2d: kernel \(kernel), stride \(stride), padding \(padding)")
+    precondition(s.h + 2 * padding >= kernel && s.w + 2 * padding >= kernel,
+                 "averagePool2d: \(kernel)x\(kernel) window on a \(s.h)x\(s.w) input padded by \(padding)")
+    let ho = (s.h + 2 * padding - kernel) / stride + 1, wo = (s.w + 2 * padding - kernel) / stride + 1
+    let out = Shape(n: s.n, c: s.c, h: ho, w: wo)
+    return Tensor(uninitializedShape: out) { dst in
+        x.scalars.withUnsafeBufferPointer { src in
+            ThreadPolicy.chunks(s.n * s.c, elements: s.count) { planes in
+                for plane in planes {
+                    let p = src.baseAddress! + plane * s.plane
+                    let q = dst.baseAddress! + plane * out.plane
+                    for oy in 0..<ho {
+                        let y0 = oy * stride - padding, y1 = Swift.min(y0 + kernel, s.h + padding)
+                        let cy0 = Swift.max(0, y0), cy1 = Swift.min(s.h, y1)
+                        for ox in 0..<wo {
+                            let x0 = ox * stride - padding, x1 = Swift.min(x0 + kernel, s.w + padding)
+                            let cx0 = Swift.max(0, x0), cx1 = Swift.min(s.w, x1)
+                            var sum: Float = 0
+                            for y in cy0..<cy1 {
+                                let line = p + y * s.w
+                                for i in cx0..<cx1 { sum += line[i] }
+                            }
+                            let count = countIncludePad ? (y1 - y0) * (x1 - x0) : (cy1 - cy0) * (cx1 - cx0)
+                            q[oy * wo + ox] = sum / Float(count)
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

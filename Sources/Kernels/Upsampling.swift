@@ -102,3 +102,48 @@ public func bilinear2xTaps(_ size: Int) -> [(Int, Int, Float, Float)] {
         return (i0, i1, 1 - l1, l1)
     }
 }
+
+/// For each of the `output` positions along one axis of a bilinear resize from `input` positions, with PyTorch's
+/// `align_corners=False`: the two source indices and their weights. As ATen's CPU kernel computes them, in float:
+/// scale `input / output`, source `scale * (d + 0.5) - 0.5` clamped at 0, the second index clamped to the last.
+public func bilinearTaps(input: Int, output: Int) -> [(Int, Int, Float, Float)] {
+    let scale = Float(input) / Float(output)
+    return (0..<output).map { d in
+        let real = max(0, scale * (Float(d) + 0.5) - 0.5)
+        let i0 = min(Int(real), input - 1)
+        let i1 = min(i0 + 1, input - 1)
+        let l1 = min(max(real - Float(i0), 0), 1)
+        return (i0, i1, 1 - l1, l1)
+    }
+}
+
+/// `F.interpolate(x, size: (height, width), mode: "bilinear", align_corners: False)`, any sizes up or down (no
+/// antialiasing, as pytorch-fid's `resize_input` calls it). Each output row is
+/// `h0 * (w0 a0 + w1 a1) + h1 * (w0 b0 + w1 b1)` of two source rows interpolated along x.
+public func resizeBilinear(_ x: Tensor, height: Int, width: Int) -> Tensor {
+    let s = x.shape
+    precondition(s.h > 0 && s.w > 0 && height > 0 && width > 0, "resizeBilinear: \(s) to \(height)x\(width)")
+    let rowTaps = bilinearTaps(input: s.h, output: height), columnTaps = bilinearTaps(input: s.w, output: width)
+    let out = Shape(n: s.n, c: s.c, h: height, w: width)
+    return Tensor(uninitializedShape: out) { dst in
+        x.scalars.withUnsafeBufferPointer { src in
+            ThreadPolicy.chunks(s.n * s.c, elements: out.count) { planes in
+                // Every source row interpolated along x once per plane: `s.h x width` floats.
+                let rows = UnsafeMutablePointer<Float>.allocate(capacity: s.h * width)
+                defer { rows.deallocate() }
+                for plane in planes {
+                    let p = src.baseAddress! + plane * s.plane
+                    for y in 0..<s.h {
+                        let line = p + y * s.w, r = rows + y * width
+                        for (d, (x0, x1, w0, w1)) in columnTaps.enumerated() { r[d] = w0 * line[x0] + w1 * line[x1] }
+                    }
+                    let q = dst.baseAddress! + plane * out.plane
+                    for (oy, (y0, y1, h0, h1)) in rowTaps.enumerated() {
+                        let a = rows + y0 * width, b = rows + y1 * width, o = q + oy * width
+                        for i in 0..<width { o[i] = h0 * a[i] + h1 * b[i] }
+                    }
+                }
+            }
+        }
+    }
+}

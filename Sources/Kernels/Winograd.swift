@@ -105,6 +105,7 @@ extension Convolution {
     public func resolvedAlgorithm(_ requested: ConvolutionAlgorithm = .automatic, height: Int, width: Int,
                                   precision: Precision = .f32) -> ConvolutionAlgorithm {
         let wanted = requested == .automatic ? (ConvolutionAlgorithm.forced ?? .automatic) : requested
+        guard isSquare else { return .direct }
         switch wanted {
         case .automatic:
             let pick = Self.algorithm(kernel: kernel, stride: stride, padding: padding, inChannels: inChannels,
