@@ -84,7 +84,7 @@ public struct ResNet50: Sendable {
             sd[name] = raw[key]
         }
         let trunk = sd["resnet50.conv1.weight"] != nil ? "resnet50." : ""
-        let reader = Reader(sd: sd, file: file, prefix: trunk)
+        let reader = WeightReader(sd: sd, file: file, prefix: trunk, batchNormEpsilon: Self.batchNormEpsilon)
         guard sd["\(trunk)conv1.weight"] != nil else {
             let found = sd.keys.prefix(3).joined(separator: ", ")
             throw EvaluationError.missingWeight(
@@ -123,7 +123,7 @@ public struct ResNet50: Sendable {
         self.layers = layers
         fc = try reader.linear("fc", inFeatures: channels)
         if sd["fcs.0.weight"] != nil {
-            let top = Reader(sd: sd, file: file, prefix: "")
+            let top = WeightReader(sd: sd, file: file, prefix: "", batchNormEpsilon: Self.batchNormEpsilon)
             let l0 = try top.linear("fcs.0", inFeatures: fc.outFeatures)
             let l1 = try top.linear("fcs.2", inFeatures: l0.outFeatures)
             let l2 = try top.linear("fcs.4", inFeatures: l1.outFeatures, outFeatures: 1)
@@ -138,60 +138,6 @@ public struct ResNet50: Sendable {
         } else {
             throw EvaluationError.badWeightShape(file: file, key: "fc.weight", shape: [fc.outFeatures, fc.inFeatures],
                                                  expected: "[1 or 2, \(fc.inFeatures)] (a two-domain classifier)")
-        }
-    }
-
-    /// Reads convolutions with their batch norms and linear layers, naming the file and key in every error.
-    struct Reader {
-        let sd: StateDict, file: String, prefix: String
-
-        func tensor(_ key: String, expected: String) throws -> StoredTensor {
-            guard let t = sd[prefix + key] else {
-                throw EvaluationError.missingWeight(file: file, key: prefix + key, expected: expected)
-            }
-            return t
-        }
-
-        func convolution(_ name: String, bn: String, inChannels: Int, kernel: Int, stride: Int, padding: Int,
-                         outChannels: Int? = nil) throws -> Convolution {
-            let w = try tensor("\(name).weight", expected: "the \(kernel)x\(kernel) convolution \(name)")
-            let s = w.shape
-            guard s.count == 4, s[0] > 0, s[1] == inChannels, s[2] == kernel, s[3] == kernel,
-                  outChannels == nil || s[0] == outChannels! else {
-                throw EvaluationError.badWeightShape(
-                    file: file, key: prefix + name + ".weight", shape: s,
-                    expected: "[\(outChannels.map(String.init) ?? "out"), \(inChannels), \(kernel), \(kernel)]")
-            }
-            let out = s[0]
-            var stats: [[Float]] = []
-            for part in ["weight", "bias", "running_mean", "running_var"] {
-                let t = try tensor("\(bn).\(part)", expected: "the batch norm after \(name)")
-                guard t.shape == [out] else {
-                    throw EvaluationError.badWeightShape(file: file, key: "\(prefix)\(bn).\(part)", shape: t.shape,
-                                                         expected: "[\(out)] (\(name) has \(out) output channels)")
-                }
-                stats.append(t.values)
-            }
-            let (scale, shift) = foldBatchNorm(weight: stats[0], bias: stats[1], runningMean: stats[2], runningVar: stats[3],
-                                               epsilon: ResNet50.batchNormEpsilon)
-            let per = inChannels * kernel * kernel
-            var weight = w.values
-            for o in 0..<out { for i in 0..<per { weight[o * per + i] *= scale[o] } }
-            return Convolution(outChannels: out, inChannels: inChannels, kernel: kernel, stride: stride, padding: padding,
-                               weight: weight, bias: shift)
-        }
-
-        func linear(_ name: String, inFeatures: Int, outFeatures: Int? = nil) throws -> Linear {
-            let w = try tensor("\(name).weight", expected: "the linear layer \(name)")
-            guard w.shape.count == 2, w.shape[0] > 0, w.shape[1] == inFeatures, outFeatures == nil || w.shape[0] == outFeatures! else {
-                throw EvaluationError.badWeightShape(file: file, key: "\(prefix)\(name).weight", shape: w.shape,
-                                                     expected: "[\(outFeatures.map(String.init) ?? "out"), \(inFeatures)]")
-            }
-            let b = try tensor("\(name).bias", expected: "the bias of \(name)")
-            guard b.shape == [w.shape[0]] else {
-                throw EvaluationError.badWeightShape(file: file, key: "\(prefix)\(name).bias", shape: b.shape, expected: "[\(w.shape[0])]")
-            }
-            return Linear(outFeatures: w.shape[0], inFeatures: inFeatures, weight: w.values, bias: b.values)
         }
     }
 
