@@ -51,7 +51,8 @@ let package = Package(
             .product(name: "ZIPFoundation", package: "ZIPFoundation"),
         ], swiftSettings: fast),
         .target(name: "Engine", dependencies: ["Model", "Kernels", "ImageIO", "Evaluation", "AtomicFiles"], swiftSettings: fast),
-        .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model", "AtomicFiles"], swiftSettings: fast),
+        // FID's statistics call OpenBLAS's double-precision GEMM and LAPACK's dsyevd directly.
+        .target(name: "Evaluation", dependencies: ["ImageIO", "Kernels", "Model", "AtomicFiles", "CBLAS"], swiftSettings: fast),
         // libhdf5's first walk over an .h5 file's metadata, in a child process: a crash inside the library on a
         // damaged file (docs/reliability.md, finding 9) kills the child, and the trainer reports it.
         .target(name: "CHDF5Probe", dependencies: ["CHDF5"]),
