@@ -8,8 +8,8 @@ import ImageIO
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate results: trajectory continuity, ACC (domain classifier), PSNR, SSIM, LPIPS.",
-        subcommands: [EvalContinuityCommand.self, EvalACCCommand.self, EvalPSNRCommand.self, EvalSSIMCommand.self, EvalLPIPSCommand.self])
+        abstract: "Evaluate results: trajectory continuity, ACC (domain classifier), FID, PSNR, SSIM, LPIPS.",
+        subcommands: [EvalContinuityCommand.self, EvalACCCommand.self, EvalFIDCommand.self, EvalPSNRCommand.self, EvalSSIMCommand.self, EvalLPIPSCommand.self])
 }
 
 /// The LPIPS weight files, shared by `eval continuity` and `eval lpips`.
@@ -190,6 +190,83 @@ struct EvalACCCommand: ParsableCommand {
             print("\(report.failures.count) image folder(s) skipped (see above)")
             throw ExitCode(1)
         }
+    }
+}
+
+/// `monopix eval fid --path RESULTS/EXP --real DATA_ROOT --weights pt_inception-2015-12-05-6726825d.pth`:
+/// Evaluations/test_network_FID.py with pytorch-fid's network and preprocessing.
+struct EvalFIDCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "fid",
+        abstract: "FID of trajectory levels against real images (pytorch-fid's Inception-v3, 2048-d pool3).",
+        discussion: """
+            PATH holds one folder per image (names without a '.'), each with {image}_enhlvl_00.png … _10.png; levels \
+            --start-level … 10 of every folder are compared (0, the default, is the whole trajectory; 10 its end). \
+            REAL is the reference's data root, holding trainA_Cat/ and trainB_Dog/ (trainA_Winter/ and \
+            trainB_Summer/ when PATH contains S2W, W2S or SW): the whole trajectory is compared with both domains, \
+            any other start level with domain A (--domain-a, the default; Winter/Cat) or B (--domain-b). A REAL \
+            without those folders is a plain folder of PNG/JPEG images, used whole.
+
+            Every image is resized to 299x299 (bilinear) and scaled to [-1, 1] as pytorch-fid does; the statistics \
+            are float64, and FID = |mu1 - mu2|^2 + tr(S1 + S2 - 2 sqrtm(S1 S2)). Written atomically, as the \
+            reference names it: PATH/FID_{style}_startlvl_{N}_{wholetraj}.json = {"FID_all": fid} (style AFHQ or \
+            Yosemite for the whole trajectory, else Cat/Dog or Winter/Summer). The reference itself runs \
+            torchvision's ImageNet Inception with other preprocessing, so its numbers differ from these.
+
+            The weights are pytorch-fid's pt_inception-2015-12-05-6726825d.pth (from its GitHub releases), read \
+            without executing anything in the file.
+            """)
+
+    @Option(name: [.customLong("path"), .customLong("input_path")], help: "The experiment's results folder (one sub-folder per image).")
+    var path: String
+
+    @Option(name: [.customLong("real"), .customLong("gt_path")], help: "The data root (trainA_*/, trainB_*/) or a folder of real images.")
+    var real: String
+
+    @Option(help: "pytorch-fid's Inception weights, pt_inception-2015-12-05-6726825d.pth.")
+    var weights: String
+
+    @Flag(help: "The real images' domain when --start-level > 0: A (Winter/Cat, the reference's default) or B (Summer/Dog).")
+    var domain: ACCDomain = .domainA
+
+    @Option(name: .customLong("cal_DomainA"), help: "The reference's spelling: < 0.5 means --domain-b.")
+    var calDomainA: Double?
+
+    @Option(name: [.customLong("start-level"), .customLong("start_lvl")], help: "The first level compared, 0 … 10.")
+    var startLevel: Int = 0
+
+    @Option(help: "Images per network call.")
+    var batchSize: Int = 11
+
+    @Option(help: "A progress line to stderr every N images (0: none).")
+    var progressEvery: Int = 100
+
+    func validate() throws {
+        guard (0...10).contains(startLevel) else { throw ValidationError("--start-level must be 0 … 10, not \(startLevel)") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+    }
+
+    func run() throws {
+        let results = URL(fileURLWithPath: path)
+        let domainA = calDomainA.map { $0 >= 0.5 } ?? (domain == .domainA)
+        var evaluation = FIDEvaluation(network: try InceptionV3(contentsOf: URL(fileURLWithPath: weights)),
+                                       startLevel: startLevel, domainA: domainA)
+        evaluation.batchSize = batchSize
+        let start = Date()
+        var reported: [FIDEvaluation.Phase: Int] = [:]
+        let report = try evaluation.evaluate(resultsFolder: results, real: URL(fileURLWithPath: real)) { phase, done, count in
+            guard progressEvery > 0 else { return }
+            let last = reported[phase] ?? 0
+            guard done == count || done / progressEvery > last / progressEvery else { return }
+            reported[phase] = done
+            let line = "[\(phase.rawValue) \(done)/\(count)] (" + String(format: "%.0f s)\n", Date().timeIntervalSince(start))
+            FileHandle.standardError.write(line.data(using: .utf8)!)
+        }
+        let against = startLevel == 0 ? "both domains" : "domain \(domainA ? "A" : "B")"
+        print("\(report.generatedCount) generated images (levels \(ContinuityEvaluation.levelTags[startLevel])..10) against "
+              + "\(report.realCount) real images (\(against)), \(report.generated.dimension)-d features")
+        print("FID \(report.fid)")
+        print("wrote \(report.written.relativePath)")
     }
 }
 
