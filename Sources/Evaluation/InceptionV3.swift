@@ -160,11 +160,7 @@ public struct InceptionV3: Sendable {
     }
 
     public init(stateDict raw: StateDict, file: String) throws {
-        var sd = StateDict()
-        for key in raw.keys {
-            let name = key.hasPrefix("module.") ? String(key.dropFirst("module.".count)) : key
-            sd[name] = raw[key]
-        }
+        let sd = raw.droppingDataParallelPrefix()
         guard sd["Conv2d_1a_3x3.conv.weight"] != nil else {
             let found = sd.keys.prefix(3).joined(separator: ", ")
             throw EvaluationError.missingWeight(

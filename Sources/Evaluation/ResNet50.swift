@@ -78,11 +78,7 @@ public struct ResNet50: Sendable {
     }
 
     public init(stateDict raw: StateDict, file: String) throws {
-        var sd = StateDict()
-        for key in raw.keys {
-            let name = key.hasPrefix("module.") ? String(key.dropFirst("module.".count)) : key
-            sd[name] = raw[key]
-        }
+        let sd = raw.droppingDataParallelPrefix()
         let trunk = sd["resnet50.conv1.weight"] != nil ? "resnet50." : ""
         let reader = WeightReader(sd: sd, file: file, prefix: trunk, batchNormEpsilon: Self.batchNormEpsilon)
         guard sd["\(trunk)conv1.weight"] != nil else {

@@ -65,3 +65,15 @@ struct WeightReader {
         return ResNet50.Linear(outFeatures: w.shape[0], inFeatures: inFeatures, weight: w.values, bias: b.values)
     }
 }
+
+extension StateDict {
+    /// The same tensors with `module.` (the prefix of a `DataParallel` save) stripped from their names.
+    func droppingDataParallelPrefix() -> StateDict {
+        var sd = StateDict()
+        for key in keys {
+            let name = key.hasPrefix("module.") ? String(key.dropFirst("module.".count)) : key
+            sd[name] = self[key]
+        }
+        return sd
+    }
+}

@@ -35,12 +35,8 @@ public enum Pooling: Sendable {
 /// the maximum over each window's columns, then over its rows.
 public func maxPool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0) -> Tensor {
     let s = x.shape
-    precondition(kernel >= 1 && stride >= 1 && padding >= 0 && padding <= kernel / 2,
-                 "maxPool2d: kernel \(kernel), stride \(stride), padding \(padding)")
-    precondition(s.h + 2 * padding >= kernel && s.w + 2 * padding >= kernel,
-                 "maxPool2d: \(kernel)x\(kernel) window on a \(s.h)x\(s.w) input padded by \(padding)")
-    let ho = (s.h + 2 * padding - kernel) / stride + 1, wo = (s.w + 2 * padding - kernel) / stride + 1
-    let out = Shape(n: s.n, c: s.c, h: ho, w: wo)
+    let out = pooledShape(s, kernel: kernel, stride: stride, padding: padding, caller: "maxPool2d")
+    let ho = out.h, wo = out.w
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
             // One plane's rows reduced horizontally over the clipped windows, then the clipped rows.
@@ -95,12 +91,8 @@ public func globalAveragePool(_ x: Tensor) -> [Float] {
 /// Sums are in float, row by row, as PyTorch's CPU kernel adds them.
 public func averagePool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 0, countIncludePad: Bool = true) -> Tensor {
     let s = x.shape
-    precondition(kernel >= 1 && stride >= 1 && padding >= 0 && padding <= kernel / 2,
-                 "averagePool2d: kernel \(kernel), stride \(stride), padding \(padding)")
-    precondition(s.h + 2 * padding >= kernel && s.w + 2 * padding >= kernel,
-                 "averagePool2d: \(kernel)x\(kernel) window on a \(s.h)x\(s.w) input padded by \(padding)")
-    let ho = (s.h + 2 * padding - kernel) / stride + 1, wo = (s.w + 2 * padding - kernel) / stride + 1
-    let out = Shape(n: s.n, c: s.c, h: ho, w: wo)
+    let out = pooledShape(s, kernel: kernel, stride: stride, padding: padding, caller: "averagePool2d")
+    let ho = out.h, wo = out.w
     return Tensor(uninitializedShape: out) { dst in
         x.scalars.withUnsafeBufferPointer { src in
             ThreadPolicy.chunks(s.n * s.c, elements: s.count) { planes in
@@ -126,4 +118,13 @@ public func averagePool2d(_ x: Tensor, kernel: Int, stride: Int, padding: Int = 
             }
         }
     }
+}
+
+/// The output shape of a `kernel x kernel` pool (`ceil_mode=False`), checking what PyTorch requires of the window.
+private func pooledShape(_ s: Shape, kernel: Int, stride: Int, padding: Int, caller: String) -> Shape {
+    precondition(kernel >= 1 && stride >= 1 && padding >= 0 && padding <= kernel / 2,
+                 "\(caller): kernel \(kernel), stride \(stride), padding \(padding)")
+    precondition(s.h + 2 * padding >= kernel && s.w + 2 * padding >= kernel,
+                 "\(caller): \(kernel)x\(kernel) window on a \(s.h)x\(s.w) input padded by \(padding)")
+    return Shape(n: s.n, c: s.c, h: (s.h + 2 * padding - kernel) / stride + 1, w: (s.w + 2 * padding - kernel) / stride + 1)
 }
