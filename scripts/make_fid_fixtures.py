@@ -33,6 +33,8 @@ import pytorch_fid.inception as pfi
 from pytorch_fid.fid_score import calculate_frechet_distance
 from torchvision.models.inception import BasicConv2d
 
+from make_acc_fixtures import smooth_image
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DIV = 16
 
@@ -92,16 +94,6 @@ def features(wrapper, paths):
 
 def save_png(path, array):
     Image.fromarray(np.clip(array, 0, 255).round().astype(np.uint8), 'RGB').save(path)
-
-
-def smooth_image(rng, h, w, tint):
-    y, x = np.mgrid[0:h, 0:w] / max(h, w)
-    out = np.zeros((h, w, 3))
-    for c in range(3):
-        fx, fy, ph = rng.uniform(1, 6, 3)
-        out[..., c] = 0.5 + 0.35 * np.sin(2 * np.pi * (fx * x + fy * y) + ph * 3) + tint[c]
-    out += rng.normal(0, 0.05, out.shape)
-    return np.clip(out * 255, 0, 255)
 
 
 def summary(mu, sigma):
