@@ -150,6 +150,19 @@ extension Tape {
         }
     }
 
+    /// Batches one after the other (`torch.cat(dim=0)`). d/dx: each part's rows of the gradient.
+    func concatBatch(_ parts: [Variable]) -> Variable {
+        if parts.count == 1 { return parts[0] }
+        let shapes = parts.map { value($0).shape }
+        return record("concatBatch", Kernels.concatBatch(parts.map(value)), inputs: parts) { dy in
+            var first = 0
+            return shapes.map { s in
+                defer { first += s.count }
+                return Tensor(shape: s, scalars: Array(dy.scalars[first..<(first + s.count)]))
+            }
+        }
+    }
+
     /// Cropping (also the low-light model's patches). d/dx: the gradient inside a zero border.
     func crop(_ x: Variable, _ p: Insets) -> Variable {
         if p.isZero { return x }
