@@ -28,18 +28,6 @@ extension Tensor {
     }
 }
 
-/// Stacks tensors of one C, H, W along the batch dimension.
-public func concatBatch(_ parts: [Tensor]) -> Tensor {
-    guard let first = parts.first?.shape else { preconditionFailure("concatBatch: no tensors") }
-    var scalars: [Float] = []
-    scalars.reserveCapacity(first.count * parts.count)
-    for p in parts {
-        precondition(p.shape.c == first.c && p.shape.h == first.h && p.shape.w == first.w, "concatBatch: \(p.shape) vs \(first)")
-        scalars += p.scalars
-    }
-    return Tensor(shape: Shape(n: parts.reduce(0) { $0 + $1.shape.n }, c: first.c, h: first.h, w: first.w), scalars: scalars)
-}
-
 extension RGBImage {
     /// Sample `index` of a [N, 3, H, W] tensor as 8-bit, as the reference saves outputs: clamp to [-1, 1], then
     /// `((y + 1) / 2 * 255)` in float32, truncated (numpy's `astype(uint8)`), not rounded.

@@ -13,10 +13,10 @@ public struct Convolution: Sendable {
     public private(set) var paddingHeight: Int
     public private(set) var paddingWidth: Int
     /// Setting the weights drops the transformed filters cached for the Winograd paths.
-    public var weight: [Float] { didSet { winogradCache = WinogradCache() } }
+    public var weight: [Float] { didSet { filterCache = FilterCache() } }
     public var bias: [Float]
-    /// The Winograd-domain filters, built on first use and shared by copies (a class, so copies stay cheap).
-    private(set) var winogradCache = WinogradCache()
+    /// The Winograd-domain and packed filters, built on first use and shared by copies (a class, so copies stay cheap).
+    private(set) var filterCache = FilterCache()
 
     public init(outChannels: Int, inChannels: Int, kernel: Int, stride: Int = 1, padding: Int,
                 weight: [Float], bias: [Float]) {
@@ -115,7 +115,7 @@ extension Convolution {
         if shape.n > 1 && ThreadPolicy.availableWorkers > 1 && (path == .winograd2x2 || path == .winograd4x4) {
             // Built once here, not by the first worker to need them while the other waits.
             let tile: WinogradTile = path == .winograd2x2 ? .f2 : .f4
-            _ = winogradCache.packed(tile, filters: winogradFilters(tile), rows: outChannels, columns: inChannels)
+            _ = filterCache.packed(tile, filters: winogradFilters(tile), rows: outChannels, columns: inChannels)
         }
         return Tensor(uninitializedShape: outShape) { out in
             withChannelPlanes(of: input.stored) { planes in
@@ -147,7 +147,8 @@ extension Convolution {
         let tiles = (ho + rowsPerTile - 1) / rowsPerTile
         let workers = (pixels >= Self.splitThreshold && tiles > 1) ? min(ThreadPolicy.availableWorkers, tiles) : 1
         ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
-        weight.withUnsafeBufferPointer { wt in
+        let packedWeights = filterCache.direct(weight, rows: outChannels, columns: reduction)
+        do {
             ThreadPolicy.split(workers) { index, count in
                 let myTiles = ThreadPolicy.share(tiles, index, count)
                 guard !myTiles.isEmpty else { return }
@@ -167,8 +168,7 @@ extension Convolution {
                                       paddingWidth: paddingWidth, rows: y0..<y1, wo: wo, into: col)
                         b = UnsafePointer(col); ldb = columns
                     }
-                    GEMM.multiply(m: outChannels, n: columns, k: reduction, a: wt.baseAddress!, lda: reduction,
-                                  b: b, ldb: ldb, c: dst + y0 * wo, ldc: pixels, precision: precision)
+                    GEMM.multiply(packedWeights, n: columns, b: b, ldb: ldb, c: dst + y0 * wo, ldc: pixels, precision: precision)
                     applyEpilogue(epilogue, to: dst + y0 * wo, columns: columns, stride: pixels)
                 }
             }

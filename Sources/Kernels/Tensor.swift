@@ -92,3 +92,15 @@ public struct Tensor: Sendable, Equatable {
         return sum / Double(max(1, scalars.count))
     }
 }
+
+/// Stacks tensors of one C, H, W along the batch dimension.
+public func concatBatch(_ parts: [Tensor]) -> Tensor {
+    guard let first = parts.first?.shape else { preconditionFailure("concatBatch: no tensors") }
+    var scalars: [Float] = []
+    scalars.reserveCapacity(first.count * parts.count)
+    for p in parts {
+        precondition(p.shape.c == first.c && p.shape.h == first.h && p.shape.w == first.w, "concatBatch: \(p.shape) vs \(first)")
+        scalars += p.scalars
+    }
+    return Tensor(shape: Shape(n: parts.reduce(0) { $0 + $1.shape.n }, c: first.c, h: first.h, w: first.w), scalars: scalars)
+}

@@ -126,7 +126,7 @@ extension Convolution {
     /// time). Built once per layer (split over the workers by output channels) and cached; training rebuilds it after
     /// every step.
     func winogradFilters(_ tile: WinogradTile) -> [Float] {
-        winogradCache.filters(tile) {
+        filterCache.filters(tile) {
             let plane = outChannels * inChannels, count = tile.points * plane
             let g = tile.filterMatrix.flatMap { $0 }
             var u = [Float](unsafeUninitializedCapacity: count) { _, initialized in initialized = count }
@@ -172,7 +172,7 @@ extension Convolution {
                          ho: Int, wo: Int, epilogue: Epilogue, tile: WinogradTile, precision: Precision = .f32) {
         guard ho > 0, wo > 0 else { return }
         let filters = winogradFilters(tile)
-        let packed = winogradCache.packed(tile, filters: filters, rows: outChannels, columns: inChannels)
+        let packed = filterCache.packed(tile, filters: filters, rows: outChannels, columns: inChannels)
         let plan = WinogradPlan(tile: tile, inChannels: inChannels, outChannels: outChannels, h: h, w: w, ho: ho, wo: wo,
                                 padding: padding, workers: ThreadPolicy.availableWorkers)
         ThreadPolicy.blasThreads(plan.workers == 1 ? ThreadPolicy.workerCount : 1)
@@ -258,12 +258,24 @@ final class BlockQueue: @unchecked Sendable {
     }
 }
 
-/// The transformed filters of one layer, built on first use and shared by every copy of the `Convolution` value
-/// (including `withPadding` copies: the weights are the same). Setting `weight` replaces the cache.
-final class WinogradCache: @unchecked Sendable {
+/// The transformed and packed filters of one layer, built on first use and shared by every copy of the `Convolution`
+/// value (including `withPadding` copies: the weights are the same). Setting `weight` replaces the cache.
+final class FilterCache: @unchecked Sendable {
     private let lock = NSLock()
     private var byTile: [Int: [Float]] = [:]
     private var packedByTile: [Int: [PackedMatrix]] = [:]
+    private var packedDirect: PackedMatrix?
+
+    /// The weights as the direct (im2col) path's left operand, packed once for all the samples and tiles of a call:
+    /// on small maps packing them for every product cost more than the products (a 4x4 layer of 128 channels on a
+    /// 5x5 patch multiplies 16 columns per sample).
+    func direct(_ weight: [Float], rows: Int, columns: Int) -> PackedMatrix {
+        lock.lock(); defer { lock.unlock() }
+        if let p = packedDirect { return p }
+        let p = PackedMatrix(weight, rows: rows, columns: columns)
+        packedDirect = p
+        return p
+    }
 
     /// One `PackedMatrix` per point over the filters `filters` returns (packed lazily, per precision, on first product).
     func packed(_ tile: WinogradTile, filters: [Float], rows: Int, columns: Int) -> [PackedMatrix] {

@@ -36,6 +36,9 @@ struct TrainBench: ParsableCommand {
     @Flag(help: "Print forward and backward time per op kind.")
     var profile = false
 
+    @Flag(name: .customLong("profile-layers"), help: "With --profile: one line per convolution shape (kernel, stride, channels, input size, batch).")
+    var profileLayers = false
+
     @Option(help: "Write the results as JSON to this file.")
     var json: String?
 
@@ -50,7 +53,7 @@ struct TrainBench: ParsableCommand {
         let batch = TrainingBatch(a: images(), b: images(), input: cfg.string("model") == "cycleCtrl_lowlight" ? images() : nil)
         print("\(cfg.string("model")) ngf_mult \(ngfMult), \(fineSize)x\(fineSize) crops, batch \(batchSize) (x2 intensities), \(ThreadPolicy.workerCount) threads, GEMM \(GEMM.describe(.f32)), ISA \(ISA.current) (MONOPIX_ISA)")
         session.step(batch, draws: session.draws(for: batch, seed: 0))
-        if profile { TrainingProfiler.enable() }
+        if profile || profileLayers { TrainingProfiler.enable(byLayerShape: profileLayers) }
         var times: [Double] = []
         for i in 0..<max(1, steps) {
             let t0 = DispatchTime.now().uptimeNanoseconds
@@ -61,7 +64,7 @@ struct TrainBench: ParsableCommand {
         let median = times[times.count / 2]
         let ours = Double(batchSize) / median
         print(String(format: "monopix  %.3f s/step (min %.3f)  %.2f images/s", median, times[0], ours))
-        if profile { print("per op over \(times.count) steps:\n" + TrainingProfiler.report()) }
+        if profile || profileLayers { print("per op over \(times.count) steps:\n" + TrainingProfiler.report()) }
         var result: [String: Any] = ["model": cfg.string("model"), "fine_size": fineSize, "batch_size": batchSize, "ngf_mult": ngfMult,
                                      "monopix": ["seconds_per_step": median, "images_per_s": ours, "openblas_core": GEMM.coreName,
                                                  "gemm": GEMM.describe(.f32), "isa": ISA.current.description]]

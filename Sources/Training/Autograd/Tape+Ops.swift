@@ -12,7 +12,7 @@ extension Tape {
         let input = value(x)
         let y = conv(input, epilogue: Epilogue(leakySlope: leakySlope))
         let xNeeds = needsGradient(x)
-        return record("conv\(layer.kernel)x\(layer.kernel)", y, inputs: [x], parameters: layer.parameters) { dy in
+        return record(Self.profileName(conv, input.shape), y, inputs: [x], parameters: layer.parameters) { dy in
             let g = leakySlope.map { leakyReLUBackward(dy, output: y, slope: $0) } ?? dy
             var dx: Tensor? = nil
             let backward = ConvolutionBackward(conv: conv)
@@ -26,6 +26,13 @@ extension Tape {
             }
             return [dx]
         }
+    }
+
+    /// `conv4x4`, or with `--profile-layers` `conv4x4/2 16>32 @64x64 n8` (stride, channels, input size, batch).
+    private static func profileName(_ c: Convolution, _ x: Shape) -> String {
+        let kind = "conv\(c.kernel)x\(c.kernel)"
+        guard TapeProfile.shared?.byLayerShape == true else { return kind }
+        return "\(kind)/\(c.stride) \(c.inChannels)>\(c.outChannels) @\(x.h)x\(x.w) n\(x.n)"
     }
 
     /// LeakyReLU (ReLU at slope 0). d/dx = 1 where the output is positive, else `slope`.
@@ -147,6 +154,19 @@ extension Tape {
             var dx = Tensor(shape: s)
             dx.scalars.replaceSubrange((range.lowerBound * one)..<(range.upperBound * one), with: dy.scalars)
             return [dx]
+        }
+    }
+
+    /// Batches one after the other (`torch.cat(dim=0)`). d/dx: each part's rows of the gradient.
+    func concatBatch(_ parts: [Variable]) -> Variable {
+        if parts.count == 1 { return parts[0] }
+        let shapes = parts.map { value($0).shape }
+        return record("concatBatch", Kernels.concatBatch(parts.map(value)), inputs: parts) { dy in
+            var first = 0
+            return shapes.map { s in
+                defer { first += s.count }
+                return Tensor(shape: s, scalars: Array(dy.scalars[first..<(first + s.count)]))
+            }
         }
     }
 

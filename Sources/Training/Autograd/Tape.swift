@@ -123,6 +123,8 @@ final class TapeProfile: @unchecked Sendable {
     nonisolated(unsafe) static var shared: TapeProfile? =
         ProcessInfo.processInfo.environment["MONOPIX_PROFILE_TAPE"] == "1" ? TapeProfile() : nil
 
+    /// Whether convolutions are told apart by shape (`--profile-layers`), not only by kernel size.
+    var byLayerShape = false
     private(set) var table: [String: (forward: Double, backward: Double, count: Int)] = [:]
     private var names: [Int: String] = [:]
     private var last = DispatchTime.now().uptimeNanoseconds
@@ -151,7 +153,7 @@ final class TapeProfile: @unchecked Sendable {
 
     func report() -> String {
         table.sorted { $0.value.forward + $0.value.backward > $1.value.forward + $1.value.backward }.map {
-            String(format: "  %-16@ fwd %7.3f s  bwd %7.3f s  (%d)", $0.key as NSString, $0.value.forward, $0.value.backward, $0.value.count)
+            String(format: "  %-32@ fwd %7.3f s  bwd %7.3f s  (%d)", $0.key as NSString, $0.value.forward, $0.value.backward, $0.value.count)
         }.joined(separator: "\n")
     }
 }
@@ -159,7 +161,10 @@ final class TapeProfile: @unchecked Sendable {
 /// Per-op timing of the training tape, for `monopix bench train --profile`.
 public enum TrainingProfiler {
     /// Starts collecting (also enabled by MONOPIX_PROFILE_TAPE=1).
-    public static func enable() { if TapeProfile.shared == nil { TapeProfile.shared = TapeProfile() } }
+    public static func enable(byLayerShape: Bool = false) {
+        if TapeProfile.shared == nil { TapeProfile.shared = TapeProfile() }
+        TapeProfile.shared!.byLayerShape = byLayerShape
+    }
     /// Forward and backward seconds per op kind so far, most expensive first.
     public static func report() -> String { TapeProfile.shared?.report() ?? "(profiling off)" }
 }

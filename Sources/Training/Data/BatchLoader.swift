@@ -155,7 +155,7 @@ final class BatchLoader: @unchecked Sendable {
             As.append(ta); Bs.append(tb); inputs.append(input)
             if let tt { Ts.append(tt) }
         }
-        return TrainingBatch(a: stack(As), b: stack(Bs), input: stack(inputs), target: Ts.isEmpty ? nil : stack(Ts))
+        return TrainingBatch(a: concatBatch(As), b: concatBatch(Bs), input: concatBatch(inputs), target: Ts.isEmpty ? nil : concatBatch(Ts))
     }
 
     /// An A image and the photo it was made from, cropped and flipped alike (the same draws prepare both).
@@ -222,8 +222,3 @@ func augmented(_ image: RGBImage, mode: Int) -> RGBImage {
     return mode % 2 == 1 ? flipped(im, horizontally: false) : im
 }
 
-/// Stacks [1, C, H, W] tensors into [N, C, H, W].
-func stack(_ parts: [Tensor]) -> Tensor {
-    let s = parts[0].shape
-    return Tensor(shape: Shape(n: parts.reduce(0) { $0 + $1.shape.n }, c: s.c, h: s.h, w: s.w), scalars: parts.flatMap(\.scalars))
-}

@@ -148,8 +148,8 @@ final class CycleCtrlModel: TrainingModel {
         let s = settings
         optimizer.zeroGradients()
         let tape = Tape()
-        let predReal = d.forward(tape, tape.constant(real))
-        let predFake = d.forward(tape, tape.constant(fake))
+        let predictions = d.forward(tape, each: [tape.constant(real), tape.constant(fake)])
+        let predReal = predictions[0], predFake = predictions[1]
         let lossReal = Losses.leastSquares(tape.value(predReal), target: 1).scaled(0.5)
         let lossFake = Losses.leastSquares(tape.value(predFake), target: 0).scaled(0.5)
         let mono = Losses.monotonicity(tape.value(predFake), margin: s.margin)

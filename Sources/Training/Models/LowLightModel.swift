@@ -83,7 +83,7 @@ final class LowLightModel: TrainingModel {
         let anchorInput = everyOtherRow(input)
         let fakeB: Variable, anchorOutput: Variable?
         if joint {
-            let all = stackedRows(input, anchorInput)
+            let all = concatBatch([input, anchorInput])
             let out = generatorA.forward(tape, image: tape.constant(all),
                                          intensity: .levels(draws.levelsAToB + Array(repeating: 0, count: anchorInput.shape.n))).output
             fakeB = tape.rows(out, 0..<input.shape.n)
@@ -102,9 +102,7 @@ final class LowLightModel: TrainingModel {
             // monotonicity joins only in the averaged case without D_P_times2.
             let averaged = s.patchCount > 0
             let ganWeight: Float = (averaged ? 1 / patchMean : 1) * (s.patchDTimes2 ? 2 : 1)
-            for p in patches {
-                let fakePatch = tape.crop(fakeB, p)
-                let predPatch = dp.forward(tape, fakePatch)
+            for predPatch in dp.forward(tape, each: patches.map { tape.crop(fakeB, $0) }) {
                 ganG = Losses.leastSquares(tape.value(predPatch), target: 1)
                 var terms = [ganG.scaled(ganWeight)]
                 ganValue += ganG.value * ganWeight
@@ -181,9 +179,8 @@ final class LowLightModel: TrainingModel {
         let tape = Tape()
         var gan: Float = 0, mono: Float = 0
         let ganWeight = (times2 ? 2 : 1) / mean
-        for (real, fake) in pairs {
-            let predReal = d.forward(tape, tape.constant(real))
-            let predFake = d.forward(tape, tape.constant(fake))
+        let predictions = d.forward(tape, each: pairs.map { tape.constant($0.0) } + pairs.map { tape.constant($0.1) })
+        for (predReal, predFake) in zip(predictions[..<pairs.count], predictions[pairs.count...]) {
             let lossReal = Losses.leastSquares(tape.value(predReal), target: 1).scaled(0.5)
             let lossFake = Losses.leastSquares(tape.value(predFake), target: 0).scaled(0.5)
             var fakeTerms = [lossFake.scaled(ganWeight)]

@@ -90,8 +90,7 @@ final class NoiseModel: TrainingModel {
         losses["MONO_A2B"] = mono?.value ?? 0
         if let dp = patchDiscriminator {
             let w: Float = (s.patchDTimes2 ? 2 : 1) / k
-            for p in patches {
-                let predPatch = dp.forward(tape, tape.crop(fakeB, p))
+            for predPatch in dp.forward(tape, each: patches.map { tape.crop(fakeB, $0) }) {
                 let g = Losses.leastSquares(tape.value(predPatch), target: 1)
                 let m = Losses.monotonicity(tape.value(predPatch), margin: s.margin)
                 Self.seed(tape, predPatch, [g.scaled(w), m.scaled(w * s.lambdaMono)])
@@ -141,8 +140,8 @@ final class NoiseModel: TrainingModel {
         let tape = Tape()
         var total: Float = 0
         let w = (times2 ? 2 : 1) / mean
-        for (real, fake) in pairs {
-            let predReal = d.forward(tape, tape.constant(real)), predFake = d.forward(tape, tape.constant(fake))
+        let predictions = d.forward(tape, each: pairs.map { tape.constant($0.0) } + pairs.map { tape.constant($0.1) })
+        for (predReal, predFake) in zip(predictions[..<pairs.count], predictions[pairs.count...]) {
             let lr = Losses.leastSquares(tape.value(predReal), target: 1).scaled(0.5 * w)
             let lf = Losses.leastSquares(tape.value(predFake), target: 0).scaled(0.5 * w)
             var terms = [lf]

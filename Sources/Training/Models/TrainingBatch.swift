@@ -94,8 +94,3 @@ func everyOtherRow(_ x: Tensor, from start: Int = 0) -> Tensor {
     return Tensor(shape: Shape(n: (s.n - start + 1) / 2, c: s.c, h: s.h, w: s.w), scalars: out)
 }
 
-/// Two batches one after the other: [N, C, H, W] and [M, C, H, W] → [N + M, C, H, W].
-func stackedRows(_ a: Tensor, _ b: Tensor) -> Tensor {
-    precondition(a.shape.c == b.shape.c && a.shape.h == b.shape.h && a.shape.w == b.shape.w, "stackedRows: \(a.shape) vs \(b.shape)")
-    return Tensor(shape: Shape(n: a.shape.n + b.shape.n, c: a.shape.c, h: a.shape.h, w: a.shape.w), scalars: a.scalars + b.scalars)
-}

@@ -104,6 +104,23 @@ final class Discriminator: TrainableNetwork {
         return v
     }
 
+    /// Whether an image's scores depend on that image alone (no batch norm), so that several batches may be scored
+    /// in one pass: the same scores, with one call per layer instead of one per batch.
+    var scoresEachSampleAlone: Bool { norm != .batch }
+
+    /// The scores of each of `inputs` (batches of one image size): one pass over all of them where samples are
+    /// independent, else (batch norm: its statistics are a batch's own) one pass each, as the reference runs them.
+    func forward(_ tape: Tape, each inputs: [Variable]) -> [Variable] {
+        guard scoresEachSampleAlone && inputs.count > 1 else { return inputs.map { forward(tape, $0) } }
+        let all = forward(tape, tape.concatBatch(inputs))
+        var first = 0
+        return inputs.map { x in
+            let n = tape.value(x).shape.n
+            defer { first += n }
+            return tape.rows(all, first..<(first + n))
+        }
+    }
+
     private func isActivation(at i: Int) -> Bool { if case .leakyReLU = layers[i] { return true }; return false }
     private func isNorm(at i: Int) -> Bool { if case .norm = layers[i] { return true }; return false }
 }
