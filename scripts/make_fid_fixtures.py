@@ -12,7 +12,7 @@ Here the weights are random (seeded), not downloaded: the committed fixture keep
 forward and key names but every BasicConv2d has a sixteenth of its channels (the input's 3 stay; pool3 is 128-d,
 fc 63 outputs), batch-norm statistics measured on the fixture images. `--full` keeps the real widths.
 
-Written: `inception.pth` (torch.save of the state_dict, zip format); `full_keys.json` (every key of the real-width
+Written: `inception.pth` (torch.save of the state_dict, zip format; legacy format with `--full`); `full_keys.json` (every key of the real-width
 state_dict with its shape, for the loader's key check); PNG images with their pool3 features; a trajectory folder
 `traj/` (three images x levels 00..10 and the input 99, plus a `.`-named folder the reference skips) and a data root
 `data/trainA_Cat`, `data/trainB_Dog` laid out as the reference's DATA_ROOT; and `expected.json`: per single image its
@@ -161,7 +161,9 @@ def main():
         for p in calib:
             wrapper(load(p)[None])
         wrapper.eval()
-    torch.save(inception.state_dict(), os.path.join(out, 'inception.pth'))
+    # The real weights file dates from 2019 (before torch's zip format): --full writes the legacy format, so that the
+    # opt-in test reads that one too.
+    torch.save(inception.state_dict(), os.path.join(out, 'inception.pth'), _use_new_zipfile_serialization=not args.full)
 
     expected = {'dimension': 2048 // div, 'images': {}}
     for name in singles:
