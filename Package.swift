@@ -56,7 +56,7 @@ let package = Package(
         // libhdf5's first walk over an .h5 file's metadata, in a child process: a crash inside the library on a
         // damaged file (docs/reliability.md, finding 9) kills the child, and the trainer reports it.
         .target(name: "CHDF5Probe", dependencies: ["CHDF5"]),
-        .target(name: "Training", dependencies: ["Model", "Kernels", "CElementwise", "ImageIO", "AtomicFiles", "CHDF5", "CHDF5Probe"], swiftSettings: fast),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "CGemm", "CElementwise", "ImageIO", "AtomicFiles", "CHDF5", "CHDF5Probe"], swiftSettings: fast),
         // Training-log readers and chart math, shared by the studio and the trainer; no dependencies.
         .target(name: "Monitoring"),
         .target(name: "Studio", dependencies: ["Engine", "Model", "ImageIO", "Monitoring", "CNCurses", "CSixel", "AtomicFiles"], swiftSettings: fast),

@@ -58,6 +58,15 @@ int mpx_sgemm_packed(int bf16, const void *packed_a, int trans_b, long m, long n
  * and few rows (a weight gradient of a layer with few channels). Runs on every level (baseline: plain C). */
 void mpx_sgemm_abt(long m, long n, long k, const float *a, long lda, const float *b, long ldb, float *c, long ldc);
 
+/* The weight gradient of a stride-1 convolution with a k x k kernel, without im2col: for input channels [ci0, ci1),
+ * dw[co][ci][ky][kx] += Σ dy[co][oy][ox] · xp[ci][oy + ky][ox + kx] over the ho x wo output, where xp holds cin
+ * zero-padded input planes of hp x wp (hp = ho + k - 1, wp >= wo + k - 1) and dy cout planes of ho x wo. Channel ranges
+ * write disjoint parts of dw, so workers may split them. Runs on every level (baseline: plain C);
+ * mpx_conv_weight_gradient_available says whether a vector path serves this k now. */
+int mpx_conv_weight_gradient_available(long k);
+void mpx_conv_weight_gradient(long cout, long cin, long ci0, long ci1, long k, const float *xp, long hp, long wp,
+                              const float *dy, long ho, long wo, float *dw);
+
 /* The register tile of the path now: rows of A per micro-kernel call (6 on both) and columns of B (32 on AVX-512,
  * 16 on AVX2, 0 where no kernel may run). */
 int mpx_gemm_mr(void);

@@ -75,6 +75,7 @@ func leadingChannelsBackward(_ dy: Tensor, channels: Int) -> Tensor {
 
 /// The backward of 2x2 pooling on an input of `inputShape`. Max pooling routes each gradient to the first
 /// maximum of its window in scan order (PyTorch's CPU kernel), found again from the input; odd edges get 0.
+/// Planes are shared over the workers.
 func poolingBackward(_ kind: Pooling, _ dy: Tensor, input x: Tensor) -> Tensor {
     let s = x.shape
     let wo = s.w / 2, ho = s.h / 2
@@ -82,21 +83,25 @@ func poolingBackward(_ kind: Pooling, _ dy: Tensor, input x: Tensor) -> Tensor {
     dx.scalars.withUnsafeMutableBufferPointer { d in
         x.scalars.withUnsafeBufferPointer { xb in
             dy.scalars.withUnsafeBufferPointer { g in
-                for plane in 0..<(s.n * s.c) {
-                    let p = xb.baseAddress! + plane * s.plane, q = d.baseAddress! + plane * s.plane
-                    let gp = g.baseAddress! + plane * ho * wo
-                    for oy in 0..<ho {
-                        for ox in 0..<wo {
-                            let v = gp[oy * wo + ox]
-                            let i00 = 2 * oy * s.w + 2 * ox, i01 = i00 + 1, i10 = i00 + s.w, i11 = i10 + 1
-                            switch kind {
-                            case .average:
-                                let a = v / 4
-                                q[i00] += a; q[i01] += a; q[i10] += a; q[i11] += a
-                            case .max:
-                                var best = i00
-                                for i in [i01, i10, i11] where p[i] > p[best] || p[i].isNaN { best = i }
-                                q[best] += v
+                ThreadPolicy.chunks(s.n * s.c, elements: s.count) { planes in
+                    for plane in planes {
+                        let p = xb.baseAddress! + plane * s.plane, q = d.baseAddress! + plane * s.plane
+                        let gp = g.baseAddress! + plane * ho * wo
+                        for oy in 0..<ho {
+                            for ox in 0..<wo {
+                                let v = gp[oy * wo + ox]
+                                let i00 = 2 * oy * s.w + 2 * ox, i01 = i00 + 1, i10 = i00 + s.w, i11 = i10 + 1
+                                switch kind {
+                                case .average:
+                                    let a = v / 4
+                                    q[i00] += a; q[i01] += a; q[i10] += a; q[i11] += a
+                                case .max:
+                                    var best = i00
+                                    if p[i01] > p[best] || p[i01].isNaN { best = i01 }
+                                    if p[i10] > p[best] || p[i10].isNaN { best = i10 }
+                                    if p[i11] > p[best] || p[i11].isNaN { best = i11 }
+                                    q[best] += v
+                                }
                             }
                         }
                     }
@@ -108,24 +113,31 @@ func poolingBackward(_ kind: Pooling, _ dy: Tensor, input x: Tensor) -> Tensor {
 }
 
 /// The backward of `upsampleBilinear2x` (align_corners=False): each output gradient goes back to its four taps
-/// with the forward's weights.
+/// with the forward's weights. Separably, as the forward: each output row is first folded along x onto a source-width
+/// row, which is then added to its two source rows with the row weights; planes are shared over the workers.
 func upsampleBilinear2xBackward(_ dy: Tensor, inputShape s: Shape) -> Tensor {
     let ty = bilinear2xTaps(s.h), tx = bilinear2xTaps(s.w)
     let ow = 2 * s.w, oh = 2 * s.h
     var dx = Tensor(shape: s)
     dx.scalars.withUnsafeMutableBufferPointer { d in
         dy.scalars.withUnsafeBufferPointer { g in
-            for plane in 0..<(s.n * s.c) {
-                let q = d.baseAddress! + plane * s.plane, gp = g.baseAddress! + plane * oh * ow
-                for oy in 0..<oh {
-                    let (y0, y1, h0, h1) = ty[oy]
-                    let r0 = q + y0 * s.w, r1 = q + y1 * s.w
-                    let row = gp + oy * ow
-                    for ox in 0..<ow {
-                        let (x0, x1, w0, w1) = tx[ox]
-                        let v = row[ox]
-                        r0[x0] += h0 * w0 * v; r0[x1] += h0 * w1 * v
-                        r1[x0] += h1 * w0 * v; r1[x1] += h1 * w1 * v
+            ThreadPolicy.chunks(s.n * s.c, elements: dy.shape.count) { planes in
+                let folded = UnsafeMutablePointer<Float>.allocate(capacity: s.w)
+                defer { folded.deallocate() }
+                for plane in planes {
+                    let q = d.baseAddress! + plane * s.plane, gp = g.baseAddress! + plane * oh * ow
+                    for oy in 0..<oh {
+                        let row = gp + oy * ow
+                        folded.update(repeating: 0, count: s.w)
+                        for ox in 0..<ow {
+                            let (x0, x1, w0, w1) = tx[ox]
+                            let v = row[ox]
+                            folded[x0] += w0 * v; folded[x1] += w1 * v
+                        }
+                        let (y0, y1, h0, h1) = ty[oy]
+                        let r0 = q + y0 * s.w, r1 = q + y1 * s.w
+                        for i in 0..<s.w { r0[i] += h0 * folded[i] }
+                        for i in 0..<s.w { r1[i] += h1 * folded[i] }
                     }
                 }
             }
