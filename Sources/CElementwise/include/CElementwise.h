@@ -30,6 +30,11 @@ void mpx_leaky_relu_backward(const float *dy, const float *y, float slope, float
 /* p[i] = v > 0 ? v : v * slope for v = p[i] + bias. */
 void mpx_bias_leaky_relu(float *p, long count, float bias, float slope);
 
+/* Batch norm's reductions over one plane, float lanes in blocks of 1024 added in double: Σ p[i] (squares == 0) or
+ * Σ (p[i] - mean)² (squares != 0); and sums[0] += Σ g[i], sums[1] += Σ g[i] (x[i] - mean) inv. */
+double mpx_plane_sum(const float *p, long count, float mean, int squares);
+void mpx_plane_gradient_sums(const float *g, const float *x, long count, float mean, float inv, double *sums);
+
 #ifdef __cplusplus
 }
 #endif

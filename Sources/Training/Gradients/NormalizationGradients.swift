@@ -1,3 +1,4 @@
+import CElementwise
 import Kernels
 
 /// Per-group statistics of a normalisation in training mode: `x̂ = (x - mean) * invStd`.
@@ -10,77 +11,76 @@ struct NormStatistics: Sendable {
 }
 
 /// Batch norm in training mode (PyTorch's BatchNorm2d, `train()`): batch statistics over N, H, W per channel,
-/// biased variance, `y = x̂ * gamma + beta`. Statistics are summed in Double.
+/// biased variance, `y = x̂ * gamma + beta`. Statistics are summed in double over float blocks (`mpx_plane_sum`).
 func batchNormTraining(_ x: Tensor, gamma: [Float], beta: [Float], epsilon: Float = 1e-5) -> (y: Tensor, stats: NormStatistics) {
     let s = x.shape
-    var stats = NormStatistics(mean: .init(repeating: 0, count: s.c), invStd: .init(repeating: 0, count: s.c),
-                               variance: .init(repeating: 0, count: s.c))
+    var mean = [Float](repeating: 0, count: s.c), invStd = mean, variance = mean
     let count = Double(s.n * s.plane)
-    x.scalars.withUnsafeBufferPointer { b in
-        for c in 0..<s.c {
-            var sum = 0.0
-            for n in 0..<s.n { let p = b.baseAddress! + (n * s.c + c) * s.plane; for i in 0..<s.plane { sum += Double(p[i]) } }
-            let mean = sum / count
-            var sq = 0.0
-            for n in 0..<s.n {
-                let p = b.baseAddress! + (n * s.c + c) * s.plane
-                for i in 0..<s.plane { let d = Double(p[i]) - mean; sq += d * d }
-            }
-            let variance = sq / count
-            stats.mean[c] = Float(mean)
-            stats.variance[c] = Float(variance)
-            stats.invStd[c] = Float(1 / (variance + Double(epsilon)).squareRoot())
+    let y = Tensor(uninitializedShape: s) { dst in
+        x.scalars.withUnsafeBufferPointer { b in
+            mean.withUnsafeMutableBufferPointer { meanOut in invStd.withUnsafeMutableBufferPointer { invOut in
+                variance.withUnsafeMutableBufferPointer { varOut in
+                    // Channels are independent: shared over the workers, each channel's sums in one fixed order.
+                    ThreadPolicy.chunks(s.c, elements: 3 * s.count) { channels in
+                        for c in channels {
+                            func plane(_ n: Int) -> Int { (n * s.c + c) * s.plane }
+                            var sum = 0.0
+                            for n in 0..<s.n { sum += mpx_plane_sum(b.baseAddress! + plane(n), s.plane, 0, 0) }
+                            let m = Float(sum / count)
+                            var sq = 0.0
+                            for n in 0..<s.n { sq += mpx_plane_sum(b.baseAddress! + plane(n), s.plane, m, 1) }
+                            let v = sq / count
+                            let inv = Float(1 / (v + Double(epsilon)).squareRoot())
+                            meanOut[c] = m; varOut[c] = Float(v); invOut[c] = inv
+                            let scale = inv * gamma[c], shift = beta[c]
+                            for n in 0..<s.n {
+                                let src = b.baseAddress! + plane(n), out = dst.baseAddress! + plane(n)
+                                for i in 0..<s.plane { out[i] = (src[i] - m) * scale + shift }
+                            }
+                        }
+                    }
+                }
+            } }
         }
     }
-    var y = x
-    y.scalars.withUnsafeMutableBufferPointer { b in
-        for n in 0..<s.n {
-            for c in 0..<s.c {
-                let p = b.baseAddress! + (n * s.c + c) * s.plane
-                let a = stats.invStd[c] * gamma[c], m = stats.mean[c], bb = beta[c]
-                for i in 0..<s.plane { p[i] = (p[i] - m) * a + bb }
-            }
-        }
-    }
-    return (y, stats)
+    return (y, NormStatistics(mean: mean, invStd: invStd, variance: variance))
 }
 
 /// The backward of `batchNormTraining`: with M = N*H*W per channel,
 /// `dx = gamma * invStd / M * (M * dy - Σdy - x̂ * Σ(dy * x̂))`, `dgamma = Σ(dy * x̂)`, `dbeta = Σdy`.
+/// Channels are shared over the workers.
 func batchNormTrainingBackward(_ dy: Tensor, x: Tensor, stats: NormStatistics, gamma: [Float], inputGradient: Bool,
                                dGamma: UnsafeMutablePointer<Float>?, dBeta: UnsafeMutablePointer<Float>?) -> Tensor? {
     let s = x.shape
     let count = Float(s.n * s.plane)
     var sumDy = [Float](repeating: 0, count: s.c), sumDyXhat = sumDy
+    var dx: Tensor? = inputGradient ? Tensor(shape: s) : nil
     dy.scalars.withUnsafeBufferPointer { g in
         x.scalars.withUnsafeBufferPointer { xb in
-            for c in 0..<s.c {
-                var a = 0.0, b = 0.0
-                let m = stats.mean[c], inv = stats.invStd[c]
-                for n in 0..<s.n {
-                    let gp = g.baseAddress! + (n * s.c + c) * s.plane, xp = xb.baseAddress! + (n * s.c + c) * s.plane
-                    for i in 0..<s.plane { a += Double(gp[i]); b += Double(gp[i] * ((xp[i] - m) * inv)) }
+            sumDy.withUnsafeMutableBufferPointer { sumDyOut in sumDyXhat.withUnsafeMutableBufferPointer { sumDyXhatOut in
+                func run(_ out: UnsafeMutablePointer<Float>?) {
+                    ThreadPolicy.chunks(s.c, elements: 3 * s.count) { channels in
+                        for c in channels {
+                            func plane(_ n: Int) -> Int { (n * s.c + c) * s.plane }
+                            let m = stats.mean[c], inv = stats.invStd[c]
+                            var sums = [0.0, 0.0]
+                            for n in 0..<s.n { mpx_plane_gradient_sums(g.baseAddress! + plane(n), xb.baseAddress! + plane(n), s.plane, m, inv, &sums) }
+                            sumDyOut[c] = Float(sums[0]); sumDyXhatOut[c] = Float(sums[1])
+                            guard let out else { continue }
+                            let k = gamma[c] * inv, meanDy = sumDyOut[c] / count, meanDyXhat = sumDyXhatOut[c] / count
+                            for n in 0..<s.n {
+                                let gp = g.baseAddress! + plane(n), xp = xb.baseAddress! + plane(n), dp = out + plane(n)
+                                for i in 0..<s.plane { dp[i] = k * (gp[i] - meanDy - (xp[i] - m) * inv * meanDyXhat) }
+                            }
+                        }
+                    }
                 }
-                sumDy[c] = Float(a); sumDyXhat[c] = Float(b)
-            }
+                if dx == nil { run(nil) } else { dx!.scalars.withUnsafeMutableBufferPointer { run($0.baseAddress!) } }
+            } }
         }
     }
     if let dGamma { for c in 0..<s.c { dGamma[c] += sumDyXhat[c] } }
     if let dBeta { for c in 0..<s.c { dBeta[c] += sumDy[c] } }
-    guard inputGradient else { return nil }
-    var dx = dy
-    dx.scalars.withUnsafeMutableBufferPointer { g in
-        x.scalars.withUnsafeBufferPointer { xb in
-            for n in 0..<s.n {
-                for c in 0..<s.c {
-                    let gp = g.baseAddress! + (n * s.c + c) * s.plane, xp = xb.baseAddress! + (n * s.c + c) * s.plane
-                    let m = stats.mean[c], inv = stats.invStd[c]
-                    let k = gamma[c] * inv, meanDy = sumDy[c] / count, meanDyXhat = sumDyXhat[c] / count
-                    for i in 0..<s.plane { gp[i] = k * (gp[i] - meanDy - (xp[i] - m) * inv * meanDyXhat) }
-                }
-            }
-        }
-    }
     return dx
 }
 
