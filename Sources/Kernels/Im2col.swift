@@ -1,3 +1,5 @@
+import CElementwise
+
 /// The im2col layout of the forward convolution and its backward pass: row `(ci, ky, kx)` of the matrix holds, for each output pixel of
 /// the tile, the input value under that kernel tap (0 in the padding).
 public enum Im2col {
@@ -33,10 +35,16 @@ public enum Im2col {
                             if hi > lo { out.advanced(by: lo).update(from: row + lo + shift, count: hi - lo) }
                             if hi < wo { out.advanced(by: hi).update(repeating: 0, count: wo - hi) }
                         } else {
-                            for ox in 0..<wo {
-                                let ix = ox * stride - padding + kx
-                                out[ox] = (ix >= 0 && ix < w) ? row[ix] : 0
+                            // ix = ox * stride + shift: zeros where it leaves the row, a strided copy inside.
+                            let (lo, hi) = insideColumns(stride: stride, shift: kx - padding, w: w, wo: wo)
+                            if lo > 0 { out.update(repeating: 0, count: lo) }
+                            if hi > lo {
+                                let first = row + lo * stride + kx - padding
+                                if stride == 2 { mpx_gather_even(first, hi - lo, out + lo) } else {
+                                    for j in 0..<(hi - lo) { out[lo + j] = first[j * stride] }
+                                }
                             }
+                            if hi < wo { out.advanced(by: hi).update(repeating: 0, count: wo - hi) }
                         }
                     }
                     r += 1
@@ -65,9 +73,12 @@ public enum Im2col {
                             let lo = max(0, -shift), hi = min(wo, w - shift)
                             if hi > lo { for ox in lo..<hi { row[ox + shift] += src[ox] } }
                         } else {
-                            for ox in 0..<wo {
-                                let ix = ox * stride - padding + kx
-                                if ix >= 0 && ix < w { row[ix] += src[ox] }
+                            let (lo, hi) = insideColumns(stride: stride, shift: kx - padding, w: w, wo: wo)
+                            if hi > lo {
+                                let first = row + lo * stride + kx - padding
+                                if stride == 2 { mpx_scatter_add_even(src + lo, hi - lo, first) } else {
+                                    for j in 0..<(hi - lo) { first[j * stride] += src[lo + j] }
+                                }
                             }
                         }
                     }
@@ -75,5 +86,14 @@ public enum Im2col {
                 }
             }
         }
+    }
+
+    /// The output columns `lo..<hi` whose input column `ox * stride + shift` lies inside a row of `w`.
+    @inline(__always)
+    static func insideColumns(stride: Int, shift: Int, w: Int, wo: Int) -> (Int, Int) {
+        let lo = shift >= 0 ? 0 : (-shift + stride - 1) / stride
+        let last = w - 1 - shift  // ox * stride <= last
+        let hi = last < 0 ? 0 : last / stride + 1
+        return (min(lo, wo), max(min(lo, wo), min(hi, wo)))
     }
 }

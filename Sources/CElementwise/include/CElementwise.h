@@ -35,6 +35,10 @@ void mpx_bias_leaky_relu(float *p, long count, float bias, float slope);
 double mpx_plane_sum(const float *p, long count, float mean, int squares);
 void mpx_plane_gradient_sums(const float *g, const float *x, long count, float mean, float inv, double *sums);
 
+/* Stride-2 rows of im2col and its adjoint: out[i] = row[2 i], and row[2 i] += src[i], for i < count. */
+void mpx_gather_even(const float *row, long count, float *out);
+void mpx_scatter_add_even(const float *src, long count, float *row);
+
 #ifdef __cplusplus
 }
 #endif
