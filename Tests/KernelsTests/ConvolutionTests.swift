@@ -42,6 +42,13 @@ final class ConvolutionTests: XCTestCase {
         check(inC: 2, outC: 3, h: 2, w: 17, kernel: 3, padding: 1)
     }
 
+    /// Stride-1 layers with one or two output channels take the padded-rows path (`mpx_conv_few_outputs`).
+    func testFewOutputChannels() {
+        check(n: 3, inC: 64, outC: 1, h: 6, w: 6, kernel: 4, padding: 2, epilogue: Epilogue(leakySlope: 0.2))
+        check(inC: 5, outC: 2, h: 11, w: 19, kernel: 3, padding: 1)
+        check(inC: 3, outC: 1, h: 9, w: 4, kernel: 4, padding: 0)
+    }
+
     func testSplitAcrossWorkersAndTiles() {
         // Large enough to take the multi-tile, multi-worker path.
         check(inC: 40, outC: 8, h: 70, w: 66, kernel: 3, padding: 1)

@@ -67,6 +67,12 @@ int mpx_conv_weight_gradient_available(long k);
 void mpx_conv_weight_gradient(long cout, long cin, long ci0, long ci1, long k, const float *xp, long hp, long wp,
                               const float *dy, long ho, long wo, float *dw);
 
+/* The forward of a stride-1 convolution (kh x kw taps) with few output channels, without im2col: y[co][q] for
+ * q < ho * wp, output pixel (oy, ox) at q = oy * wp + ox (columns ox >= wp - kw + 1 are junk), from xp: cin zero-padded
+ * input planes `plane` floats apart, rows wp wide, with kw - 1 readable floats after the last plane. No bias. */
+void mpx_conv_few_outputs(long cout, long cin, long kh, long kw, const float *xp, long plane, long wp, const float *w,
+                          long ho, float *y);
+
 /* The register tile of the path now: rows of A per micro-kernel call (6 on both) and columns of B (32 on AVX-512,
  * 16 on AVX2, 0 where no kernel may run). */
 int mpx_gemm_mr(void);
