@@ -183,3 +183,29 @@ BODY void mpx_scatter_add_even_body(const float *src, long count, float *row) {
     for (long i = 0; i < count; i++) row[2 * i] += src[i];
 }
 DISPATCH(mpx_scatter_add_even, (const float *src, long count, float *row), (src, count, row))
+
+/* The backward of one plane's 2x2 max pool: each output gradient goes to the first maximum of its window in scan
+ * order (PyTorch's CPU kernel; a NaN wins), the window's other three get 0; dx is h x w, and odd trailing rows and
+ * columns are left as they are (the caller zeroes them). Branch-free selects, so the loop vectorises. */
+BODY void mpx_max_pool2_backward_body(const float *x, long h, long w, const float *dy, float *dx) {
+    long ho = h / 2, wo = w / 2;
+    for (long oy = 0; oy < ho; oy++) {
+        const float *r0 = x + 2 * oy * w, *r1 = r0 + w;
+        float *d0 = dx + 2 * oy * w, *d1 = d0 + w;
+        const float *g = dy + oy * wo;
+        for (long ox = 0; ox < wo; ox++) {
+            float a = r0[2 * ox], b = r0[2 * ox + 1], c = r1[2 * ox], d = r1[2 * ox + 1];
+            /* best index 0..3 and its value, as the scan `if v > best || isnan(v)` keeps it */
+            int i = 0; float m = a;
+            int tb = (b > m) | (b != b); i = tb ? 1 : i; m = tb ? b : m;
+            int tc = (c > m) | (c != c); i = tc ? 2 : i; m = tc ? c : m;
+            int td = (d > m) | (d != d); i = td ? 3 : i;
+            float v = g[ox];
+            d0[2 * ox] = i == 0 ? v : 0;
+            d0[2 * ox + 1] = i == 1 ? v : 0;
+            d1[2 * ox] = i == 2 ? v : 0;
+            d1[2 * ox + 1] = i == 3 ? v : 0;
+        }
+    }
+}
+DISPATCH(mpx_max_pool2_backward, (const float *x, long h, long w, const float *dy, float *dx), (x, h, w, dy, dx))

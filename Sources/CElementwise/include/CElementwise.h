@@ -19,6 +19,10 @@ void mpx_tanh(const float *src, float *dst, long count);
 void mpx_max_pool2(const float *src, long h, long w, float *dst);
 void mpx_average_pool2(const float *src, long h, long w, float *dst);
 
+/* The backward of mpx_max_pool2 on one plane: dy (h/2) x (w/2) to the first maximum of each window (NaN wins), 0 to
+ * the rest of the window; dx's odd trailing row and column are not written. */
+void mpx_max_pool2_backward(const float *x, long h, long w, const float *dy, float *dx);
+
 /* The bilinear x2 upsample's inner loops (Sources/Kernels/Upsampling.swift): out[2p] = 0.75 r[p] + 0.25 r[p + 1] and
  * out[2p + 1] = 0.25 r[p] + 0.75 r[p + 1] for p < pairs (a source row's interior, interpolated along x); and
  * out[i] = h0 a[i] + h1 b[i] for i < count (two interpolated rows blended along y). */

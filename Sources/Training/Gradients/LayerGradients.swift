@@ -74,8 +74,8 @@ func leadingChannelsBackward(_ dy: Tensor, channels: Int) -> Tensor {
 }
 
 /// The backward of 2x2 pooling on an input of `inputShape`. Max pooling routes each gradient to the first
-/// maximum of its window in scan order (PyTorch's CPU kernel), found again from the input; odd edges get 0.
-/// Planes are shared over the workers.
+/// maximum of its window in scan order (PyTorch's CPU kernel), found again from the input (`mpx_max_pool2_backward`);
+/// odd edges get 0. Planes are shared over the workers.
 func poolingBackward(_ kind: Pooling, _ dy: Tensor, input x: Tensor) -> Tensor {
     let s = x.shape
     let wo = s.w / 2, ho = s.h / 2
@@ -85,22 +85,16 @@ func poolingBackward(_ kind: Pooling, _ dy: Tensor, input x: Tensor) -> Tensor {
             dy.scalars.withUnsafeBufferPointer { g in
                 ThreadPolicy.chunks(s.n * s.c, elements: s.count) { planes in
                     for plane in planes {
-                        let p = xb.baseAddress! + plane * s.plane, q = d.baseAddress! + plane * s.plane
-                        let gp = g.baseAddress! + plane * ho * wo
-                        for oy in 0..<ho {
-                            for ox in 0..<wo {
-                                let v = gp[oy * wo + ox]
-                                let i00 = 2 * oy * s.w + 2 * ox, i01 = i00 + 1, i10 = i00 + s.w, i11 = i10 + 1
-                                switch kind {
-                                case .average:
-                                    let a = v / 4
-                                    q[i00] += a; q[i01] += a; q[i10] += a; q[i11] += a
-                                case .max:
-                                    var best = i00
-                                    if p[i01] > p[best] || p[i01].isNaN { best = i01 }
-                                    if p[i10] > p[best] || p[i10].isNaN { best = i10 }
-                                    if p[i11] > p[best] || p[i11].isNaN { best = i11 }
-                                    q[best] += v
+                        let q = d.baseAddress! + plane * s.plane, gp = g.baseAddress! + plane * ho * wo
+                        switch kind {
+                        case .max:
+                            mpx_max_pool2_backward(xb.baseAddress! + plane * s.plane, s.h, s.w, gp, q)
+                        case .average:
+                            for oy in 0..<ho {
+                                for ox in 0..<wo {
+                                    let a = gp[oy * wo + ox] / 4
+                                    let i00 = 2 * oy * s.w + 2 * ox, i10 = i00 + s.w
+                                    q[i00] += a; q[i00 + 1] += a; q[i10] += a; q[i10 + 1] += a
                                 }
                             }
                         }
