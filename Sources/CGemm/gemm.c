@@ -180,15 +180,15 @@ ATTR static void pack_b_f32(int trans, const float *b, long ldb, long k0, long k
         }                                                                                                           \
     } while (0)
 
-INLINE ATTR void kernel_f32(const int R, long kc, const float *restrict ap, const float *restrict bp, float *c, long ldc,
-                            long nr, float alpha, float beta) {
+INLINE ATTR void kernel_f32(const int R, long kc, const float *restrict ap, const float *restrict bp, long bs, float *c,
+                            long ldc, long nr, float alpha, float beta) {
     __m512 acc[MR][2], odd[MR][2];
     for (int i = 0; i < R; i++) { acc[i][0] = _mm512_setzero_ps(); acc[i][1] = _mm512_setzero_ps(); }
     long k = 0;
     for (int i = 0; i < R; i++) { odd[i][0] = _mm512_setzero_ps(); odd[i][1] = _mm512_setzero_ps(); }
     for (; k + 2 <= kc; k += 2) {
-        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
-        __m512 c0 = _mm512_load_ps(bp + NR), c1 = _mm512_load_ps(bp + NR + 16);
+        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
+        __m512 c0 = _mm512_loadu_ps(bp + bs), c1 = _mm512_loadu_ps(bp + bs + 16);
         for (int i = 0; i < R; i++) {
             __m512 ai = _mm512_set1_ps(ap[i]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
@@ -200,17 +200,17 @@ INLINE ATTR void kernel_f32(const int R, long kc, const float *restrict ap, cons
             odd[i][1] = _mm512_fmadd_ps(ai, c1, odd[i][1]);
         }
         ap += 2 * MR;
-        bp += 2 * NR;
+        bp += 2 * bs;
     }
     for (; k < kc; k++) {
-        __m512 b0 = _mm512_load_ps(bp), b1 = _mm512_load_ps(bp + 16);
+        __m512 b0 = _mm512_loadu_ps(bp), b1 = _mm512_loadu_ps(bp + 16);
         for (int i = 0; i < R; i++) {
             __m512 ai = _mm512_set1_ps(ap[i]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
         ap += MR;
-        bp += NR;
+        bp += bs;
     }
     for (int i = 0; i < R; i++) { acc[i][0] = _mm512_add_ps(acc[i][0], odd[i][0]); acc[i][1] = _mm512_add_ps(acc[i][1], odd[i][1]); }
     STORE_TILE(acc);
@@ -235,19 +235,43 @@ ATTR_AVX2 static void pack_b_f32_avx2(int trans, const float *b, long ldb, long 
     }
 }
 
-INLINE ATTR_AVX2 void kernel_f32_avx2(const int R, long kc, const float *restrict ap, const float *restrict bp, float *c,
-                                      long ldc, long nr, float alpha, float beta) {
+INLINE ATTR_AVX2 void kernel_f32_avx2(const int R, long kc, const float *restrict ap, const float *restrict bp, long bs,
+                                      float *c, long ldc, long nr, float alpha, float beta) {
     __m256 acc[MR][2];
     for (int i = 0; i < R; i++) { acc[i][0] = _mm256_setzero_ps(); acc[i][1] = _mm256_setzero_ps(); }
-    for (long k = 0; k < kc; k++) {
-        __m256 b0 = _mm256_load_ps(bp), b1 = _mm256_load_ps(bp + 8);
+    long k = 0;
+    if (R <= 3) {
+        /* 2R accumulators are fewer chains than two FMA pipes of 4-cycle latency keep busy (a layer with 8 output
+         * channels runs its last 2 rows here): even and odd k into separate sums, as the AVX-512 kernel does. */
+        __m256 odd[3][2];
+        for (int i = 0; i < R; i++) { odd[i][0] = _mm256_setzero_ps(); odd[i][1] = _mm256_setzero_ps(); }
+        for (; k + 2 <= kc; k += 2) {
+            __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
+            __m256 c0 = _mm256_loadu_ps(bp + bs), c1 = _mm256_loadu_ps(bp + bs + 8);
+            for (int i = 0; i < R; i++) {
+                __m256 ai = _mm256_broadcast_ss(ap + i);
+                acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+                acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+            }
+            for (int i = 0; i < R; i++) {
+                __m256 ai = _mm256_broadcast_ss(ap + MR + i);
+                odd[i][0] = _mm256_fmadd_ps(ai, c0, odd[i][0]);
+                odd[i][1] = _mm256_fmadd_ps(ai, c1, odd[i][1]);
+            }
+            ap += 2 * MR;
+            bp += 2 * bs;
+        }
+        for (int i = 0; i < R; i++) { acc[i][0] = _mm256_add_ps(acc[i][0], odd[i][0]); acc[i][1] = _mm256_add_ps(acc[i][1], odd[i][1]); }
+    }
+    for (; k < kc; k++) {
+        __m256 b0 = _mm256_loadu_ps(bp), b1 = _mm256_loadu_ps(bp + 8);
         for (int i = 0; i < R; i++) {
             __m256 ai = _mm256_broadcast_ss(ap + i);
             acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
         ap += MR;
-        bp += NR2;
+        bp += bs;
     }
     /* C tile = alpha * acc + beta * C as STORE_TILE does; full tiles skip the masks. */
     __m256i m0 = lane_mask8(nr), m1 = lane_mask8(nr - 8);
@@ -275,17 +299,17 @@ INLINE ATTR_AVX2 void kernel_f32_avx2(const int R, long kc, const float *restric
 
 /* One function per row count R (the loops over R unroll into straight code), for each path. */
 #define KERNEL_F32(R)                                                                                               \
-    ATTR static void kernel_f32_##R(long kc, const float *ap, const float *bp, float *c, long ldc, long nr,          \
+    ATTR static void kernel_f32_##R(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, long nr,  \
                                     float alpha, float beta) {                                                      \
-        kernel_f32(R, kc, ap, bp, c, ldc, nr, alpha, beta);                                                         \
+        kernel_f32(R, kc, ap, bp, bs, c, ldc, nr, alpha, beta);                                                     \
     }                                                                                                               \
-    ATTR_AVX2 static void kernel_f32_avx2_##R(long kc, const float *ap, const float *bp, float *c, long ldc, long nr, \
-                                              float alpha, float beta) {                                            \
-        kernel_f32_avx2(R, kc, ap, bp, c, ldc, nr, alpha, beta);                                                    \
+    ATTR_AVX2 static void kernel_f32_avx2_##R(long kc, const float *ap, const float *bp, long bs, float *c, long ldc, \
+                                              long nr, float alpha, float beta) {                                   \
+        kernel_f32_avx2(R, kc, ap, bp, bs, c, ldc, nr, alpha, beta);                                                \
     }
 KERNEL_F32(1) KERNEL_F32(2) KERNEL_F32(3) KERNEL_F32(4) KERNEL_F32(5) KERNEL_F32(6)
 
-typedef void (*kernel_f32_fn)(long, const float *, const float *, float *, long, long, float, float);
+typedef void (*kernel_f32_fn)(long, const float *, const float *, long, float *, long, long, float, float);
 typedef void (*pack_b_f32_fn)(int, const float *, long, long, long, long, long, float *);
 
 /* What the blocking loop needs of a path: its panel width, B packer and micro-kernel per row count. */
@@ -328,6 +352,27 @@ static void gemm_f32(const f32_path *path, int ta, int tb, long m, long n, long 
         for (long pc = 0; pc < k; pc += KC) {
             long kc = min_l(KC, k - pc);
             float bet = pc == 0 ? beta : 1;
+            if (m <= mstep) {
+                /* One block of rows uses each B panel once: packed right before its products, the panel (16 KB at
+                 * KC 256) is still in L1 when the kernels stream it, instead of coming back from the L2 copy of all of
+                 * them; with at most two row tiles it is not copied at all (below). One thread of a Zen 5, 6 rows x
+                 * 4096 x 256: AVX2 46 -> 69 GFLOPS, AVX-512 71 -> 106; 16 rows and more: unchanged. */
+                const float *ablock = abuf;
+                if (packed) ablock = packed + pc * mpad;
+                else for (long ir = 0; ir < m; ir += MR) pack_a_f32(ta, a, lda, ir, min_l(MR, m - ir), pc, kc, abuf + ir * kc);
+                for (long jr = 0; jr < nc; jr += pnr) {
+                    long nr = min_l(pnr, nc - jr);
+                    /* A whole panel of a row-major B is read where it lies when it feeds at most two row tiles: a copy
+                     * would cost about as much as those products (three tiles measured slower than a copy). */
+                    const float *bp = bbuf;
+                    long bs = pnr;
+                    if (!tb && nr == pnr && m <= 2 * MR) { bp = b + pc * ldb + jc + jr; bs = ldb; }
+                    else path->pack_b(tb, b, ldb, pc, kc, jc + jr, nr, bbuf);
+                    for (long ir = 0; ir < m; ir += MR)
+                        path->kernels[min_l(MR, m - ir)](kc, ablock + ir * kc, bp, bs, c + ir * ldc + jc + jr, ldc, nr, alpha, bet);
+                }
+                continue;
+            }
             for (long jr = 0; jr < nc; jr += pnr)
                 path->pack_b(tb, b, ldb, pc, kc, jc + jr, min_l(pnr, nc - jr), bbuf + jr * kc);
             for (long ic = 0; ic < m; ic += mstep) {
@@ -341,7 +386,7 @@ static void gemm_f32(const f32_path *path, int ta, int tb, long m, long n, long 
                     const float *bp = bbuf + jr * kc;
                     for (long ir = 0; ir < mc; ir += MR) {
                         long mr = min_l(MR, mc - ir);
-                        path->kernels[mr](kc, ablock + ir * kc, bp, c + (ic + ir) * ldc + jc + jr, ldc, nr, alpha, bet);
+                        path->kernels[mr](kc, ablock + ir * kc, bp, pnr, c + (ic + ir) * ldc + jc + jr, ldc, nr, alpha, bet);
                     }
                 }
             }
