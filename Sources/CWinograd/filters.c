@@ -1,6 +1,6 @@
 /* The Winograd filter transform U = G g G^T of every (out, in) pair, in double, rounded once to float: what
  * Convolution.winogradFilters stores, [point][out][in]. The AVX-512 path transforms sixteen input channels at once
- * with the scalar path's operations in the scalar path's order (separate multiplies and adds, no FMA), so both give
+ * (AVX2: four) with the scalar path's operations in the scalar path's order (separate multiplies and adds, no FMA), so both give
  * the same bits, and so does every CPU. */
 #include "CWinograd.h"
 #include "CISA.h"
@@ -74,6 +74,37 @@ static void filters_avx512(int alpha, const double *g, const float *weight, long
         if (ci < in_channels) filters_scalar(alpha, g, weight, out_channels, in_channels, co, co + 1, ci, u);
     }
 }
+
+/* The AVX2 path: four input channels a step in double lanes, the same operations in the same order. */
+__attribute__((target("avx2")))
+static void filters_avx2(int alpha, const double *g, const float *weight, long out_channels, long in_channels,
+                         long co_begin, long co_end, float *u) {
+    const long plane = out_channels * in_channels;
+    const __m128i nine = _mm_setr_epi32(0, 9, 18, 27);
+    __m256d gv[18];
+    for (int k = 0; k < 3 * alpha; k++) gv[k] = _mm256_set1_pd(g[k]);
+    for (long co = co_begin; co < co_end; co++) {
+        long ci = 0;
+        for (; ci + 4 <= in_channels; ci += 4) {
+            const float *base = weight + (co * in_channels + ci) * 9;
+            __m256d f[9];
+            for (int k = 0; k < 9; k++) f[k] = _mm256_cvtps_pd(_mm_i32gather_ps(base + k, nine, 4));
+            __m256d t[6 * 3];
+            for (int i = 0; i < alpha; i++)
+                for (int c = 0; c < 3; c++)
+                    t[3 * i + c] = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(gv[3 * i], f[c]), _mm256_mul_pd(gv[3 * i + 1], f[3 + c])),
+                                                 _mm256_mul_pd(gv[3 * i + 2], f[6 + c]));
+            float *dst = u + co * in_channels + ci;
+            for (int i = 0; i < alpha; i++)
+                for (int j = 0; j < alpha; j++) {
+                    __m256d v = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(t[3 * i], gv[3 * j]), _mm256_mul_pd(t[3 * i + 1], gv[3 * j + 1])),
+                                              _mm256_mul_pd(t[3 * i + 2], gv[3 * j + 2]));
+                    _mm_storeu_ps(dst + (i * alpha + j) * plane, _mm256_cvtpd_ps(v));
+                }
+        }
+        if (ci < in_channels) filters_scalar(alpha, g, weight, out_channels, in_channels, co, co + 1, ci, u);
+    }
+}
 #endif
 
 void mpx_wino_filters(int alpha, const double *g, const float *weight, long out_channels, long in_channels,
@@ -81,6 +112,10 @@ void mpx_wino_filters(int alpha, const double *g, const float *weight, long out_
 #if defined(__x86_64__)
     if (alpha <= 6 && mpx_isa() >= MPX_ISA_AVX512) {
         filters_avx512(alpha, g, weight, out_channels, in_channels, co_begin, co_end, u);
+        return;
+    }
+    if (alpha <= 6 && mpx_isa() == MPX_ISA_AVX2) {
+        filters_avx2(alpha, g, weight, out_channels, in_channels, co_begin, co_end, u);
         return;
     }
 #endif

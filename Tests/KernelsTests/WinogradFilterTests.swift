@@ -1,7 +1,7 @@
 import XCTest
 @testable import Kernels
 
-/// The transformed filters (C, sixteen input channels at a time on AVX-512, the rest one at a time) are bit for bit the
+/// The transformed filters (C, sixteen input channels at a time on AVX-512, four on AVX2, the rest one at a time) are bit for bit the
 /// double-precision definition below, rounded once: models trained before keep their bits.
 final class WinogradFilterTests: XCTestCase {
     func reference(_ conv: Convolution, _ tile: WinogradTile) -> [Float] {
