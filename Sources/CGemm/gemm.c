@@ -59,6 +59,17 @@ long mpx_thread_id(void) { return 0; }
 int mpx_lower_thread_priority(int nice) { (void)nice; return 0; }
 #endif
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+void mpx_keep_freed_memory(void) {
+    mallopt(M_MMAP_THRESHOLD, 32 << 20); /* glibc's most: larger buffers are still mapped afresh */
+    mallopt(M_TRIM_THRESHOLD, 0x7fffffff);
+    mallopt(M_TOP_PAD, 64 << 20);
+}
+#else
+void mpx_keep_freed_memory(void) {}
+#endif
+
 #if defined(__x86_64__) && defined(__clang__)
 #include <immintrin.h>
 

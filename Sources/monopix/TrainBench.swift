@@ -43,6 +43,7 @@ struct TrainBench: ParsableCommand {
     var json: String?
 
     func run() throws {
+        AllocatorPolicy.keepFreedMemoryForReuse()  // as `monopix train` runs
         let cfg = try MonoPixConfig(contentsOf: URL(fileURLWithPath: config))
             .with(["fineSize": .int(fineSize), "batchSize": .int(batchSize), "ngf_mult": .double(ngfMult)])
         let session = try TrainingSession(config: cfg, seed: 1)

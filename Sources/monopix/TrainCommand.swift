@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Kernels
 import Model
 import Training
 
@@ -61,6 +62,7 @@ struct TrainCommand: ParsableCommand {
     var checkGradients = false
 
     func run() throws {
+        AllocatorPolicy.keepFreedMemoryForReuse()
         if checkGradients {
             var failed = 0
             for r in GradientCheck.run() {

@@ -33,6 +33,9 @@ void mpx_set_thread_serial(int serial);
  * priority; raising it back needs privileges, so callers only ever lower). 0 on success. */
 long mpx_thread_id(void);
 int mpx_lower_thread_priority(int nice);
+/* glibc keeps freed memory for reuse (mmap threshold at its most, no trimming) instead of returning it to the
+ * kernel: see AllocatorPolicy (Sources/Kernels/AllocatorPolicy.swift). Nothing elsewhere. */
+void mpx_keep_freed_memory(void);
 /* 1 when the bf16 kernels (AVX512_BF16) can run at the ISA level now. */
 int mpx_gemm_bf16_available(void);
 
