@@ -3,18 +3,20 @@ import CElementwise
 /// The im2col layout of the forward convolution and its backward pass: row `(ci, ky, kx)` of the matrix holds, for each output pixel of
 /// the tile, the input value under that kernel tap (0 in the padding).
 public enum Im2col {
+    /// `rowStride` (floats between the matrix's rows) defaults to the tile's width, `rows.count * wo`; a wider one
+    /// leaves room beside each row for other samples' columns.
     public static func gather(_ src: UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernel: Int, stride: Int, padding: Int,
-                       rows: Range<Int>, wo: Int, into col: UnsafeMutablePointer<Float>) {
+                       rows: Range<Int>, wo: Int, into col: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
         gather(plane: { src + $0 * h * w }, channels: channels, h: h, w: w, kernelHeight: kernel, kernelWidth: kernel,
-               stride: stride, paddingHeight: padding, paddingWidth: padding, rows: rows, wo: wo, into: col)
+               stride: stride, paddingHeight: padding, paddingWidth: padding, rows: rows, wo: wo, into: col, rowStride: rowStride)
     }
 
     /// `gather` over planes wherever they lie (`plane(ci)`: input channel `ci`), for concatenated inputs, with a
     /// kernel and padding that may differ between rows and columns (row `(ci, ky, kx)`, `kx` fastest).
     static func gather(plane: (Int) -> UnsafePointer<Float>, channels: Int, h: Int, w: Int, kernelHeight: Int, kernelWidth: Int,
                        stride: Int, paddingHeight: Int, paddingWidth: Int, rows: Range<Int>, wo: Int,
-                       into col: UnsafeMutablePointer<Float>) {
-        let columns = rows.count * wo
+                       into col: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let columns = rowStride ?? rows.count * wo
         let padding = paddingWidth
         var r = 0
         for ci in 0..<channels {
