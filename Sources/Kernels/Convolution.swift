@@ -118,8 +118,17 @@ extension Convolution {
             let tile: WinogradTile = path == .winograd2x2 ? .f2 : .f4
             _ = filterCache.packed(tile, filters: winogradFilters(tile), rows: outChannels, columns: inChannels)
         }
+        let group = (path == .direct || path == .automatic) && upsampling == nil ? samplesPerProduct(shape) : 1
         return Tensor(uninitializedShape: outShape) { out in
             withChannelPlanes(of: input.stored) { planes in
+                if group > 1 {
+                    let groups = (shape.n + group - 1) / group
+                    ThreadPolicy.perSample(groups) { g in
+                        groupedForward(planes, samples: (g * group)..<min(shape.n, (g + 1) * group), h: shape.h, w: shape.w,
+                                       into: out.baseAddress!, ho: ho, wo: wo, epilogue: epilogue, precision: precision)
+                    }
+                    return
+                }
                 // A batch goes a sample a worker; a single image splits its rows or tiles over the workers instead.
                 ThreadPolicy.perSample(shape.n) { n in
                     let input = SampleInput(planes: planes, sample: n, upsampling: upsampling)
@@ -177,6 +186,45 @@ extension Convolution {
                     applyEpilogue(epilogue, to: dst + y0 * wo, columns: columns, stride: pixels)
                 }
             }
+        }
+    }
+
+    /// Up to this many output pixels a direct layer multiplies several samples' columns at once.
+    static let groupedMaxPixels = 256
+
+    /// Samples per product of a direct layer on a batch of small maps (1: one at a time): as many as fit the im2col
+    /// tile budget, leaving a group for every worker. A 6x6 output is 36 columns, two B panels of 32 with 28 of the
+    /// second's lanes wasted; side by side, 7 samples fill 8 panels.
+    func samplesPerProduct(_ shape: Shape) -> Int {
+        let (ho, wo) = outputSize(height: shape.h, width: shape.w)
+        let pointwise = kernelHeight == 1 && kernelWidth == 1 && stride == 1 && paddingHeight == 0 && paddingWidth == 0
+        let fewOutputs = stride == 1 && outChannels <= Self.fewOutputsMaxChannels && kernelHeight * kernelWidth > 1
+        guard shape.n > 1, ho * wo <= Self.groupedMaxPixels, !pointwise, !fewOutputs else { return 1 }
+        let fits = max(1, Self.tileBudget / max(1, reduction * ho * wo))
+        let perWorker = (shape.n + ThreadPolicy.availableWorkers - 1) / ThreadPolicy.availableWorkers
+        return min(fits, perWorker)
+    }
+
+    /// Samples `samples` of a direct layer as one product: their im2col matrices side by side, the product into a
+    /// scratch `outChannels x columns`, then each sample's block copied out and finished. Each output column is the
+    /// same sum as when its sample runs alone.
+    private func groupedForward(_ planes: ChannelPlanes, samples: Range<Int>, h: Int, w: Int, into out: UnsafeMutablePointer<Float>,
+                                ho: Int, wo: Int, epilogue: Epilogue, precision: Precision) {
+        let pixels = ho * wo, columns = samples.count * pixels
+        let col = UnsafeMutablePointer<Float>.allocate(capacity: reduction * columns)
+        let y = UnsafeMutablePointer<Float>.allocate(capacity: outChannels * columns)
+        defer { col.deallocate(); y.deallocate() }
+        for (j, s) in samples.enumerated() {
+            Im2col.gather(plane: { planes.plane(s, $0) }, channels: inChannels, h: h, w: w, kernelHeight: kernelHeight,
+                          kernelWidth: kernelWidth, stride: stride, paddingHeight: paddingHeight, paddingWidth: paddingWidth,
+                          rows: 0..<ho, wo: wo, into: col + j * pixels, rowStride: columns)
+        }
+        let packedWeights = filterCache.direct(weight, rows: outChannels, columns: reduction)
+        GEMM.multiply(packedWeights, n: columns, b: col, ldb: columns, c: y, ldc: columns, precision: precision)
+        for (j, s) in samples.enumerated() {
+            let dst = out + s * outChannels * pixels
+            for co in 0..<outChannels { (dst + co * pixels).update(from: y + co * columns + j * pixels, count: pixels) }
+            applyEpilogue(epilogue, to: dst, columns: pixels, stride: pixels)
         }
     }
 
