@@ -30,16 +30,11 @@ static void dw_scalar(long cout, long ci0, long ci1, long cin, long k, const flo
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "vector_sum.h"
 #define DW_AVX2 __attribute__((target("avx2,fma")))
 #define DW_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 #define DW_INLINE static inline __attribute__((always_inline))
 
-DW_INLINE DW_AVX2 float dw_hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /* R output channels from co, one input channel's kernel row ky (K taps): the R x K block of dW. Lanes past the row's
  * end are masked on every load, so no read leaves Xp or dY. */
@@ -88,7 +83,7 @@ DW_INLINE DW_AVX2 void block_avx2(const int R, const int K, const float *x, long
             }
         }
     }
-    for (int r = 0; r < R; r++) for (int j = 0; j < K; j++) out[r * ldo + j] += dw_hsum8(acc[r][j]);
+    for (int r = 0; r < R; r++) for (int j = 0; j < K; j++) out[r * ldo + j] += mpx_hsum8(acc[r][j]);
 }
 
 /* One kernel row's block for every R below the path's most (the remainder of the output channels). */

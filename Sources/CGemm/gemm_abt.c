@@ -27,16 +27,11 @@ static void abt_scalar(long m, long n, long k, const float *a, long lda, const f
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+#include "vector_sum.h"
 #define ABT_AVX2 __attribute__((target("avx2,fma")))
 #define ABT_AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,fma")))
 #define ABT_INLINE static inline __attribute__((always_inline))
 
-ABT_INLINE ABT_AVX2 float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /* One R x S tile (R <= 2 rows of A, S <= 4 rows of B) over k0..k0+kc: C tile += the dot products. */
 ABT_INLINE ABT_AVX2 void tile_avx2(const int R, const int S, long kc, const float *a, long lda, const float *b, long ldb,
@@ -52,7 +47,7 @@ ABT_INLINE ABT_AVX2 void tile_avx2(const int R, const int S, long kc, const floa
     }
     for (int i = 0; i < R; i++)
         for (int j = 0; j < S; j++) {
-            float s = hsum8(acc[i][j]);
+            float s = mpx_hsum8(acc[i][j]);
             for (long q = p; q < kc; q++) s += a[i * lda + q] * b[j * ldb + q];
             c[i * ldc + j] += s;
         }
