@@ -61,7 +61,7 @@ def trajectory(base, inp, lo, hi, n, out, tag):
                 "--tag", tag])
     d = glob.glob(os.path.join(out, "*_%s_exhaustive" % tag))[0]
     res = {}
-    for nm in sorted(os.listdir(d)):
+    for nm in sorted(x for x in os.listdir(d) if os.path.isdir(os.path.join(d, x))):
         fs = [f for f in os.listdir(os.path.join(d, nm)) if "_enhlvl_" in f and not f.endswith("_enhlvl_99.png")]
         key = lambda f: float(re.search(r"_enhlvl_([0-9.]+)\.png$", f).group(1).rstrip("."))
         fs.sort(key=key)
@@ -73,7 +73,7 @@ def trajectory(base, inp, lo, hi, n, out, tag):
 def spatial(base, inp, mask, out, tag):
     run(base + ["--input", inp, "--inf-type", "spatial", "--mask", mask, "--save-path", out, "--tag", tag])
     d = glob.glob(os.path.join(out, "*_%s_spatial" % tag))[0]
-    return {nm: imread(os.path.join(d, nm, nm + "_spatial.png")) for nm in os.listdir(d)}
+    return {nm: imread(os.path.join(d, nm, nm + "_spatial.png")) for nm in os.listdir(d) if os.path.isdir(os.path.join(d, nm))}
 
 
 def main():
