@@ -212,18 +212,19 @@ final class TrainerTests: XCTestCase {
     func testTheLowLightIdentityAnchorPullsLevelZeroTowardsTheInput() throws {
         let data = try makeData(count: 4)
         for (joint, eval) in [(0, 0), (1, 0), (0, 1)] {
-            var distances: [Double] = []
-            for steps in [1, 30] {
-                let cfg = try MonoPixConfig(contentsOf: repositoryRoot.appendingPathComponent("configs/MonoPix_LowLight_Small.yaml")).with(
-                    ["source_dataset": .string("A"), "target_dataset": .string("B"), "ngf_mult": .double(1.0 / 16), "fineSize": .int(32),
-                     "patchSize": .int(16), "patchD_3": .int(1), "batchSize": .int(2), "print_freq": .int(1), "display_freq": .int(100),
-                     "lr": .double(0.002), "monoidt_joint": .int(joint), "monoidt_eval": .int(eval)])
-                let trainer = try Trainer(config: cfg, options: options(data, name: "idt\(joint)\(eval)_\(steps)", maxSteps: steps))
-                _ = try trainer.run()
-                XCTAssertNotNil(trainer.metrics.last?.losses["monoidtA"])
-                distances.append(trainer.metrics.last!.losses["monoidtA"]!)
-            }
-            XCTAssertLessThan(distances[1], distances[0], "monoidt_joint \(joint), monoidt_eval \(eval): L1(G(x, 0), x) falls as the anchor trains")
+            let cfg = try MonoPixConfig(contentsOf: repositoryRoot.appendingPathComponent("configs/MonoPix_LowLight_Small.yaml")).with(
+                ["source_dataset": .string("A"), "target_dataset": .string("B"), "ngf_mult": .double(1.0 / 16), "fineSize": .int(32),
+                 "patchSize": .int(16), "patchD_3": .int(1), "batchSize": .int(2), "print_freq": .int(1), "display_freq": .int(100),
+                 "lr": .double(0.002), "monoidt_joint": .int(joint), "monoidt_eval": .int(eval)])
+            let trainer = try Trainer(config: cfg, options: options(data, name: "idt\(joint)\(eval)", maxSteps: 30))
+            _ = try trainer.run()
+            let distances = try trainer.metrics.map { try XCTUnwrap($0.losses["monoidtA"]) }
+            XCTAssertEqual(distances.count, 30)
+            // The median of the last five steps: at lr 0.002 a single step can spike (seen: 0.035 -> 0.171 at step 30
+            // on the baseline path, 0.046 -> 0.089 at step 27 on AVX2, from 0.103 at step 1 falling steadily between).
+            let late = distances.suffix(5).sorted()[2]
+            XCTAssertLessThan(late, 0.8 * distances[0],
+                              "monoidt_joint \(joint), monoidt_eval \(eval): L1(G(x, 0), x) falls as the anchor trains: \(distances)")
         }
     }
 
