@@ -21,23 +21,10 @@ The Swift tests compute the ramp and masks exactly per pixel; here the masks are
 """
 import argparse, glob, os, re, shutil, subprocess, sys
 import numpy as np
-from PIL import Image
-from skimage.metrics import structural_similarity
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def imread(p):
-    return np.asarray(Image.open(p).convert("RGB"))
-
-
-def psnr(a, b):
-    m = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float("inf") if m == 0 else float(10 * np.log10(255.0 ** 2 / m))
-
-
-def ssim(a, b):
-    return float(structural_similarity(a, b, channel_axis=2, data_range=255))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from eval_lowlight_model import imread, psnr, ssim  # noqa: E402  (one set of metrics for every script)
 
 
 def mean_b(a, cols=None):

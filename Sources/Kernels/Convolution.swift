@@ -149,42 +149,39 @@ extension Convolution {
     private func forward(_ input: SampleInput, h: Int, w: Int, into dst: UnsafeMutablePointer<Float>,
                          ho: Int, wo: Int, epilogue: Epilogue, precision: Precision) {
         precondition(input.upsampling == nil, "direct convolution of an upsample: callAsFunction makes it first")
-        if stride == 1 && outChannels <= Self.fewOutputsMaxChannels && kernelHeight * kernelWidth > 1 {
+        if takesFewOutputsPath {
             fewOutputsForward(input, h: h, w: w, into: dst, ho: ho, wo: wo, epilogue: epilogue)
             return
         }
         let pixels = ho * wo
         // A 1x1 layer reads a contiguous input in place as the GEMM's right operand.
-        let pointwise = kernelHeight == 1 && kernelWidth == 1 && stride == 1 && paddingHeight == 0 && paddingWidth == 0
-            && input.planes.contiguous
+        let pointwise = isPointwise && input.planes.contiguous
         let rowsPerTile = max(1, Self.tileBudget / max(1, reduction * wo))
         let tiles = (ho + rowsPerTile - 1) / rowsPerTile
         let workers = (pixels >= Self.splitThreshold && tiles > 1) ? min(ThreadPolicy.availableWorkers, tiles) : 1
         ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
         let packedWeights = filterCache.direct(weight, rows: outChannels, columns: reduction)
-        do {
-            ThreadPolicy.split(workers) { index, count in
-                let myTiles = ThreadPolicy.share(tiles, index, count)
-                guard !myTiles.isEmpty else { return }
-                let colCapacity = pointwise ? 0 : reduction * rowsPerTile * wo
-                let col = UnsafeMutablePointer<Float>.allocate(capacity: max(1, colCapacity))
-                defer { col.deallocate() }
-                for t in myTiles {
-                    let y0 = t * rowsPerTile, y1 = min(ho, y0 + rowsPerTile)
-                    let columns = (y1 - y0) * wo
-                    let b: UnsafePointer<Float>
-                    let ldb: Int
-                    if pointwise {
-                        b = input.planes.base(input.sample) + y0 * wo; ldb = pixels
-                    } else {
-                        Im2col.gather(plane: input.plane, channels: inChannels, h: h, w: w, kernelHeight: kernelHeight,
-                                      kernelWidth: kernelWidth, stride: stride, paddingHeight: paddingHeight,
-                                      paddingWidth: paddingWidth, rows: y0..<y1, wo: wo, into: col)
-                        b = UnsafePointer(col); ldb = columns
-                    }
-                    GEMM.multiply(packedWeights, n: columns, b: b, ldb: ldb, c: dst + y0 * wo, ldc: pixels, precision: precision)
-                    applyEpilogue(epilogue, to: dst + y0 * wo, columns: columns, stride: pixels)
+        ThreadPolicy.split(workers) { index, count in
+            let myTiles = ThreadPolicy.share(tiles, index, count)
+            guard !myTiles.isEmpty else { return }
+            let colCapacity = pointwise ? 0 : reduction * rowsPerTile * wo
+            let col = UnsafeMutablePointer<Float>.allocate(capacity: max(1, colCapacity))
+            defer { col.deallocate() }
+            for t in myTiles {
+                let y0 = t * rowsPerTile, y1 = min(ho, y0 + rowsPerTile)
+                let columns = (y1 - y0) * wo
+                let b: UnsafePointer<Float>
+                let ldb: Int
+                if pointwise {
+                    b = input.planes.base(input.sample) + y0 * wo; ldb = pixels
+                } else {
+                    Im2col.gather(plane: input.plane, channels: inChannels, h: h, w: w, kernelHeight: kernelHeight,
+                                  kernelWidth: kernelWidth, stride: stride, paddingHeight: paddingHeight,
+                                  paddingWidth: paddingWidth, rows: y0..<y1, wo: wo, into: col)
+                    b = UnsafePointer(col); ldb = columns
                 }
+                GEMM.multiply(packedWeights, n: columns, b: b, ldb: ldb, c: dst + y0 * wo, ldc: pixels, precision: precision)
+                applyEpilogue(epilogue, to: dst + y0 * wo, columns: columns, stride: pixels)
             }
         }
     }
@@ -197,9 +194,7 @@ extension Convolution {
     /// second's lanes wasted; side by side, 7 samples fill 8 panels.
     func samplesPerProduct(_ shape: Shape) -> Int {
         let (ho, wo) = outputSize(height: shape.h, width: shape.w)
-        let pointwise = kernelHeight == 1 && kernelWidth == 1 && stride == 1 && paddingHeight == 0 && paddingWidth == 0
-        let fewOutputs = stride == 1 && outChannels <= Self.fewOutputsMaxChannels && kernelHeight * kernelWidth > 1
-        guard shape.n > 1, ho * wo <= Self.groupedMaxPixels, !pointwise, !fewOutputs else { return 1 }
+        guard shape.n > 1, ho * wo <= Self.groupedMaxPixels, !isPointwise, !takesFewOutputsPath else { return 1 }
         let fits = max(1, Self.tileBudget / max(1, reduction * ho * wo))
         let perWorker = (shape.n + ThreadPolicy.availableWorkers - 1) / ThreadPolicy.availableWorkers
         return min(fits, perWorker)
@@ -227,6 +222,12 @@ extension Convolution {
             applyEpilogue(epilogue, to: dst, columns: pixels, stride: pixels)
         }
     }
+
+    /// A 1x1 stride-1 layer without padding: its im2col matrix is the input itself.
+    public var isPointwise: Bool { kernelHeight == 1 && kernelWidth == 1 && stride == 1 && paddingHeight == 0 && paddingWidth == 0 }
+
+    /// Whether the direct path takes `fewOutputsForward`.
+    var takesFewOutputsPath: Bool { stride == 1 && outChannels <= Self.fewOutputsMaxChannels && kernelHeight * kernelWidth > 1 }
 
     /// Up to this many output channels a stride-1 layer skips im2col (`mpx_conv_few_outputs`): measured on a patch
     /// discriminator's 128 > 1 layer (96 patches of 6x6, Zen 4), 7.2 -> 1.4 ms a training step (every 128 > 1 layer: 14 -> 2).

@@ -15,7 +15,7 @@ struct ConvolutionBackward {
     static let tileBudget = 256 * 1024
 
     var reduction: Int { conv.inChannels * conv.kernel * conv.kernel }
-    var pointwise: Bool { conv.kernel == 1 && conv.stride == 1 && conv.padding == 0 }
+    var pointwise: Bool { conv.isPointwise }
 
     /// x [N, Cin, H, W], dy [N, Cout, Ho, Wo] → dx [N, Cin, H, W] (when `inputGradient`).
     /// `dWeight` [Cout * Cin * k * k] and `dBias` [Cout] are accumulated into when non-nil.
@@ -57,22 +57,14 @@ struct ConvolutionBackward {
         }
         let workers = min(ThreadPolicy.availableWorkers, n)
         ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
-        let weightCount = conv.outChannels * reduction
-        // One dW accumulator per extra worker; worker 0 writes straight into dWeight.
-        let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(1, (workers - 1) * weightCount))
-        partials.initialize(repeating: 0, count: max(1, (workers - 1) * weightCount))
-        defer { partials.deallocate() }
         var dx: Tensor? = nil
         let inPlane = x.shape.c * x.shape.plane
         let body: (UnsafeMutablePointer<Float>?) -> Void = { dxBase in
             x.scalars.withUnsafeBufferPointer { xb in
                 dy.scalars.withUnsafeBufferPointer { gb in
                     conv.weight.withUnsafeBufferPointer { wb in
-                        ThreadPolicy.split(workers) { index, count in
+                        splitAccumulating(workers, into: dWeight) { index, count, dw in
                             let mine = ThreadPolicy.share(n, index, count)
-                            guard !mine.isEmpty else { return }
-                            let dw: UnsafeMutablePointer<Float>? = dWeight == nil ? nil
-                                : (index == 0 ? dWeight! : partials + (index - 1) * weightCount)
                             for s in mine {
                                 sample(x: xb.baseAddress! + s * inPlane, h: x.shape.h, w: x.shape.w,
                                        dy: gb.baseAddress! + s * conv.outChannels * pixels, ho: ho, wo: wo,
@@ -89,13 +81,27 @@ struct ConvolutionBackward {
         } else {
             body(nil)
         }
-        if let dWeight, workers > 1 {
-            for wkr in 0..<(workers - 1) {
-                let p = partials + wkr * weightCount
-                for i in 0..<weightCount { dWeight[i] += p[i] }
-            }
-        }
         return dx
+    }
+
+    /// Runs `body(index, count, dw)` on `workers` workers, each adding its share of the weight gradient into its own
+    /// `dw`: worker 0 straight into `dWeight`, the others into zeroed partials that are summed into it afterwards
+    /// (`dw` is nil when `dWeight` is).
+    private func splitAccumulating(_ workers: Int, into dWeight: UnsafeMutablePointer<Float>?,
+                                   _ body: (Int, Int, UnsafeMutablePointer<Float>?) -> Void) {
+        let weightCount = conv.weight.count
+        let extra = dWeight == nil ? 0 : (workers - 1) * weightCount
+        let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(1, extra))
+        partials.initialize(repeating: 0, count: max(1, extra))
+        defer { partials.deallocate() }
+        ThreadPolicy.split(workers) { index, count in
+            body(index, count, dWeight.map { index == 0 ? $0 : partials + (index - 1) * weightCount })
+        }
+        guard let dWeight else { return }
+        for wkr in 0..<(workers - 1) {
+            let q = partials + wkr * weightCount
+            for i in 0..<weightCount { dWeight[i] += q[i] }
+        }
     }
 
     /// dx of a stride-1 layer: dy convolved with W'[ci, co, ky, kx] = W[co, ci, k-1-ky, k-1-kx] at padding k-1-p.
@@ -131,12 +137,8 @@ struct ConvolutionBackward {
         let h = x.shape.h, w = x.shape.w, hp = h + 2 * p, wp = w + 2 * p
         let ho = hp - k + 1, wo = wp - k + 1
         let inPlane = cin * h * w, outPlane = cout * ho * wo, padded = cin * hp * wp
-        let weightCount = conv.weight.count
         let bySample = n >= ThreadPolicy.availableWorkers
         let workers = bySample ? min(ThreadPolicy.availableWorkers, n) : min(ThreadPolicy.availableWorkers, cin)
-        let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(1, (workers - 1) * weightCount))
-        partials.initialize(repeating: 0, count: max(1, (workers - 1) * weightCount))
-        defer { partials.deallocate() }
         let xp = UnsafeMutablePointer<Float>.allocate(capacity: padded * (bySample ? workers : 1))
         xp.initialize(repeating: 0, count: padded * (bySample ? workers : 1))
         defer { xp.deallocate() }
@@ -148,12 +150,11 @@ struct ConvolutionBackward {
         x.scalars.withUnsafeBufferPointer { xb in
             dy.scalars.withUnsafeBufferPointer { gb in
                 if bySample {
-                    ThreadPolicy.split(workers) { index, count in
-                        let dw = index == 0 ? dWeight : partials + (index - 1) * weightCount
+                    splitAccumulating(workers, into: dWeight) { index, count, dw in
                         let mine = xp + index * padded
                         for s in ThreadPolicy.share(n, index, count) {
                             pad(xb.baseAddress! + s * inPlane, into: mine)
-                            mpx_conv_weight_gradient(cout, cin, 0, cin, k, mine, hp, wp, gb.baseAddress! + s * outPlane, ho, wo, dw)
+                            mpx_conv_weight_gradient(cout, cin, 0, cin, k, mine, hp, wp, gb.baseAddress! + s * outPlane, ho, wo, dw!)
                         }
                     }
                 } else {
@@ -167,10 +168,6 @@ struct ConvolutionBackward {
                     }
                 }
             }
-        }
-        for wkr in 0..<(workers - 1) where bySample {
-            let q = partials + wkr * weightCount
-            for i in 0..<weightCount { dWeight[i] += q[i] }
         }
     }
 
@@ -189,16 +186,11 @@ struct ConvolutionBackward {
         let group = max(1, min(n, Self.tileBudget / max(1, k * pixels)))
         let workers = min(ThreadPolicy.availableWorkers, (n + group - 1) / group)
         ThreadPolicy.blasThreads(workers == 1 ? ThreadPolicy.workerCount : 1)
-        let weightCount = cout * k
-        let partials = UnsafeMutablePointer<Float>.allocate(capacity: max(1, (workers - 1) * weightCount))
-        partials.initialize(repeating: 0, count: max(1, (workers - 1) * weightCount))
-        defer { partials.deallocate() }
         x.scalars.withUnsafeBufferPointer { xb in
             dy.scalars.withUnsafeBufferPointer { gb in
-                ThreadPolicy.split(workers) { index, count in
+                splitAccumulating(workers, into: dWeight) { index, count, dw in
                     let mine = ThreadPolicy.share(n, index, count)
-                    guard !mine.isEmpty else { return }
-                    let dw = index == 0 ? dWeight : partials + (index - 1) * weightCount
+                    guard !mine.isEmpty, let dw else { return }
                     let col = UnsafeMutablePointer<Float>.allocate(capacity: k * group * pixels)
                     let grads = UnsafeMutablePointer<Float>.allocate(capacity: cout * group * pixels)
                     defer { col.deallocate(); grads.deallocate() }
@@ -219,10 +211,6 @@ struct ConvolutionBackward {
                     }
                 }
             }
-        }
-        for wkr in 0..<(workers - 1) {
-            let q = partials + wkr * weightCount
-            for i in 0..<weightCount { dWeight[i] += q[i] }
         }
     }
 
